@@ -1,0 +1,24 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "vitscope",
+    products: [
+        .executable(name: "vitscope", targets: ["vitscope"]),
+        .library(name: "VitScope", targets: ["SizeAlgebra", "ArchGraph", "Architectures", "Reports", "VitScopeCLI"]),
+    ],
+    targets: [
+        .target(name: "SizeAlgebra"),
+        .target(name: "ArchGraph", dependencies: ["SizeAlgebra"]),
+        .target(name: "Architectures", dependencies: ["SizeAlgebra", "ArchGraph"],
+                linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
+        .target(name: "Reports", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures"]),
+        .target(name: "VitScopeCLI", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures", "Reports"]),
+        .executableTarget(name: "vitscope", dependencies: ["VitScopeCLI", "Architectures", "ArchGraph"]),
+        .testTarget(name: "SizeAlgebraTests", dependencies: ["SizeAlgebra"]),
+        .testTarget(name: "ArchGraphTests", dependencies: ["ArchGraph", "SizeAlgebra"]),
+        .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "ArchGraph", "SizeAlgebra"]),
+        .testTarget(name: "VitScopeCLITests", dependencies: ["VitScopeCLI", "Architectures", "Reports"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
