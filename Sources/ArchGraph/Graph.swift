@@ -1,0 +1,82 @@
+import SizeAlgebra
+
+/// What a stage of a model does, for stage tables.
+public enum StageKind: String, Hashable, Sendable, CaseIterable {
+    case embed
+    case tokensToToken = "tokens-to-token"
+    case transformer
+    case pool
+    case conv
+    case head
+}
+
+/// A contiguous part of a model (`stage2`, `pool1`, `head`) and what it works on.
+public struct StageInfo: Hashable, Sendable {
+    public var name: String
+    public var kind: StageKind
+    /// The spatial grid `[h, w]` the stage's tokens or feature map cover, if it has one.
+    public var grid: [Expr]?
+    /// Non-spatial tokens carried beside the grid (class and distillation tokens).
+    public var extraTokens: Int
+    /// The stage's width: token width or output channels.
+    public var channels: Int?
+    public var heads: Int?
+    /// Blocks in the stage.
+    public var depth: Int?
+
+    public init(name: String, kind: StageKind, grid: [Expr]? = nil, extraTokens: Int = 0,
+                channels: Int? = nil, heads: Int? = nil, depth: Int? = nil) {
+        self.name = name
+        self.kind = kind
+        self.grid = grid
+        self.extraTokens = extraTokens
+        self.channels = channels
+        self.heads = heads
+        self.depth = depth
+    }
+
+    /// `h · w`, or `nil` without a grid.
+    public var spatialTokens: Expr? { grid.map { Expr.product($0) } }
+}
+
+/// One primitive applied at a scope path.
+public struct Node: Hashable, Sendable {
+    public let index: Int
+    /// The scope path, e.g. `stage2/block3/attn/qkv`.
+    public let path: String
+    public let op: Op
+    /// Indices of the input nodes.
+    public let inputs: [Int]
+    public let shape: [Expr]
+    public let parameters: [ParameterTensor]
+    public let cost: Cost
+    /// Index into ``Graph/stages``.
+    public let stage: Int
+}
+
+/// A model as a list of primitive nodes in execution order, with its stages and the size
+/// constraints that hold only for some inputs.
+public struct Graph: Sendable {
+    public let nodes: [Node]
+    public let stages: [StageInfo]
+    public let constraints: [Constraint]
+    /// The batch, height and width the graph was built for: variables or constants.
+    public let batch: Expr, height: Expr, width: Expr
+    public let inputChannels: Int
+
+    /// The node whose output is the model's output (the last node).
+    public var output: Node { nodes[nodes.count - 1] }
+
+    /// The summed cost of all nodes.
+    public var totalCost: Cost { nodes.reduce(Cost.zero) { $0 + $1.cost } }
+
+    /// The summed cost of the nodes of each stage, in stage order.
+    public var stageCosts: [Cost] {
+        var costs = Array(repeating: Cost.zero, count: stages.count)
+        for node in nodes { costs[node.stage] += node.cost }
+        return costs
+    }
+
+    /// Whether B, H or W appear anywhere (false for a graph built at a concrete size).
+    public var isSymbolic: Bool { !(batch.isConstant && height.isConstant && width.isConstant) }
+}

@@ -1,0 +1,82 @@
+import ArchGraph
+import SizeAlgebra
+
+extension GraphBuilder {
+    /// Multi-head softmax attention from already projected `q`, `k`, `v` tokens: scores,
+    /// softmax and context, under the current scope.
+    /// - Returns: `(B, Nq, C)`, heads merged, before the output projection.
+    func attentionCore(q: Value, k: Value, v: Value, heads: Int, scale: Double) throws -> Value {
+        let scores = try add(.attentionScores(heads: heads, scale: scale), [q, k], name: "scores")
+        let weights = try add(.softmax, [scores], name: "softmax")
+        return try add(.attentionContext(heads: heads), [weights, v], name: "context")
+    }
+
+    /// Splits a fused `(B, N, 3·C)` projection into its three `(B, N, C)` parts, named in order.
+    func split3(_ fused: Value, width: Int, names: (String, String, String)) throws -> (Value, Value, Value) {
+        let a = try add(.slice(axis: 2, start: 0, length: Expr(width)), [fused], name: names.0)
+        let b = try add(.slice(axis: 2, start: Expr(width), length: Expr(width)), [fused], name: names.1)
+        let c = try add(.slice(axis: 2, start: Expr(2 * width), length: Expr(width)), [fused], name: names.2)
+        return (a, b, c)
+    }
+
+    /// timm's `Attention`: fused qkv linear, softmax attention with scale `(C/h)^-½`, output linear.
+    func selfAttention(_ x: Value, dim: Int, heads: Int, qkvBias: Bool) throws -> Value {
+        try scope("attn") {
+            let qkv = try add(.linear(Linear(dim, 3 * dim, bias: qkvBias)), [x], name: "qkv")
+            let (q, k, v) = try split3(qkv, width: dim, names: ("q", "k", "v"))
+            let headDim = dim / heads
+            let context = try attentionCore(q: q, k: k, v: v, heads: heads, scale: 1 / Double(headDim).squareRoot())
+            return try add(.linear(Linear(dim, dim, bias: true)), [context], name: "proj")
+        }
+    }
+
+    /// Two linear layers with a nonlinearity between them (`fc1`, `act`, `fc2`).
+    func mlp(_ x: Value, dim: Int, hidden: Int, out: Int? = nil, activation: Activation = .gelu) throws -> Value {
+        try scope("mlp") {
+            let h = try add(.linear(Linear(dim, hidden, bias: true)), [x], name: "fc1")
+            let a = try add(.activation(activation), [h], name: "act")
+            return try add(.linear(Linear(hidden, out ?? dim, bias: true)), [a], name: "fc2")
+        }
+    }
+
+    /// The pre-norm transformer block of timm, T2T-ViT and PiT:
+    /// `x + attn(norm1(x))`, then `x + mlp(norm2(x))`.
+    func transformerBlock(_ x: Value, dim: Int, heads: Int, mlpHidden: Int, qkvBias: Bool, eps: Double) throws -> Value {
+        let n1 = try add(.layerNorm(channels: dim, eps: eps), [x], name: "norm1")
+        let attended = try selfAttention(n1, dim: dim, heads: heads, qkvBias: qkvBias)
+        let x1 = try add(.add, [x, attended], name: "residual1")
+        let n2 = try add(.layerNorm(channels: dim, eps: eps), [x1], name: "norm2")
+        let m = try mlp(n2, dim: dim, hidden: mlpHidden)
+        return try add(.add, [x1, m], name: "residual2")
+    }
+
+    /// `depth` transformer blocks named `block0`, `block1`, …
+    func transformerBlocks(_ x: Value, depth: Int, dim: Int, heads: Int, mlpHidden: Int, qkvBias: Bool,
+                           eps: Double) throws -> Value {
+        var x = x
+        for index in 0..<depth {
+            x = try scope("block\(index)") {
+                try transformerBlock(x, dim: dim, heads: heads, mlpHidden: mlpHidden, qkvBias: qkvBias, eps: eps)
+            }
+        }
+        return x
+    }
+
+    /// A classifier on one token, or the token itself when `numClasses` is 0 (timm's `Identity`).
+    func tokenHead(_ x: Value, token: Int, dim: Int, numClasses: Int, name: String) throws -> Value {
+        let selected = try add(.selectToken(index: token), [x], name: "select_\(name)")
+        guard numClasses > 0 else { return selected }
+        return try add(.linear(Linear(dim, numClasses, bias: true)), [selected], name: name)
+    }
+
+    /// timm's head for one class token, or DeiT/PiT's average of the class and distillation heads.
+    func classTokenHeads(_ x: Value, dim: Int, numClasses: Int, distilled: Bool) throws -> Value {
+        let logits = try tokenHead(x, token: 0, dim: dim, numClasses: numClasses, name: "head")
+        guard distilled else { return logits }
+        let distLogits = try tokenHead(x, token: 1, dim: dim, numClasses: numClasses, name: "head_dist")
+        return try add(.average, [logits, distLogits], name: "average")
+    }
+}
+
+/// `Int(Double(dim) × ratio)`: Python's `int(dim * ratio)`, which truncates.
+func hiddenWidth(_ dim: Int, _ ratio: Double) -> Int { Int(Double(dim) * ratio) }

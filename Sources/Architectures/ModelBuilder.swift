@@ -1,0 +1,30 @@
+import ArchGraph
+import SizeAlgebra
+
+extension ModelSpec {
+    /// The graph of this model for inputs of size `batch × inChannels × height × width`, each a
+    /// variable or a constant. Size-dependent parameters (position embeddings) are built for
+    /// that input, as timm does with `img_size=`.
+    /// - Throws: ``GraphError`` naming the node whose shapes do not fit.
+    public func graph(batch: Expr, height: Expr, width: Expr) throws -> Graph {
+        let builder = GraphBuilder(batch: batch, height: height, width: width)
+        switch config {
+        case .vit(let c): try builder.buildViT(c, inChannels: inChannels, numClasses: numClasses)
+        case .pit(let c): try builder.buildPiT(c, inChannels: inChannels, numClasses: numClasses)
+        case .t2tViT(let c): try builder.buildT2TViT(c, inChannels: inChannels, numClasses: numClasses)
+        case .cvt(let c): try builder.buildCvT(c, inChannels: inChannels, numClasses: numClasses)
+        case .resnet(let c): try builder.buildResNet(c, inChannels: inChannels, numClasses: numClasses)
+        }
+        return builder.finish(inputChannels: inChannels)
+    }
+
+    /// The graph at the concrete size `batch × imageSize`.
+    public func graph(batch: Int) throws -> Graph {
+        try graph(batch: Expr(batch), height: Expr(imageSize.height), width: Expr(imageSize.width))
+    }
+
+    /// The graph in the variables B, H and W.
+    public func symbolicGraph() throws -> Graph {
+        try graph(batch: .B, height: .H, width: .W)
+    }
+}

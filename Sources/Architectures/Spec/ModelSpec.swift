@@ -1,0 +1,233 @@
+/// A model family: which builder turns a spec into a graph.
+public enum Family: String, Hashable, Sendable, CaseIterable {
+    /// timm's `VisionTransformer` (ViT and DeiT, distilled or not).
+    case vit
+    /// timm's `PoolingVisionTransformer` (= naver-ai/pit).
+    case pit
+    /// yitu-opensource/T2T-ViT's `T2T_ViT`.
+    case t2tViT = "t2t_vit"
+    /// microsoft/CvT's `ConvolutionalVisionTransformer`.
+    case cvt
+    /// timm's / torchvision's bottleneck ResNet.
+    case resnet
+}
+
+/// Input height and width in pixels.
+public struct ImageSize: Hashable, Sendable, CustomStringConvertible {
+    public var height: Int
+    public var width: Int
+
+    public init(height: Int, width: Int) {
+        self.height = height
+        self.width = width
+    }
+
+    public init(_ side: Int) { self.init(height: side, width: side) }
+
+    /// `224` for squares, `192×256` otherwise.
+    public var description: String { height == width ? "\(height)" : "\(height)×\(width)" }
+}
+
+/// The figures a paper or model card publishes for a model, rounded as published.
+public struct Published: Hashable, Sendable {
+    /// Parameters in millions.
+    public var paramsM: Double
+    /// Multiply-accumulates in billions (what these papers call "FLOPs").
+    public var gmacs: Double
+    /// Where the figures come from.
+    public var source: String
+
+    public init(paramsM: Double, gmacs: Double, source: String) {
+        self.paramsM = paramsM
+        self.gmacs = gmacs
+        self.source = source
+    }
+}
+
+/// One architecture description: a preset or a user's spec file.
+public struct ModelSpec: Hashable, Sendable {
+    public var name: String
+    /// The implementation the spec reproduces, e.g. "timm vision_transformer.py".
+    public var reference: String
+    public var imageSize: ImageSize
+    public var inChannels: Int
+    /// Classifier outputs; 0 means no head.
+    public var numClasses: Int
+    public var config: ArchitectureConfig
+    public var published: Published?
+    /// Remarks shown with the model (differences from a paper, defaults taken from timm, …).
+    public var notes: [String]
+
+    public init(name: String, reference: String, imageSize: ImageSize, inChannels: Int = 3, numClasses: Int = 1000,
+                config: ArchitectureConfig, published: Published? = nil, notes: [String] = []) {
+        self.name = name
+        self.reference = reference
+        self.imageSize = imageSize
+        self.inChannels = inChannels
+        self.numClasses = numClasses
+        self.config = config
+        self.published = published
+        self.notes = notes
+    }
+
+    public var family: Family { config.family }
+}
+
+/// The family-specific part of a spec.
+public enum ArchitectureConfig: Hashable, Sendable {
+    case vit(ViTConfig)
+    case pit(PiTConfig)
+    case t2tViT(T2TViTConfig)
+    case cvt(CvTConfig)
+    case resnet(ResNetConfig)
+
+    public var family: Family {
+        switch self {
+        case .vit: .vit
+        case .pit: .pit
+        case .t2tViT: .t2tViT
+        case .cvt: .cvt
+        case .resnet: .resnet
+        }
+    }
+}
+
+/// timm `VisionTransformer`: conv patch embedding, class (and distillation) token, learned
+/// position embedding for every token, pre-norm blocks, final LayerNorm, linear head(s).
+public struct ViTConfig: Hashable, Sendable {
+    public var patchSize: Int
+    public var embedDim: Int
+    public var depth: Int
+    public var numHeads: Int
+    /// MLP hidden width is `Int(embedDim × mlpRatio)`, as in timm.
+    public var mlpRatio: Double
+    public var qkvBias: Bool
+    /// DeiT's distillation token and second head.
+    public var distilled: Bool
+    public var normEps: Double
+
+    public init(patchSize: Int, embedDim: Int, depth: Int, numHeads: Int, mlpRatio: Double = 4,
+                qkvBias: Bool = true, distilled: Bool = false, normEps: Double = 1e-6) {
+        self.patchSize = patchSize
+        self.embedDim = embedDim
+        self.depth = depth
+        self.numHeads = numHeads
+        self.mlpRatio = mlpRatio
+        self.qkvBias = qkvBias
+        self.distilled = distilled
+        self.normEps = normEps
+    }
+}
+
+/// PiT: overlapping conv patch embedding, a transformer per stage, depthwise-conv pooling
+/// between stages (channels × 2, grid ÷ 2) with a linear layer for the class tokens.
+public struct PiTConfig: Hashable, Sendable {
+    public var patchSize: Int
+    public var stride: Int
+    /// Per-head width of each stage; the stage width is `baseDims[i] × heads[i]`.
+    public var baseDims: [Int]
+    public var depth: [Int]
+    public var heads: [Int]
+    public var mlpRatio: Double
+    public var distilled: Bool
+
+    public init(patchSize: Int, stride: Int, baseDims: [Int], depth: [Int], heads: [Int],
+                mlpRatio: Double = 4, distilled: Bool = false) {
+        self.patchSize = patchSize
+        self.stride = stride
+        self.baseDims = baseDims
+        self.depth = depth
+        self.heads = heads
+        self.mlpRatio = mlpRatio
+        self.distilled = distilled
+    }
+}
+
+/// The attention form of T2T-ViT's tokens-to-token layers.
+public enum T2TTokensType: String, Hashable, Sendable, CaseIterable {
+    /// Single-head Performer attention with `tokenDim × kernelRatio` random features.
+    case performer
+    /// Single-head softmax attention (T2T-ViT_t).
+    case transformer
+}
+
+/// T2T-ViT: three soft splits (unfold 7/4/2, 3/2/1, 3/2/1) with two T2T layers between them,
+/// a projection to `embedDim`, a frozen sinusoid position embedding and a ViT backbone whose
+/// qkv has no bias.
+public struct T2TViTConfig: Hashable, Sendable {
+    public var tokensType: T2TTokensType
+    public var embedDim: Int
+    public var depth: Int
+    public var numHeads: Int
+    public var mlpRatio: Double
+    public var tokenDim: Int
+    /// Performer features per token: `Int(tokenDim × kernelRatio)`.
+    public var kernelRatio: Double
+
+    public init(tokensType: T2TTokensType, embedDim: Int, depth: Int, numHeads: Int, mlpRatio: Double,
+                tokenDim: Int = 64, kernelRatio: Double = 0.5) {
+        self.tokensType = tokensType
+        self.embedDim = embedDim
+        self.depth = depth
+        self.numHeads = numHeads
+        self.mlpRatio = mlpRatio
+        self.tokenDim = tokenDim
+        self.kernelRatio = kernelRatio
+    }
+}
+
+/// One CvT stage, with the keys of microsoft/CvT's `MODEL.SPEC` (lower-cased, per stage).
+public struct CvTStage: Hashable, Sendable {
+    public var patchSize: Int
+    public var patchStride: Int
+    public var patchPadding: Int
+    public var dimEmbed: Int
+    public var numHeads: Int
+    public var depth: Int
+    public var mlpRatio: Double
+    public var qkvBias: Bool
+    public var clsToken: Bool
+    public var kernelQKV: Int
+    public var paddingQ: Int
+    public var paddingKV: Int
+    public var strideQ: Int
+    public var strideKV: Int
+
+    public init(patchSize: Int, patchStride: Int, patchPadding: Int, dimEmbed: Int, numHeads: Int, depth: Int,
+                mlpRatio: Double = 4, qkvBias: Bool = true, clsToken: Bool = false, kernelQKV: Int = 3,
+                paddingQ: Int = 1, paddingKV: Int = 1, strideQ: Int = 1, strideKV: Int = 2) {
+        self.patchSize = patchSize
+        self.patchStride = patchStride
+        self.patchPadding = patchPadding
+        self.dimEmbed = dimEmbed
+        self.numHeads = numHeads
+        self.depth = depth
+        self.mlpRatio = mlpRatio
+        self.qkvBias = qkvBias
+        self.clsToken = clsToken
+        self.kernelQKV = kernelQKV
+        self.paddingQ = paddingQ
+        self.paddingKV = paddingKV
+        self.strideQ = strideQ
+        self.strideKV = strideKV
+    }
+}
+
+/// CvT: per stage a conv token embedding with LayerNorm, then blocks whose q, k, v come from
+/// depthwise conv + BatchNorm projections followed by linear layers.
+public struct CvTConfig: Hashable, Sendable {
+    public var stages: [CvTStage]
+    public init(stages: [CvTStage]) { self.stages = stages }
+}
+
+/// Bottleneck ResNet (ResNet-50 and relatives).
+public struct ResNetConfig: Hashable, Sendable {
+    /// Bottleneck blocks per stage.
+    public var layers: [Int]
+    public var stemWidth: Int
+
+    public init(layers: [Int], stemWidth: Int = 64) {
+        self.layers = layers
+        self.stemWidth = stemWidth
+    }
+}
