@@ -14,7 +14,7 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
         .target(name: "Reports", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures"]),
         .target(name: "VitScopeCLI", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures", "Reports"]),
-        .executableTarget(name: "vitscope", dependencies: ["VitScopeCLI", "Architectures", "ArchGraph"]),
+        .executableTarget(name: "vitscope", dependencies: ["VitScopeCLI"]),
         .testTarget(name: "SizeAlgebraTests", dependencies: ["SizeAlgebra"]),
         .testTarget(name: "ArchGraphTests", dependencies: ["ArchGraph", "SizeAlgebra"]),
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "ArchGraph", "SizeAlgebra"]),

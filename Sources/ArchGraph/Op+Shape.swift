@@ -119,7 +119,10 @@ extension Op {
                 throw ShapeError("embedding of shape \(format(shape)) does not fit input \(format(x))")
             }
             for axis in shape.indices {
-                try checker.equal(x[axis + 1], shape[axis], "axis \(axis + 1) of the input and of the position embedding")
+                let what = x.count == 3 && axis == 0
+                    ? "tokens reaching the position embedding and its length (fixed when the model is built)"
+                    : "axis \(axis + 1) of the input and of the position embedding (fixed when the model is built)"
+                try checker.equal(x[axis + 1], shape[axis], what)
             }
             return x
 

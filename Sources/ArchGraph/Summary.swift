@@ -10,7 +10,8 @@ public struct CostValues: Hashable, Sendable {
 
     public init() {}
 
-    init(_ cost: Cost, _ binding: Binding) throws(EvaluationError) {
+    /// The cost evaluated at `binding`.
+    public init(_ cost: Cost, _ binding: Binding) throws(EvaluationError) {
         params = try cost.params.evaluate(binding)
         trainableParams = try cost.trainableParams.evaluate(binding)
         macs = try cost.macs.evaluate(binding)
@@ -62,30 +63,58 @@ public enum SummaryError: Error, Equatable, Sendable, CustomStringConvertible {
     case overflow(path: String, binding: Binding)
     /// A size equality the model needs fails at this size.
     case constraint(path: String, what: String, lhs: Int, rhs: Int)
-    /// A tensor would have an empty axis at this size (the input is too small).
+    /// A tensor would have an empty axis at this size.
     case emptyTensor(path: String, shape: [Int])
 
-    public var description: String {
+    /// The scope path the error names.
+    public var path: String {
         switch self {
-        case .overflow(let path, let b):
-            "\(path): counts at batch \(b.batch) and \(b.height)×\(b.width) do not fit in a 64-bit integer; use a smaller batch or image size"
-        case .constraint(let path, let what, let lhs, let rhs):
-            "\(path): \(what) differ at this size (\(lhs) vs \(rhs))"
-        case .emptyTensor(let path, let shape):
-            "\(path): output shape \(shape) has an empty axis; the image is too small for this layer"
+        case .overflow(let path, _), .constraint(let path, _, _, _), .emptyTensor(let path, _): path
         }
     }
+
+    /// What is wrong, without the path.
+    public var message: String {
+        switch self {
+        case .overflow(_, let b):
+            "counts at batch \(b.batch) and \(b.height)×\(b.width) do not fit in a 64-bit integer; use a smaller batch or image size"
+        case .constraint(_, let what, let lhs, let rhs):
+            "\(what) differ at this size: \(lhs) ≠ \(rhs)"
+        case .emptyTensor(_, let shape):
+            "output shape \(shape) has an empty axis"
+        }
+    }
+
+    public var description: String { "\(path): \(message)" }
 }
 
 extension Graph {
-    /// Evaluates every node, stage and total at `binding`, checking the graph's constraints.
-    public func summarize(at binding: Binding) throws(SummaryError) -> Summary {
+    /// Checks that the model runs at `binding`: its constraints hold and no tensor is empty.
+    public func check(at binding: Binding) throws(SummaryError) {
+        try checkConstraints(at: binding)
+        for node in nodes {
+            for dim in node.shape {
+                guard let value = try? dim.evaluate(binding) else { throw .overflow(path: node.path, binding: binding) }
+                if value < 1 {
+                    let shape = node.shape.map { (try? $0.evaluate(binding)) ?? 0 }
+                    throw .emptyTensor(path: node.path, shape: shape)
+                }
+            }
+        }
+    }
+
+    private func checkConstraints(at binding: Binding) throws(SummaryError) {
         for constraint in constraints {
             guard let lhs = try? constraint.lhs.evaluate(binding), let rhs = try? constraint.rhs.evaluate(binding) else {
                 throw .overflow(path: constraint.path, binding: binding)
             }
             if lhs != rhs { throw .constraint(path: constraint.path, what: constraint.what, lhs: lhs, rhs: rhs) }
         }
+    }
+
+    /// Evaluates every node, stage and total at `binding`, checking the graph's constraints.
+    public func summarize(at binding: Binding) throws(SummaryError) -> Summary {
+        try checkConstraints(at: binding)
         var layers: [LayerSummary] = []
         layers.reserveCapacity(nodes.count)
         var elementwise: [ElementwiseKind: Int] = [:]

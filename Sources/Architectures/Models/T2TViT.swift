@@ -13,6 +13,9 @@ extension GraphBuilder {
         var tokens = try stage(StageInfo(name: "t2t1", kind: .tokensToToken, grid: [gridH, gridW],
                                          channels: first)) {
             let image = try add(.input(channels: inChannels), name: "image")
+            // The reference reshapes tokens to a square grid of side √N after each T2T layer.
+            try require(height, equals: width, "image height and width (T2T-ViT reshapes tokens to a square grid)",
+                        name: "square_input")
             let split = try add(.unfold(splits[0]), [image], name: "soft_split0")
             return try scope("attention1") {
                 try t2tLayer(split, dim: inChannels * 49, config: c)

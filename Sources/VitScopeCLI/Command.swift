@@ -1,0 +1,45 @@
+/// One subcommand: its name, a one-line abstract, usage, options and what it does.
+protocol Command: SendableMetatype {
+    static var name: String { get }
+    static var abstract: String { get }
+    static var usage: String { get }
+    static var options: [OptionSpec] { get }
+    /// Extra help text after the options (examples, conventions).
+    static var discussion: String { get }
+    static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode
+}
+
+extension Command {
+    static var discussion: String { "" }
+
+    /// The command as a value for the dispatch table.
+    static var entry: CommandEntry {
+        CommandEntry(name: name, abstract: abstract, usage: usage, options: options, discussion: discussion, run: { args, console in try run(args, console: console) })
+    }
+}
+
+/// A subcommand as a value: what `vitscope` dispatches on and prints help from.
+struct CommandEntry: Sendable {
+    let name: String
+    let abstract: String
+    let usage: String
+    let options: [OptionSpec]
+    let discussion: String
+    let run: @Sendable (ParsedArguments, Console) throws -> ExitCode
+
+    /// The `--help` text.
+    var help: String {
+        var text = "\(abstract)\n\nusage: \(usage)\n"
+        if !options.isEmpty {
+            text += "\noptions:\n"
+            let width = options.map { $0.name.count + ($0.value.map { $0.count + 1 } ?? 0) }.max() ?? 0
+            for option in options {
+                let left = "--" + option.name + (option.value.map { " " + $0 } ?? "")
+                text += "  " + left + String(repeating: " ", count: width + 4 - left.count) + option.help + "\n"
+            }
+            text += "  --help" + String(repeating: " ", count: width - 2) + "show this help\n"
+        }
+        if !discussion.isEmpty { text += "\n" + discussion + "\n" }
+        return text
+    }
+}

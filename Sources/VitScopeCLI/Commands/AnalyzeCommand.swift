@@ -1,0 +1,33 @@
+import Architectures
+import Reports
+
+/// `vitscope analyze MODEL`: stages, totals and (optionally) every layer of one model.
+enum AnalyzeCommand: Command {
+    static let name = "analyze"
+    static let abstract = "Analyse one model: per-stage grids, tokens, widths, params and MACs, and exact totals."
+    static let usage = "vitscope analyze MODEL [--image-size N|HxW] [--batch N] [--num-classes N] [--layers] [--format table|markdown|json]"
+    static let options = ModelOptions.sizeOptions + [
+        OptionSpec(name: "layers", value: nil, help: "also list every layer (JSON always includes them)"),
+        ModelOptions.format(),
+    ]
+    static let discussion = """
+        MODEL is a preset name (vitscope list) or a spec file (*.json).
+        example: vitscope analyze pit_s_224 --image-size 256 --format json
+        """
+
+    static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
+        guard args.positional.count == 1 else {
+            throw UsageError(message: args.positional.isEmpty ? "analyze needs a MODEL" : "analyze takes one MODEL; use compare for several")
+        }
+        let format = try ModelOptions.outputFormat(args)
+        let overrides = try ModelOptions.overrides(args)
+        guard let analysis = ModelOptions.analyze(args.positional[0], overrides, console: console) else { return .failure }
+        let layers = args.flags.contains("layers")
+        switch format {
+        case .table: console.out(AnalysisReport.text(analysis, layers: layers))
+        case .markdown: console.out(AnalysisReport.markdown(analysis, layers: layers))
+        case .json: console.out(AnalysisReport.json(analysis).rendered() + "\n")
+        }
+        return .success
+    }
+}

@@ -1,0 +1,36 @@
+import Architectures
+import Reports
+
+/// `vitscope compare MODEL MODEL...`: models side by side, stage by stage, with ratios.
+enum CompareCommand: Command {
+    static let name = "compare"
+    static let abstract = "Compare models side by side: grid, tokens, channels, params and MACs per stage, then totals and ratios."
+    static let usage = "vitscope compare MODEL MODEL... [--image-size N|HxW] [--batch N] [--num-classes N] [--format table|markdown|json]"
+    static let options = ModelOptions.sizeOptions + [ModelOptions.format()]
+    static let discussion = """
+        The overrides apply to every model. Ratios are to the first model.
+        example: vitscope compare vit_small_patch16_224 pit_s_224 resnet50
+        """
+
+    static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
+        guard args.positional.count >= 2 else { throw UsageError(message: "compare needs at least two MODELs") }
+        let format = try ModelOptions.outputFormat(args)
+        let overrides = try ModelOptions.overrides(args)
+        var analyses: [Analysis] = []
+        var failed = false
+        for model in args.positional {
+            if let analysis = ModelOptions.analyze(model, overrides, console: console) {
+                analyses.append(analysis)
+            } else {
+                failed = true
+            }
+        }
+        if failed { return .failure }
+        switch format {
+        case .table: console.out(ComparisonReport.text(analyses))
+        case .markdown: console.out(ComparisonReport.markdown(analyses))
+        case .json: console.out(ComparisonReport.json(analyses).rendered() + "\n")
+        }
+        return .success
+    }
+}
