@@ -1,0 +1,56 @@
+@testable import Architectures
+
+/// A small deterministic generator (SplitMix64) so random tests are reproducible.
+struct SeededRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func int(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.count))
+    }
+
+    mutating func bool() -> Bool { next() & 1 == 1 }
+}
+
+/// Tiny random configurations of every family, valid by construction.
+enum RandomSpecs {
+    static func make(_ r: inout SeededRandom) -> ModelSpec {
+        let heads = r.int(1...3)
+        let classes = [0, 10][r.int(0...1)]
+        switch r.int(0...4) {
+        case 0:
+            let patch = r.int(2...8)
+            let config = ViTConfig(patchSize: patch, embedDim: heads * 8 * r.int(1...2), depth: r.int(1...2), numHeads: heads,
+                                   mlpRatio: [2, 4, 1.5][r.int(0...2)], qkvBias: r.bool(), distilled: r.bool())
+            return ModelSpec(name: "random_vit", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .vit(config))
+        case 1:
+            let stages = r.int(1...3)
+            let config = PiTConfig(patchSize: r.int(3...8), stride: r.int(2...4), baseDims: (0..<stages).map { _ in 4 * r.int(1...2) },
+                                   depth: (0..<stages).map { _ in r.int(1...2) }, heads: (0..<stages).map { _ in r.int(1...2) },
+                                   mlpRatio: 2, distilled: r.bool())
+            return ModelSpec(name: "random_pit", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .pit(config))
+        case 2:
+            let config = T2TViTConfig(tokensType: r.bool() ? .performer : .transformer, embedDim: heads * 8, depth: r.int(1...2),
+                                      numHeads: heads, mlpRatio: 2, tokenDim: 8 * r.int(1...2), kernelRatio: 0.5)
+            return ModelSpec(name: "random_t2t", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .t2tViT(config))
+        case 3:
+            let count = r.int(1...3)
+            let stages = (0..<count).map { index in
+                CvTStage(patchSize: 3, patchStride: r.int(1...2), patchPadding: 1, dimEmbed: heads * 4 * r.int(1...2), numHeads: heads,
+                         depth: r.int(1...2), qkvBias: r.bool(), clsToken: index == count - 1 && r.bool(), strideKV: r.int(1...2))
+            }
+            return ModelSpec(name: "random_cvt", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .cvt(CvTConfig(stages: stages)))
+        default:
+            let config = ResNetConfig(layers: (0..<r.int(1...4)).map { _ in r.int(1...2) }, stemWidth: 4 * r.int(1...2))
+            return ModelSpec(name: "random_resnet", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .resnet(config))
+        }
+    }
+}

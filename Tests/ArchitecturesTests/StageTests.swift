@@ -1,0 +1,97 @@
+import ArchGraph
+import Testing
+@testable import Architectures
+
+/// `⌊(x + 2p − k)/s⌋ + 1` for sizes where the numerator is non-negative.
+private func out(_ x: Int, _ k: Int, _ s: Int, _ p: Int) -> Int { (x + 2 * p - k) / s + 1 }
+
+/// One expected stage: name, grid, spatial tokens + extra tokens, channels.
+struct ExpectedStage: Equatable, CustomStringConvertible {
+    let name: String, grid: [Int]?, extra: Int, channels: Int?
+    var description: String { "\(name) \(grid ?? []) +\(extra) ch \(channels ?? 0)" }
+}
+
+/// The stages each family should have at `h × w`, from the references' layer definitions,
+/// written here independently of the graph builders.
+func expectedStages(_ spec: ModelSpec, _ h: Int, _ w: Int) -> [ExpectedStage] {
+    switch spec.config {
+    case .vit(let c):
+        let grid = [h / c.patchSize, w / c.patchSize], extra = c.distilled ? 2 : 1
+        return [ExpectedStage(name: "embed", grid: grid, extra: extra, channels: c.embedDim),
+                ExpectedStage(name: "stage1", grid: grid, extra: extra, channels: c.embedDim),
+                ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.embedDim)]
+    case .pit(let c):
+        var g = [out(h, c.patchSize, c.stride, 0), out(w, c.patchSize, c.stride, 0)]
+        let extra = c.distilled ? 2 : 1
+        let widths = zip(c.baseDims, c.heads).map { $0 * $1 }
+        var stages = [ExpectedStage(name: "embed", grid: g, extra: extra, channels: widths[0])]
+        for i in widths.indices {
+            if i > 0 {
+                g = g.map { out($0, 3, 2, 1) }
+                stages.append(ExpectedStage(name: "pool\(i)", grid: g, extra: extra, channels: widths[i]))
+            }
+            stages.append(ExpectedStage(name: "stage\(i + 1)", grid: g, extra: extra, channels: widths[i]))
+        }
+        return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: widths.last)]
+    case .t2tViT(let c):
+        let g0 = out(h, 7, 4, 2), g1 = out(g0, 3, 2, 1), g2 = out(g1, 3, 2, 1)
+        return [ExpectedStage(name: "t2t1", grid: [g0, g0], extra: 0, channels: c.tokenDim),
+                ExpectedStage(name: "t2t2", grid: [g1, g1], extra: 0, channels: c.tokenDim),
+                ExpectedStage(name: "embed", grid: [g2, g2], extra: 1, channels: c.embedDim),
+                ExpectedStage(name: "stage1", grid: [g2, g2], extra: 1, channels: c.embedDim),
+                ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.embedDim)]
+    case .cvt(let c):
+        var g = [h, w]
+        var stages: [ExpectedStage] = []
+        for (i, s) in c.stages.enumerated() {
+            g = g.map { out($0, s.patchSize, s.patchStride, s.patchPadding) }
+            stages.append(ExpectedStage(name: "embed\(i + 1)", grid: g, extra: 0, channels: s.dimEmbed))
+            stages.append(ExpectedStage(name: "stage\(i + 1)", grid: g, extra: s.clsToken ? 1 : 0, channels: s.dimEmbed))
+        }
+        return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.stages.last?.dimEmbed)]
+    case .resnet(let c):
+        var g = [h, w].map { out(out($0, 7, 2, 3), 3, 2, 1) }
+        var stages = [ExpectedStage(name: "stem", grid: g, extra: 0, channels: c.stemWidth)]
+        for (i, _) in c.layers.enumerated() {
+            if i > 0 { g = g.map { out($0, 3, 2, 1) } }
+            stages.append(ExpectedStage(name: "layer\(i + 1)", grid: g, extra: 0, channels: c.stemWidth * 4 << i))
+        }
+        return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.stemWidth * 4 << (c.layers.count - 1))]
+    }
+}
+
+@Suite("Stages")
+struct StageTests {
+    @Test(arguments: Zoo.all)
+    func gridsTokensAndChannels(_ spec: ModelSpec) throws {
+        let sizes = [(spec.imageSize.height, spec.imageSize.width), (160, 160)]
+            + (spec.family == .t2tViT ? [] : [(192, 256)])
+        for (h, w) in sizes {
+            let summary = try spec.analyze(Overrides(imageSize: ImageSize(height: h, width: w))).summary
+            let actual = summary.stages.map { ExpectedStage(name: $0.name, grid: $0.grid, extra: $0.extraTokens, channels: $0.channels) }
+            #expect(actual == expectedStages(spec, h, w), "\(spec.name) \(h)×\(w)")
+            for stage in summary.stages {
+                #expect(stage.spatialTokens == stage.grid.map { $0.reduce(1, *) })
+            }
+        }
+    }
+
+    /// The PiT paper's spatial-dimension story, literally.
+    @Test func pitSmallPoolsTheGridAndWidensChannels() throws {
+        let stages = try Zoo.preset("pit_s_224")!.analyze().summary.stages.filter { $0.kind == .transformer }
+        #expect(stages.map(\.grid) == [[27, 27], [14, 14], [7, 7]])
+        #expect(stages.map(\.spatialTokens) == [729, 196, 49])
+        #expect(stages.map(\.channels) == [144, 288, 576])
+        #expect(stages.map(\.heads) == [3, 6, 12])
+        #expect(stages.map(\.depth) == [2, 6, 4])
+        let vit = try Zoo.preset("vit_small_patch16_224")!.analyze().summary.stages.filter { $0.kind == .transformer }
+        #expect(vit.map(\.grid) == [[14, 14]])
+        #expect(vit.map(\.channels) == [384])
+    }
+
+    @Test func t2tTokensShrinkThroughTheSoftSplits() throws {
+        let stages = try Zoo.preset("t2t_vit_14")!.analyze().summary.stages
+        #expect(stages.map(\.name) == ["t2t1", "t2t2", "embed", "stage1", "head"])
+        #expect(stages.map(\.spatialTokens) == [3136, 784, 196, 196, nil])
+    }
+}

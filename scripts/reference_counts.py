@@ -1,0 +1,562 @@
+#!/usr/bin/env python3
+"""Reference parameter and MAC counts for vision transformers, from PyTorch.
+
+This script builds vision-transformer models from their reference PyTorch
+implementations and records, for each one, exact numbers that vitscope's own
+counts can be checked against:
+
+* ``params``            - number of elements of all parameters
+* ``trainable_params``  - the same over parameters with ``requires_grad=True``
+                          (T2T-ViT keeps its sinusoidal position table and the
+                          performer random features as frozen parameters)
+* ``buffers``           - number of elements of all buffers except BatchNorm's
+                          ``num_batches_tracked`` counters
+* ``macs``              - ``torch.utils.flop_counter.FlopCounterMode`` total
+                          FLOPs divided by 2 (it counts 2 FLOPs per
+                          multiply-accumulate, matmul/conv family only)
+* ``macs_by_op``        - the same, split by aten op
+* ``fvcore``            - ``fvcore.nn.FlopCountAnalysis(model, x).total()``;
+                          fvcore counts one fused multiply-add as one "flop" but
+                          also adds estimates for norms and adaptive pooling
+* ``fvcore_by_op``      - ``FlopCountAnalysis.by_operator()``
+* ``fvcore_ignored_ops``- ops fvcore met in the trace but has no handle for
+* ``params_by_module``  - parameters per first-level child module, plus the
+                          model's own top-level ``nn.Parameter`` s by name
+* ``output_shape``      - shape of the model output
+
+All measurements use ``model.eval()``, ``torch.no_grad()`` and an all-zero
+input of batch 1 (plus batch 2 for two presets, to show scaling).  timm's
+fused attention is switched off (``TIMM_FUSED_ATTN=0``) so that attention is
+traced as explicit matmuls, which both counters understand.
+
+Models covered:
+
+* timm (``timm.create_model(name, pretrained=False)``): ViT, DeiT, PiT and
+  ResNet-50 presets, at their default size and rebuilt with
+  ``img_size=(h, w)`` for the other sizes;
+* T2T-ViT from the authors' repository (yitu-opensource/T2T-ViT), via its
+  factory functions; non-square sizes are skipped because T2T reshapes its
+  tokens to a square grid;
+* CvT from the authors' repository (microsoft/CvT), built from the
+  ``MODEL.SPEC`` of its ImageNet yaml files exactly as ``get_cls_model`` does;
+  CvT takes no image size, so one model is fed inputs of each size;
+* a few constructor calls from the ``vit-pytorch`` package (section
+  ``vit_pytorch`` of the output).
+
+The author repositories are only read, never modified: their ``models`` /
+``lib/models`` folders are imported as anonymous packages (so their
+``__init__.py`` files, which pull in unrelated variants, are not run), and the
+one import that modern PyTorch lacks (``torch._six.container_abcs``, used by
+CvT) is provided by an in-memory stand-in for the duration of the import.
+
+Usage::
+
+    python scripts/reference_counts.py \\
+        --t2t-repo /path/to/T2T-ViT --cvt-repo /path/to/CvT \\
+        --out Tests/Fixtures/reference-counts.json
+
+``--t2t-repo`` must contain ``models/t2t_vit.py``; ``--cvt-repo`` must contain
+``lib/models/cls_cvt.py`` and ``experiments/imagenet/cvt/*.yaml``.  Ordinary
+directories are expected, e.g. from ``git archive HEAD | tar -x``.  Options
+``--only NAME`` (repeatable) and ``--skip-vit-pytorch`` restrict the run, which
+is useful for quick checks; the full run takes a while on a CPU.
+"""
+
+import os
+
+# Must be set before timm is imported (directly or by the author repositories):
+# timm reads it once, at import time, to decide whether Attention modules use
+# F.scaled_dot_product_attention.  With 0 they use explicit q @ k^T and attn @ v.
+os.environ["TIMM_FUSED_ATTN"] = "0"
+
+import argparse
+import collections.abc
+import contextlib
+import gc
+import importlib
+import importlib.machinery
+import importlib.metadata
+import importlib.util
+import io
+import json
+import platform
+import sys
+import time
+import traceback
+import types
+import warnings
+from functools import partial
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+from torch.utils.flop_counter import FlopCounterMode
+
+import fvcore
+import timm
+import yaml
+from fvcore.nn import FlopCountAnalysis
+
+
+# --------------------------------------------------------------------------
+# Presets
+# --------------------------------------------------------------------------
+
+TIMM_PRESETS = [
+    "vit_tiny_patch16_224",
+    "vit_small_patch16_224",
+    "vit_base_patch16_224",
+    "vit_base_patch32_224",
+    "vit_large_patch16_224",
+    "vit_huge_patch14_224",
+    "vit_base_patch16_384",
+    "vit_large_patch16_384",
+    "deit_tiny_patch16_224",
+    "deit_small_patch16_224",
+    "deit_base_patch16_224",
+    "deit_base_patch16_384",
+    "deit_tiny_distilled_patch16_224",
+    "deit_small_distilled_patch16_224",
+    "deit_base_distilled_patch16_224",
+    "deit_base_distilled_patch16_384",
+    "pit_ti_224",
+    "pit_xs_224",
+    "pit_s_224",
+    "pit_b_224",
+    "pit_ti_distilled_224",
+    "pit_xs_distilled_224",
+    "pit_s_distilled_224",
+    "pit_b_distilled_224",
+    "resnet50",
+]
+
+# T2T-ViT factory functions (models/t2t_vit.py) and their tokens-to-token type.
+T2T_PRESETS = {
+    "t2t_vit_7": "performer",
+    "t2t_vit_10": "performer",
+    "t2t_vit_12": "performer",
+    "t2t_vit_14": "performer",
+    "t2t_vit_19": "performer",
+    "t2t_vit_24": "performer",
+    "t2t_vit_t_14": "transformer",
+    "t2t_vit_t_19": "transformer",
+    "t2t_vit_t_24": "transformer",
+}
+
+# CvT presets: yaml file under experiments/imagenet/cvt and default image size.
+CVT_PRESETS = {
+    "cvt_13": ("cvt-13-224x224.yaml", 224),
+    "cvt_21": ("cvt-21-224x224.yaml", 224),
+    "cvt_w24": ("cvt-w24-384x384.yaml", 384),
+}
+
+# Sizes measured besides each preset's default, as (height, width).
+EXTRA_SIZES = [(160, 160), (192, 256)]
+
+# Presets additionally measured at batch 2 (default size) to show scaling.
+BATCH2_PRESETS = {"vit_small_patch16_224", "pit_s_224"}
+
+# vit-pytorch constructor calls: (exact call string, module, input size).
+# The call strings are evaluated with the named class in scope, so the JSON
+# key is literally the code that built the model.
+VIT_PYTORCH_CALLS = [
+    ("ViT(image_size=256, patch_size=32, num_classes=1000, dim=1024, depth=6, "
+     "heads=16, mlp_dim=2048, dropout=0.1, emb_dropout=0.1)", "vit_pytorch", "ViT", 256),
+    ("PiT(image_size=224, patch_size=14, dim=256, num_classes=1000, "
+     "depth=(3, 3, 3), heads=16, mlp_dim=2048)", "vit_pytorch.pit", "PiT", 224),
+    ("T2TViT(dim=512, image_size=224, depth=5, heads=8, mlp_dim=512, "
+     "num_classes=1000, t2t_layers=((7, 4), (3, 2), (3, 2)))", "vit_pytorch.t2t", "T2TViT", 224),
+    ("CvT(num_classes=1000)", "vit_pytorch.cvt", "CvT", 224),
+]
+
+
+def size_key(h, w):
+    """JSON key for an input size, e.g. '192x256' (height x width)."""
+    return f"{h}x{w}"
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------
+# Measuring one model
+# --------------------------------------------------------------------------
+
+def as_int(value, what):
+    """Convert a count that must be integral (fvcore returns floats for einsum)."""
+    if isinstance(value, float) or hasattr(value, "is_integer"):
+        value = float(value)
+        if not value.is_integer():
+            raise ValueError(f"{what} is not an integer: {value}")
+    return int(value)
+
+
+def shape_of(out):
+    """Shape(s) of a model output as plain lists."""
+    if isinstance(out, torch.Tensor):
+        return list(out.shape)
+    if isinstance(out, (tuple, list)):
+        return [shape_of(o) for o in out]
+    return repr(type(out))
+
+
+def params_by_module(model):
+    """Parameters per first-level child, plus the model's own parameters."""
+    counts = {}
+    for name, child in model.named_children():
+        counts[name] = sum(p.numel() for p in child.parameters())
+    for name, p in model.named_parameters(recurse=False):
+        counts[name] = p.numel()
+    return counts
+
+
+def check_timm_attention_not_fused(model):
+    """Assert every module with a `fused_attn` flag has it off; return how many."""
+    n = 0
+    for name, module in model.named_modules():
+        if hasattr(module, "fused_attn"):
+            if module.fused_attn:
+                raise RuntimeError(f"fused attention is on in {name}")
+            n += 1
+    return n
+
+
+@contextlib.contextmanager
+def parameters_frozen(model):
+    """Temporarily set requires_grad=False on all parameters.
+
+    FlopCounterMode's module tracker registers a backward hook on every module
+    input that requires grad.  Under no_grad, a view of a parameter (e.g.
+    timm PiT's `cls_token.expand(...)`, passed into the next stage) still has
+    requires_grad=True but no grad_fn, and registering the hook then fails
+    with "Expected gradient function to be set".  Counts do not depend on
+    requires_grad, so switch it off while counting and restore it afterwards.
+    """
+    flags = [(p, p.requires_grad) for p in model.parameters()]
+    for p, _ in flags:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)
+
+
+def measure(model, x):
+    """All the counts for one model on one input tensor."""
+    model.eval()
+    record = {
+        "input_shape": list(x.shape),
+        "params": sum(p.numel() for p in model.parameters()),
+        "trainable_params": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "buffers": sum(b.numel() for name, b in model.named_buffers()
+                       if not name.endswith("num_batches_tracked")),
+        "params_by_module": params_by_module(model),
+    }
+    with torch.no_grad(), parameters_frozen(model):
+        # PyTorch's own counter: runs the model under a dispatch mode and adds
+        # 2*M*N*K for every mm/addmm/bmm/baddbmm/convolution/attention kernel.
+        counter = FlopCounterMode(display=False)
+        with counter:
+            out = model(x)
+        total = counter.get_total_flops()
+        assert total % 2 == 0, f"odd FLOP total {total}"
+        record["macs"] = total // 2
+        by_op = {}
+        for op, flops in counter.get_flop_counts().get("Global", {}).items():
+            assert flops % 2 == 0, f"odd FLOP count {flops} for {op}"
+            by_op[str(op)] = flops // 2
+        record["macs_by_op"] = by_op
+        record["output_shape"] = shape_of(out)
+        del out
+
+        # fvcore: traces the model with torch.jit and applies per-op handles.
+        analysis = (FlopCountAnalysis(model, x)
+                    .unsupported_ops_warnings(False)
+                    .uncalled_modules_warnings(False))
+        record["fvcore"] = as_int(analysis.total(), "fvcore total")
+        record["fvcore_by_op"] = {op: as_int(v, f"fvcore {op}")
+                                  for op, v in sorted(analysis.by_operator().items())}
+        record["fvcore_ignored_ops"] = sorted(analysis.unsupported_ops().keys())
+    return record
+
+
+def measure_safely(build, h, w, batch=1):
+    """Build a model (callable) and measure it; on failure record the error."""
+    try:
+        model = build()
+        x = torch.zeros(batch, 3, h, w)
+        return measure(model, x)
+    except Exception as exc:  # record and continue with the next size
+        log(f"  error at {size_key(h, w)} batch {batch}: {exc!r}")
+        traceback.print_exc(file=sys.stderr)
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        gc.collect()
+
+
+# --------------------------------------------------------------------------
+# Importing the author repositories without modifying them
+# --------------------------------------------------------------------------
+
+def import_folder_as_package(package_name, folder):
+    """Register `folder` as package `package_name` without running its __init__.py.
+
+    Submodules can then be imported as `package_name.module`, and their
+    relative imports (`from .x import y`) resolve inside the folder.
+    """
+    spec = importlib.machinery.ModuleSpec(package_name, None, is_package=True)
+    spec.submodule_search_locations = [str(folder)]
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[package_name] = package
+    return package
+
+
+@contextlib.contextmanager
+def torch_six_stand_in():
+    """Provide `torch._six.container_abcs` (removed in PyTorch 2.0) while importing."""
+    try:
+        import torch._six  # noqa: F401  (present on old PyTorch only)
+        yield
+        return
+    except ImportError:
+        pass
+    stand_in = types.ModuleType("torch._six")
+    stand_in.container_abcs = collections.abc
+    sys.modules["torch._six"] = stand_in
+    try:
+        yield
+    finally:
+        del sys.modules["torch._six"]
+
+
+def load_t2t(repo):
+    """Import models/t2t_vit.py from the T2T-ViT checkout."""
+    folder = Path(repo) / "models"
+    if not (folder / "t2t_vit.py").is_file():
+        sys.exit(f"--t2t-repo: {folder / 't2t_vit.py'} not found")
+    # t2t_vit.py decorates its factories with timm's @register_model; make sure
+    # that cannot overwrite one of timm's own model names.
+    clashes = set(T2T_PRESETS) & set(timm.list_models())
+    if clashes:
+        sys.exit(f"T2T model names clash with timm's registry: {sorted(clashes)}")
+    import_folder_as_package("t2t_reference", folder)
+    with warnings.catch_warnings():
+        # Old import paths (timm.models.helpers/registry/layers) still work in
+        # timm 1.x but warn that they are deprecated.
+        warnings.simplefilter("ignore", FutureWarning)
+        return importlib.import_module("t2t_reference.t2t_vit")
+
+
+def load_cvt(repo):
+    """Import lib/models/cls_cvt.py from the CvT checkout."""
+    folder = Path(repo) / "lib" / "models"
+    if not (folder / "cls_cvt.py").is_file():
+        sys.exit(f"--cvt-repo: {folder / 'cls_cvt.py'} not found")
+    import_folder_as_package("cvt_reference", folder)
+    with warnings.catch_warnings(), torch_six_stand_in():
+        warnings.simplefilter("ignore", FutureWarning)
+        return importlib.import_module("cvt_reference.cls_cvt")
+
+
+def cvt_spec(repo, yaml_name):
+    """MODEL.SPEC of a CvT experiment yaml, keys kept upper-case as in the file."""
+    path = Path(repo) / "experiments" / "imagenet" / "cvt" / yaml_name
+    with open(path) as f:
+        config = yaml.safe_load(f)
+    return config["MODEL"]["SPEC"]
+
+
+# --------------------------------------------------------------------------
+# Model families
+# --------------------------------------------------------------------------
+
+def quiet(fn):
+    """Call fn() with its stdout swallowed (T2T prints which encoder it adopts)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return fn()
+
+
+def run_timm(name):
+    default = timm.create_model(name, pretrained=False)
+    cfg = default.pretrained_cfg
+    patch_embed = getattr(default, "patch_embed", None)
+    img_size = getattr(patch_embed, "img_size", None)
+    takes_img_size = img_size is not None
+    h, w = tuple(img_size) if takes_img_size else tuple(cfg["input_size"][1:])
+    entry = {
+        "source": "timm",
+        "build": f"timm.create_model({name!r}, pretrained=False)",
+        "num_classes": default.num_classes,
+        "img_size": list(img_size) if takes_img_size else None,
+        "pretrained_tag": cfg.get("tag"),
+        "pretrained_cfg_num_classes": cfg.get("num_classes"),
+        "pretrained_cfg_input_size": list(cfg["input_size"]),
+        "default_size": [h, w],
+        "attention_modules_checked_unfused": check_timm_attention_not_fused(default),
+        "sizes": {},
+    }
+    sizes = [(h, w)] + EXTRA_SIZES
+    for sh, sw in sizes:
+        log(f"{name} {size_key(sh, sw)}")
+        if (sh, sw) == (h, w):
+            build = lambda: default
+        elif takes_img_size:
+            def build(sh=sh, sw=sw):
+                model = timm.create_model(name, pretrained=False, img_size=(sh, sw))
+                check_timm_attention_not_fused(model)
+                return model
+        else:  # ResNet: any input size, same model
+            build = lambda: default
+        entry["sizes"][size_key(sh, sw)] = measure_safely(build, sh, sw)
+    if not takes_img_size:
+        entry["size_note"] = "model takes no image size; the default model was fed each input size"
+    else:
+        entry["size_note"] = "a new model was built with img_size=(h, w) for each non-default size"
+    if name in BATCH2_PRESETS:
+        log(f"{name} {size_key(h, w)} batch 2")
+        entry["batch2"] = measure_safely(lambda: default, h, w, batch=2)
+    return entry
+
+
+def run_t2t(module, name):
+    factory = getattr(module, name)
+    h = w = 224
+    entry = {
+        "source": "T2T-ViT (author repository)",
+        "build": f"models.t2t_vit.{name}()" + "; other sizes: img_size=h",
+        "tokens_type": T2T_PRESETS[name],
+        "num_classes": 1000,
+        "default_size": [h, w],
+        "sizes": {},
+    }
+    for sh, sw in [(h, w)] + EXTRA_SIZES:
+        key = size_key(sh, sw)
+        log(f"{name} {key}")
+        if sh != sw:
+            entry["sizes"][key] = {"skipped": "T2T-ViT reshapes tokens to a square grid"}
+            continue
+        if (sh, sw) == (h, w):
+            build = lambda: quiet(factory)
+        else:
+            build = lambda sh=sh: quiet(lambda: factory(img_size=sh))
+        entry["sizes"][key] = measure_safely(build, sh, sw)
+    return entry
+
+
+def run_cvt(module, repo, name):
+    yaml_name, size = CVT_PRESETS[name]
+    spec = cvt_spec(repo, yaml_name)
+    # Same arguments as get_cls_model() in lib/models/cls_cvt.py.
+    model = module.ConvolutionalVisionTransformer(
+        in_chans=3,
+        num_classes=1000,
+        act_layer=module.QuickGELU,
+        norm_layer=partial(module.LayerNorm, eps=1e-5),
+        init="trunc_norm",
+        spec=spec,
+    )
+    entry = {
+        "source": "CvT (author repository)",
+        "build": (f"ConvolutionalVisionTransformer(in_chans=3, num_classes=1000, "
+                  f"act_layer=QuickGELU, norm_layer=partial(LayerNorm, eps=1e-5), "
+                  f"init='trunc_norm', spec=<MODEL.SPEC of {yaml_name}>)"),
+        "num_classes": 1000,
+        "default_size": [size, size],
+        "spec": spec,
+        "size_note": "model takes no image size; the same model was fed each input size",
+        "sizes": {},
+    }
+    for sh, sw in [(size, size)] + EXTRA_SIZES:
+        log(f"{name} {size_key(sh, sw)}")
+        entry["sizes"][size_key(sh, sw)] = measure_safely(lambda: model, sh, sw)
+    return entry
+
+
+def run_vit_pytorch():
+    import vit_pytorch
+    version = getattr(vit_pytorch, "__version__", None)
+    if version is None:
+        version = importlib.metadata.version("vit-pytorch")
+    section = {"version": version, "models": {}}
+    for call, module_name, class_name, size in VIT_PYTORCH_CALLS:
+        log(f"vit_pytorch {call}")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        build = lambda call=call, cls=cls, class_name=class_name: eval(call, {class_name: cls})
+        record = measure_safely(build, size, size)
+        record["import"] = f"from {module_name} import {class_name}"
+        section["models"][call] = record
+    return section
+
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--t2t-repo", required=True, help="T2T-ViT checkout (contains models/)")
+    parser.add_argument("--cvt-repo", required=True, help="CvT checkout (contains lib/models/)")
+    parser.add_argument("--out", required=True, help="path of the JSON file to write")
+    parser.add_argument("--only", action="append", default=None,
+                        help="measure only this preset (repeatable)")
+    parser.add_argument("--skip-vit-pytorch", action="store_true",
+                        help="leave out the vit_pytorch section")
+    args = parser.parse_args()
+
+    torch.set_num_threads(2)
+    torch.manual_seed(0)  # counts do not depend on it, but keep runs identical
+
+    t2t = load_t2t(args.t2t_repo)
+    cvt = load_cvt(args.cvt_repo)
+
+    def wanted(name):
+        return args.only is None or name in args.only
+
+    presets = {}
+    started = time.time()
+    for name in TIMM_PRESETS:
+        if wanted(name):
+            presets[name] = run_timm(name)
+            gc.collect()
+    for name in T2T_PRESETS:
+        if wanted(name):
+            presets[name] = run_t2t(t2t, name)
+            gc.collect()
+    for name in CVT_PRESETS:
+        if wanted(name):
+            presets[name] = run_cvt(cvt, args.cvt_repo, name)
+            gc.collect()
+
+    result = {
+        "meta": {
+            "generator": "scripts/reference_counts.py",
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "timm": timm.__version__,
+            "fvcore_version": importlib.metadata.version("fvcore"),
+            "TIMM_FUSED_ATTN": os.environ["TIMM_FUSED_ATTN"],
+            "input": "torch.zeros(batch, 3, h, w); model.eval(); torch.no_grad()",
+            "size_keys": "HxW (height x width)",
+            "macs": "torch.utils.flop_counter.FlopCounterMode total FLOPs / 2",
+            "fvcore": "fvcore.nn.FlopCountAnalysis(model, x).total() "
+                      "(1 fused multiply-add = 1; includes norm/pool estimates)",
+            "buffers": "numel of all buffers except BatchNorm num_batches_tracked",
+        },
+        "presets": presets,
+    }
+    if not args.skip_vit_pytorch:
+        result["vit_pytorch"] = run_vit_pytorch()
+    result["meta"]["seconds"] = round(time.time() - started)
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(result, f, indent=1, sort_keys=True)
+        f.write("\n")
+    log(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
