@@ -120,7 +120,7 @@ extension Op {
             }
             for axis in shape.indices {
                 let what = x.count == 3 && axis == 0
-                    ? "tokens reaching the position embedding and its length (fixed when the model is built)"
+                    ? "input tokens and table length (the table is sized for the image when the model is built)"
                     : "axis \(axis + 1) of the input and of the position embedding (fixed when the model is built)"
                 try checker.equal(x[axis + 1], shape[axis], what)
             }

@@ -44,22 +44,27 @@ extension Zoo {
     ]
 
     private static func pitSpec(_ name: String, patch: Int = 16, stride: Int = 8, baseDim: Int, depth: [Int],
-                                heads: [Int], distilled: Bool = false, published: Published? = nil) -> ModelSpec {
+                                heads: [Int], distilled: Bool = false, published: Published? = nil,
+                                notes: [String] = []) -> ModelSpec {
         ModelSpec(name: name, reference: "timm pit.py (= naver-ai/pit)", imageSize: ImageSize(224),
                   config: .pit(PiTConfig(patchSize: patch, stride: stride, baseDims: [baseDim, baseDim, baseDim],
                                          depth: depth, heads: heads, distilled: distilled)),
-                  published: published)
+                  published: published, notes: notes)
     }
 
     static let pit: [ModelSpec] = [
         pitSpec("pit_ti_224", baseDim: 32, depth: [2, 6, 4], heads: [2, 4, 8],
-                published: Published(paramsM: 4.9, gmacs: 0.7, source: pitPaper)),
+                published: Published(paramsM: 4.9, gmacs: 0.7, source: pitPaper),
+                notes: ["timm's pit_ti_224 has 4,847,272 parameters (4.85 M, 4.8 M at one decimal); the paper's 4.9 M "
+                        + "matches 4.85 M rounded a second time."]),
         pitSpec("pit_xs_224", baseDim: 48, depth: [2, 6, 4], heads: [2, 4, 8],
                 published: Published(paramsM: 10.6, gmacs: 1.4, source: pitPaper)),
         pitSpec("pit_s_224", baseDim: 48, depth: [2, 6, 4], heads: [3, 6, 12],
                 published: Published(paramsM: 23.5, gmacs: 2.9, source: pitPaper)),
         pitSpec("pit_b_224", patch: 14, stride: 7, baseDim: 64, depth: [3, 6, 4], heads: [4, 8, 16],
-                published: Published(paramsM: 73.8, gmacs: 12.5, source: pitPaper)),
+                published: Published(paramsM: 73.8, gmacs: 12.5, source: pitPaper),
+                notes: ["PyTorch's FlopCounterMode counts 12,401,916,928 MACs (12.4 G) in timm's pit_b_224 at 224×224, "
+                        + "as does this tool; the paper's 12.5 G is 0.8% higher and the paper does not say how it counted."]),
         pitSpec("pit_ti_distilled_224", baseDim: 32, depth: [2, 6, 4], heads: [2, 4, 8], distilled: true),
         pitSpec("pit_xs_distilled_224", baseDim: 48, depth: [2, 6, 4], heads: [2, 4, 8], distilled: true),
         pitSpec("pit_s_distilled_224", baseDim: 48, depth: [2, 6, 4], heads: [3, 6, 12], distilled: true),
