@@ -18,6 +18,7 @@ let package = Package(
         .testTarget(name: "SizeAlgebraTests", dependencies: ["SizeAlgebra"]),
         .testTarget(name: "ArchGraphTests", dependencies: ["ArchGraph", "SizeAlgebra"]),
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "ArchGraph", "SizeAlgebra"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "VitScopeCLITests", dependencies: ["VitScopeCLI", "Architectures", "Reports"]),
     ],
     swiftLanguageModes: [.v6]

@@ -64,9 +64,6 @@ public struct Graph: Sendable {
     public let batch: Expr, height: Expr, width: Expr
     public let inputChannels: Int
 
-    /// The node whose output is the model's output (the last node).
-    public var output: Node { nodes[nodes.count - 1] }
-
     /// The summed cost of all nodes.
     public var totalCost: Cost { nodes.reduce(Cost.zero) { $0 + $1.cost } }
 
@@ -76,7 +73,4 @@ public struct Graph: Sendable {
         for node in nodes { costs[node.stage] += node.cost }
         return costs
     }
-
-    /// Whether B, H or W appear anywhere (false for a graph built at a concrete size).
-    public var isSymbolic: Bool { !(batch.isConstant && height.isConstant && width.isConstant) }
 }

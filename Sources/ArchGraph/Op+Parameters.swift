@@ -44,14 +44,4 @@ extension Op {
             return []
         }
     }
-
-    /// Non-parameter state the op keeps (BatchNorm's running statistics). Not counted as parameters.
-    public var buffers: [ParameterTensor] {
-        switch self {
-        case .batchNorm(let channels, _):
-            [ParameterTensor("running_mean", [Expr(channels)]), ParameterTensor("running_var", [Expr(channels)])]
-        default:
-            []
-        }
-    }
 }

@@ -68,7 +68,10 @@ public enum ComparisonReport {
         }
         let ratios: [JSONText] = analyses.map { a in
             let t = a.summary.totals
-            func ratio(_ x: Int, _ y: Int?) -> JSONText { (y ?? 0) > 0 ? .double(Double(x) / Double(y!)) : .null }
+            func ratio(_ x: Int, _ y: Int?) -> JSONText {
+                guard let y, y > 0 else { return .null }
+                return .double(Double(x) / Double(y))
+            }
             return .object([("model", .string(a.spec.name)), ("params", ratio(t.params, base?.params)),
                             ("macs", ratio(t.macs, base?.macs))])
         }

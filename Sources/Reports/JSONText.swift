@@ -1,3 +1,5 @@
+import Architectures
+
 /// A JSON value for output, with object keys kept in insertion order so output is stable.
 public indirect enum JSONText: Sendable, Equatable {
     case int(Int)
@@ -21,7 +23,7 @@ public indirect enum JSONText: Sendable, Equatable {
         switch self {
         case .int(let v): out += String(v)
         case .double(let v): out += v.isFinite ? "\(v)" : "null"
-        case .string(let s): JSONText.quote(s, into: &out)
+        case .string(let s): out += JSONLiteral.quoted(s)
         case .bool(let b): out += b ? "true" : "false"
         case .null: out += "null"
         case .array(let items):
@@ -41,8 +43,7 @@ public indirect enum JSONText: Sendable, Equatable {
             if index > 0 { out += inline ? ", " : "," }
             if !inline, let level = indent { out += "\n" + String(repeating: "  ", count: level + 1) }
             if let key {
-                JSONText.quote(key, into: &out)
-                out += ": "
+                out += JSONLiteral.quoted(key) + ": "
             }
             value.write(into: &out, indent: indent.map { $0 + 1 })
         }
@@ -55,23 +56,5 @@ public indirect enum JSONText: Sendable, Equatable {
         case .array, .object: false
         default: true
         }
-    }
-
-    private static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }

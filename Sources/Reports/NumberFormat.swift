@@ -15,16 +15,15 @@ public enum NumberFormat {
     /// zero, computed in full-width integers so that it is exact and cannot overflow:
     /// `scaled(22050664, 1_000_000, decimals: 2)` → `22.05`.
     public static func scaled(_ value: Int, _ scale: Int, times: Int = 1, decimals: Int) -> String {
-        guard scale > 0 else { return "-" }
-        var factor: UInt = UInt(max(times, 1))
-        for _ in 0..<decimals { factor *= 10 }
+        guard scale > 0, (0...9).contains(decimals) else { return "-" }
         var unit: UInt = 1
         for _ in 0..<decimals { unit *= 10 }
-        // q = value·factor / scale, rounded half up.
-        let product = value.magnitude.multipliedFullWidth(by: factor)
+        // q = value·times·10^decimals / scale, rounded half up.
+        let product = value.magnitude.multipliedFullWidth(by: UInt(max(times, 1)) * unit)
         guard product.high < UInt(scale) else { return "∞" }
         let (quotient, remainder) = UInt(scale).dividingFullWidth(product)
-        let rounded = remainder >= UInt(scale) - remainder ? quotient + 1 : quotient
+        let roundsUp = remainder >= UInt(scale) - remainder && quotient < .max
+        let rounded = roundsUp ? quotient + 1 : quotient
         let (integer, fraction) = rounded.quotientAndRemainder(dividingBy: unit)
         var text = String(integer)
         if decimals > 0 {

@@ -37,11 +37,6 @@ extension Expr {
         return q + Expr(terms: [atom: 1])
     }
 
-    /// `⌈self / divisor⌉` for a positive divisor, as `⌊(self + divisor − 1)/divisor⌋`.
-    public func ceilDiv(_ divisor: Int) -> Expr {
-        (self + Expr(divisor - 1)).floorDiv(divisor)
-    }
-
     /// When the expression is `⌊p/a⌋ + r` (one floor atom with coefficient 1 plus a constant),
     /// returns `(p, a, r)`.
     var singleFloorPlusConstant: (Expr, Int, Int)? {

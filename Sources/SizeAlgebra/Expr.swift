@@ -55,20 +55,6 @@ public struct Expr: Hashable, Sendable {
 
     /// Whether the expression contains no variables (it may still be overflowed).
     public var isConstant: Bool { terms.keys.allSatisfy { $0.factors.isEmpty } }
-
-    /// The variables the expression depends on, in the order B, H, W.
-    public var variables: Set<Variable> {
-        var result = Set<Variable>()
-        for monomial in terms.keys {
-            for factor in monomial.factors { result.formUnion(factor.variables) }
-        }
-        return result
-    }
-
-    /// Whether the expression contains a floor division that did not simplify away.
-    public var hasFloor: Bool {
-        terms.keys.contains { $0.factors.contains { $0.isFloor } }
-    }
 }
 
 // MARK: - Arithmetic
@@ -130,10 +116,6 @@ extension Expr {
         factors.reduce(Expr.one, *)
     }
 
-    /// The sum of `terms`; `0` when empty.
-    public static func sum<S: Sequence>(_ terms: S) -> Expr where S.Element == Expr {
-        terms.reduce(Expr.zero, +)
-    }
 }
 
 // MARK: - Evaluation

@@ -26,18 +26,6 @@ struct Factor: Hashable, Sendable {
     static func == (lhs: Factor, rhs: Factor) -> Bool { lhs.key == rhs.key }
     func hash(into hasher: inout Hasher) { hasher.combine(key) }
 
-    var isFloor: Bool {
-        if case .floor = kind { return true }
-        return false
-    }
-
-    var variables: Set<Variable> {
-        switch kind {
-        case .variable(let v): [v]
-        case .floor(let numerator, _): numerator.variables
-        }
-    }
-
     /// Variables sort before floor atoms; floor atoms sort by key.
     static func precedes(_ a: Factor, _ b: Factor) -> Bool {
         switch (a.kind, b.kind) {

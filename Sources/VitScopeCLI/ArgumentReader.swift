@@ -1,3 +1,5 @@
+import Architectures
+
 /// An option a command accepts.
 struct OptionSpec: Sendable {
     /// The long name without dashes: `image-size`.
@@ -35,7 +37,7 @@ struct ParsedArguments {
                 name = String(name[..<equals])
             }
             guard let spec = options.first(where: { $0.name == name }) else {
-                let suggestion = nearest(name, among: options.map(\.name)).map { "; did you mean --\($0)?" } ?? ""
+                let suggestion = Suggestion.nearest(to: name, among: options.map(\.name)).map { "; did you mean --\($0)?" } ?? ""
                 throw UsageError(message: "unknown option '--\(name)'\(suggestion)")
             }
             if values[name] != nil || flags.contains(name) { throw UsageError(message: "--\(name) given more than once") }
@@ -61,26 +63,4 @@ struct ParsedArguments {
         guard let value = Int(text) else { throw UsageError(message: "--\(name) expects a whole number, got '\(text)'") }
         return value
     }
-}
-
-/// The candidate closest to `word` by edit distance, when close enough to be a likely typo.
-func nearest(_ word: String, among candidates: [String]) -> String? {
-    let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
-    guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-    return best.1 <= max(2, word.count / 3) ? best.0 : nil
-}
-
-/// Levenshtein distance between two strings, by characters.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    var previous = Array(0...b.count)
-    for i in 1...a.count {
-        var current = [i] + Array(repeating: 0, count: b.count)
-        for j in stride(from: 1, through: b.count, by: 1) {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }

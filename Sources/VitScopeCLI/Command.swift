@@ -35,9 +35,9 @@ struct CommandEntry: Sendable {
             let width = options.map { $0.name.count + ($0.value.map { $0.count + 1 } ?? 0) }.max() ?? 0
             for option in options {
                 let left = "--" + option.name + (option.value.map { " " + $0 } ?? "")
-                text += "  " + left + String(repeating: " ", count: width + 4 - left.count) + option.help + "\n"
+                text += "  " + left + String(repeating: " ", count: max(1, width + 4 - left.count)) + option.help + "\n"
             }
-            text += "  --help" + String(repeating: " ", count: width - 2) + "show this help\n"
+            text += "  --help" + String(repeating: " ", count: max(1, width - 2)) + "show this help\n"
         }
         if !discussion.isEmpty { text += "\n" + discussion + "\n" }
         return text

@@ -65,7 +65,7 @@ enum ModelOptions {
             }
         }
         if let spec = Zoo.preset(model) { return spec }
-        let fix = nearest(model, among: Zoo.names).map { "did you mean '\($0)'? (vitscope list shows all presets)" }
+        let fix = Suggestion.nearest(to: model, among: Zoo.names).map { "did you mean '\($0)'? (vitscope list shows all presets)" }
             ?? "vitscope list shows all presets; a spec file path must end in .json"
         throw SpecError([Problem(field: "MODEL", message: "unknown model '\(model)'", fix: fix)])
     }

@@ -1,3 +1,5 @@
+import Architectures
+
 /// The `vitscope` command line: dispatches to a subcommand and maps errors to exit codes.
 public enum VitScope {
     static let commands: [CommandEntry] = [ListCommand.entry, AnalyzeCommand.entry, CompareCommand.entry, ValidateCommand.entry, SpecsCommand.entry]
@@ -30,7 +32,7 @@ public enum VitScope {
             return .success
         }
         guard let command = commands.first(where: { $0.name == first }) else {
-            let suggestion = nearest(first, among: commands.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+            let suggestion = Suggestion.nearest(to: first, among: commands.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
             console.err("error: unknown command '\(first)'\(suggestion)\n\n" + help)
             return .usage
         }

@@ -105,9 +105,9 @@ struct JSONPath: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Helpers for writing JSON text.
-enum JSONLiteral {
+public enum JSONLiteral {
     /// `text` as a JSON string literal, with quotes, backslashes and control characters escaped.
-    static func quoted(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -172,11 +172,11 @@ struct SpecReader {
     }
 }
 
-/// Nearest-name suggestions for misspelt keys and values.
-enum Suggestion {
+/// Nearest-name suggestions for misspelt keys, values, model names, commands and options.
+public enum Suggestion {
     /// The candidate closest to `word` by case-insensitive Levenshtein distance, when that distance
     /// is at most `max(2, word.count / 3)`; ties go to the earlier candidate.
-    static func nearest(to word: String, among candidates: [String]) -> String? {
+    public static func nearest(to word: String, among candidates: [String]) -> String? {
         let limit = max(2, word.count / 3)
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
