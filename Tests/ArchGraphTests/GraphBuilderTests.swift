@@ -71,7 +71,7 @@ struct GraphBuilderTests {
                                    message: "tokens_to_image token count and grid 5×5: 16 ≠ 25")) {
             _ = try build(batch: 1, size: 4) { b, x in
                 let tokens = try b.add(.imageToTokens, [x], name: "flatten")
-                try b.scope("block0") { try b.add(.tokensToImage(height: 5, width: 5), [tokens], name: "unflatten") }
+                _ = try b.scope("block0") { try b.add(.tokensToImage(height: 5, width: 5), [tokens], name: "unflatten") }
             }
         }
         #expect(throws: GraphError(path: "stage1/conv", message: "conv2d input channels: 3 ≠ 4")) {
