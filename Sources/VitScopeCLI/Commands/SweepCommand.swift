@@ -1,0 +1,74 @@
+import Architectures
+import Reports
+
+/// `vitscope sweep MODEL --image-sizes …`: tokens per stage, params and MACs against input size.
+enum SweepCommand: Command {
+    static let name = "sweep"
+    static let abstract = "Sweep one model over input sizes: tokens per stage, params and MACs per size; invalid sizes are skipped with the reason."
+    static let usage = "vitscope sweep MODEL --image-sizes LIST [--batch N] [--num-classes N] [--format table|markdown|json|csv]"
+    static let options = [
+        OptionSpec(name: "image-sizes", value: "LIST", help: "sizes: 160,224,288 or ranges START:STOP:STEP (STOP included), each N or HxW"),
+        ModelOptions.sizeOptions[1], ModelOptions.sizeOptions[2],
+        OptionSpec(name: "format", value: "table|markdown|json|csv", help: "output format (default table)"),
+    ]
+    static let discussion = "example: vitscope sweep pit_s_224 --image-sizes 160:512:32 --format csv"
+    /// Most sizes one sweep takes.
+    static let maxSizes = 4096
+
+    static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
+        guard args.positional.count == 1 else { throw UsageError(message: "sweep takes one MODEL") }
+        guard let list = args.values["image-sizes"] else { throw UsageError(message: "sweep needs --image-sizes, e.g. 160,224,288 or 160:512:32") }
+        let sizes = try imageSizes(list)
+        let format = args.values["format"] ?? "table"
+        guard ["table", "markdown", "json", "csv"].contains(format) else {
+            throw UsageError(message: "--format expects one of table, markdown, json, csv, got '\(format)'")
+        }
+        var overrides = try ModelOptions.overrides(args)
+        let spec: ModelSpec
+        do { spec = try ModelOptions.resolve(args.positional[0]) } catch {
+            ModelOptions.report(error, console: console)
+            return .failure
+        }
+        let points = sizes.map { size in
+            overrides.imageSize = size
+            return SweepPoint(size: size, result: Result { () throws(SpecError) in try spec.analyze(overrides) })
+        }
+        switch format {
+        case "csv": console.out(SweepReport.csv(points))
+        case "json": console.out(SweepReport.json(spec.name, points).rendered() + "\n")
+        case "markdown": console.out(SweepReport.markdown(points))
+        default: console.out(SweepReport.text(points))
+        }
+        return .success
+    }
+
+    /// `160,224` and `160:512:32` (inclusive), each size `N` or `HxW`; ranges step both sides.
+    static func imageSizes(_ text: String) throws(UsageError) -> [ImageSize] {
+        var sizes: [ImageSize] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            switch parts.count {
+            case 1:
+                sizes.append(try ModelOptions.imageSize(item))
+            case 3:
+                guard let step = Int(parts[2]), step > 0 else {
+                    throw UsageError(message: "--image-sizes range '\(item)' needs a positive whole STEP")
+                }
+                let start = try ModelOptions.imageSize(parts[0]), stop = try ModelOptions.imageSize(parts[1])
+                guard start.height <= stop.height, start.width <= stop.width else {
+                    throw UsageError(message: "--image-sizes range '\(item)' has START after STOP")
+                }
+                var size = start
+                while size.height <= stop.height && size.width <= stop.width {
+                    sizes.append(size)
+                    if sizes.count > maxSizes { break }
+                    size = ImageSize(height: size.height + step, width: size.width + step)
+                }
+            default:
+                throw UsageError(message: "--image-sizes entry '\(item)' is neither N, HxW nor START:STOP:STEP")
+            }
+            if sizes.count > maxSizes { throw UsageError(message: "--image-sizes lists more than \(maxSizes) sizes") }
+        }
+        return sizes
+    }
+}
