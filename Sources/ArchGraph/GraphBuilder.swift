@@ -4,10 +4,13 @@ import SizeAlgebra
 public struct GraphError: Error, Equatable, Sendable, CustomStringConvertible {
     public let path: String
     public let message: String
+    /// The node's sizes do not fit in a 64-bit integer (a smaller input helps; no other size does).
+    public let isOverflow: Bool
 
-    public init(path: String, message: String) {
+    public init(path: String, message: String, isOverflow: Bool = false) {
         self.path = path
         self.message = message
+        self.isOverflow = isOverflow
     }
 
     public var description: String { "\(path): \(message)" }
@@ -82,7 +85,7 @@ public final class GraphBuilder {
             throw GraphError(path: path, message: "\(op.name) \(error.message)")
         }
         if shape.contains(where: \.overflowed) {
-            throw GraphError(path: path, message: "\(op.name) output size does not fit in a 64-bit integer")
+            throw GraphError(path: path, message: "\(op.name) output size does not fit in a 64-bit integer", isOverflow: true)
         }
         for (lhs, rhs, what) in checker.deferred {
             constraints.append(Constraint(path: path, lhs: lhs, rhs: rhs, what: what))

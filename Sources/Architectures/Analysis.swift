@@ -66,8 +66,7 @@ extension ModelSpec {
             let graph = try spec.graph(batch: overrides.batch)
             return Analysis(spec: spec, batch: overrides.batch, graph: graph, summary: try graph.summarize(at: binding))
         } catch let error as GraphError {
-            let fits = !error.message.contains("does not fit in a 64-bit integer")
-            throw SpecError([Problem(field: error.path, message: error.message, fix: fits ? spec.sizeFix() : nil)])
+            throw SpecError([Problem(field: error.path, message: error.message, fix: error.isOverflow ? nil : spec.sizeFix())])
         } catch let error as SummaryError {
             if case .overflow = error { throw SpecError([Problem(field: error.path, message: error.message)]) }
             throw SpecError([Problem(field: error.path, message: error.message, fix: spec.sizeFix())])

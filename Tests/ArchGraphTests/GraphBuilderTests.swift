@@ -85,6 +85,17 @@ struct GraphBuilderTests {
         }
     }
 
+    @Test func sizesBeyondInt64AreErrorsNotTraps() throws {
+        let builder = GraphBuilder(Binding(batch: 1, height: 1 << 32, width: 1 << 32))
+        #expect(throws: GraphError(path: "stage1/flatten", message: "image_to_tokens output size does not fit in a 64-bit integer",
+                                   isOverflow: true)) {
+            try builder.stage(StageInfo(name: "stage1", kind: .embed)) {
+                let image = try builder.add(.input(channels: 3), name: "image")
+                try builder.add(.imageToTokens, [image], name: "flatten")
+            }
+        }
+    }
+
     @Test func symbolicMismatchesBecomeConstraints() throws {
         let builder = GraphBuilder.symbolic()
         try builder.stage(StageInfo(name: "stage1", kind: .embed)) {
