@@ -3,6 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "vitscope",
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vitscope", targets: ["vitscope"]),
         .library(name: "VitScope", targets: ["SizeAlgebra", "ArchGraph", "Architectures", "Reports", "VitScopeCLI"]),
