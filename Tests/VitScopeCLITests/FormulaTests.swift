@@ -1,0 +1,54 @@
+import Architectures
+import Foundation
+import Testing
+@testable import VitScopeCLI
+
+@Suite("formula")
+struct FormulaTests {
+    /// ViT-S/16 by hand, with N = ⌊H/16⌋·⌊W/16⌋ patches and D = 384:
+    /// params = 384·(N + 1) for the position table + 21,975,016 for the rest (22,050,664 at N = 196);
+    /// attention = 12 blocks × 2 products × (N + 1)²·D = 9216·(N + 1)²;
+    /// other = 12·(N + 1)·12·D² (qkv, proj, MLP) + N·D·768 (patches) + 384·1000 (head).
+    @Test func vitSmallByHand() {
+        let result = vitscope("formula", "vit_small_patch16_224")
+        #expect(result.code == .success)
+        let lines = result.out.split(separator: "\n").map(String.init)
+        #expect(lines.contains("  params           = 384·⌊H/16⌋·⌊W/16⌋ + 21975400"))
+        #expect(lines.contains("    attention      = 9216·B·⌊H/16⌋²·⌊W/16⌋² + 18432·B·⌊H/16⌋·⌊W/16⌋ + 9216·B"))
+        #expect(lines.contains("    other          = 21528576·B·⌊H/16⌋·⌊W/16⌋ + 21617664·B"))
+        #expect(lines.contains("without floors, exact for H a multiple of 16 and W a multiple of 16 (the lattice containing 224×224):"))
+        #expect(lines.contains("  params           = 3/2·H·W + 21975400"))
+        #expect(lines.contains("    attention      = 9/64·B·H²·W² + 72·B·H·W + 9216·B"))
+        #expect(lines.contains("    other          = 84096·B·H·W + 21617664·B"))
+        #expect(lines.last?.hasSuffix(": all equal") == true)
+    }
+
+    /// ResNet-50 on multiples of 32: 81456·H·W + 2,048,000 MACs, 4,089,184,256 at 224² as timm counts.
+    @Test func resnetHasNoAttentionAndALinearCost() throws {
+        let form = try ClosedForm(#require(Zoo.preset("resnet50")))
+        #expect(form.latticeOtherMacs?.description == "81456·B·H·W + 2048000·B")
+        #expect(form.latticeOtherMacs?.evaluate(.init(batch: 1, height: 224, width: 224)) == 4_089_184_256)
+        #expect(form.attentionMacs.description == "0")
+    }
+
+    /// Every preset's forms agree with concrete builds at every size checked.
+    @Test(arguments: Zoo.all)
+    func formsMatchConcreteBuilds(_ spec: ModelSpec) throws {
+        let form = try ClosedForm(spec)
+        #expect(form.mismatches == [])
+        #expect(form.latticeParams != nil)
+        #expect(form.exactChecks.count == (spec.family == .t2tViT ? 2 : 3))
+        #expect(form.latticeChecks.count == (spec.family == .t2tViT ? 2 : 3))
+    }
+
+    @Test func jsonAndOtherLattices() throws {
+        let result = vitscope("formula", "pit_s_224", "--image-size", "208", "--format", "json")
+        #expect(result.code == .success)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        #expect(object["match"] as? Bool == true)
+        let lattice = try #require(object["lattice"] as? [String: Any])
+        let conditions = try #require(lattice["conditions"] as? [[String: Any]])
+        #expect(conditions.map { $0["residue"] as? Int } == [16, 16])
+        #expect(conditions.map { $0["modulus"] as? Int } == [32, 32])
+    }
+}
