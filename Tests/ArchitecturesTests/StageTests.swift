@@ -89,6 +89,25 @@ struct StageTests {
         #expect(vit.map(\.channels) == [384])
     }
 
+    /// PiT-S per stage by hand. A block of width D has 12·D² + 13·D parameters (qkv 3D² + 3D,
+    /// proj D² + D, MLP 8D² + 5D, two LayerNorms 4D).
+    @Test func pitSmallStageParametersByHand() throws {
+        func blocks(_ n: Int, _ d: Int) -> Int { n * (12 * d * d + 13 * d) }
+        let expected = [
+            ("embed", 144 * 3 * 16 * 16 + 144 + 144 * 27 * 27 + 144),     // conv, position table, class token
+            ("stage1", blocks(2, 144)),
+            ("pool1", 288 * 9 + 288 + 144 * 288 + 288),                     // depthwise conv ×2, class-token fc
+            ("stage2", blocks(6, 288)),
+            ("pool2", 576 * 9 + 576 + 288 * 576 + 576),
+            ("stage3", blocks(4, 576)),
+            ("head", 2 * 576 + 576 * 1000 + 1000),                        // final LayerNorm, classifier
+        ]
+        let stages = try Zoo.preset("pit_s_224")!.analyze().summary.stages
+        #expect(stages.map(\.name) == expected.map(\.0))
+        #expect(stages.map(\.cost.params) == expected.map(\.1))
+        #expect(expected.map(\.1).reduce(0, +) == 23_461_912)
+    }
+
     @Test func t2tTokensShrinkThroughTheSoftSplits() throws {
         let stages = try Zoo.preset("t2t_vit_14")!.analyze().summary.stages
         #expect(stages.map(\.name) == ["t2t1", "t2t2", "embed", "stage1", "head"])
