@@ -75,8 +75,6 @@ public struct LatticeCondition: Hashable, Sendable, CustomStringConvertible {
     public let modulus: Int
     public let residue: Int
 
-    public func contains(_ value: Int) -> Bool { floorDivide(value, modulus).remainder == residue }
-
     /// `H a multiple of 32` or `H ≡ 3 (mod 16)`.
     public var description: String {
         residue == 0 ? "\(variable) a multiple of \(modulus)" : "\(variable) ≡ \(residue) (mod \(modulus))"

@@ -8,11 +8,11 @@ enum OutputFormat: String, CaseIterable {
 
 /// Options shared by every command that takes MODEL.
 enum ModelOptions {
-    static let sizeOptions = [
-        OptionSpec(name: "image-size", value: "N|HxW", help: "input size in pixels, square (224) or height×width (192x256); position embeddings are built for it"),
-        OptionSpec(name: "batch", value: "N", help: "batch size (default 1)"),
-        OptionSpec(name: "num-classes", value: "N", help: "classifier outputs; 0 removes the head"),
-    ]
+    static let imageSizeOption = OptionSpec(name: "image-size", value: "N|HxW",
+                                      help: "input size in pixels, square (224) or height×width (192x256); position embeddings are built for it")
+    static let batchOption = OptionSpec(name: "batch", value: "N", help: "batch size (default 1)")
+    static let numClassesOption = OptionSpec(name: "num-classes", value: "N", help: "classifier outputs; 0 removes the head")
+    static let sizeOptions = [imageSizeOption, batchOption, numClassesOption]
 
     static func format(_ formats: [OutputFormat] = OutputFormat.allCases) -> OptionSpec {
         OptionSpec(name: "format", value: formats.map(\.rawValue).joined(separator: "|"),

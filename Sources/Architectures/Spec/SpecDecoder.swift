@@ -68,9 +68,6 @@ struct ImageField {
 }
 
 extension SpecReader {
-    /// The largest image side accepted.
-    static let maxImageSide = 65536
-
     /// Reads the whole spec; nil when anything is wrong (and then `problems` says what).
     mutating func spec(_ root: JSONValue) -> ModelSpec? {
         guard let top = object(root, at: JSONPath(), keys: SpecKeys.topLevel) else { return nil }
@@ -79,7 +76,7 @@ extension SpecReader {
         let reference = string(top, "reference", default: "")
         let image = imageSize(top)
         let inChannels = int(top, "in_channels", default: 3, in: 1...4096)
-        let numClasses = int(top, "num_classes", default: 1000, in: 0...1_000_000)
+        let numClasses = int(top, "num_classes", default: 1000, in: 0...Limits.maxClasses)
         let config = config(top, family: family, image: image)
         let published = published(top)
         let notes = notes(top)
@@ -93,7 +90,7 @@ extension SpecReader {
     private mutating func imageSize(_ top: ObjectFields) -> ImageField? {
         guard let value = required(top, "image_size") else { return nil }
         let path = top.path.key("image_size")
-        let sides = 1...Self.maxImageSide
+        let sides = 1...Limits.maxImageSide
         switch value.kind {
         case .number:
             return int(value, at: path, in: sides).map { ImageField(size: ImageSize($0), value: value) }

@@ -8,7 +8,7 @@ enum FormulaCommand: Command {
     static let usage = "vitscope formula MODEL [--image-size N|HxW] [--num-classes N] [--format table|json]"
     static let options = [
         OptionSpec(name: "image-size", value: "N|HxW", help: "the size whose lattice the floor-free form is given on (default: the model's own)"),
-        ModelOptions.sizeOptions[2], ModelOptions.format([.table, .json]),
+        ModelOptions.numClassesOption, ModelOptions.format([.table, .json]),
     ]
     static let discussion = """
         The exact form holds for every size. The floor-free form holds on the residue classes of H and W

@@ -8,7 +8,7 @@ enum SweepCommand: Command {
     static let usage = "vitscope sweep MODEL --image-sizes LIST [--batch N] [--num-classes N] [--format table|markdown|json|csv]"
     static let options = [
         OptionSpec(name: "image-sizes", value: "LIST", help: "sizes: 160,224,288 or ranges START:STOP:STEP (STOP included), each N or HxW"),
-        ModelOptions.sizeOptions[1], ModelOptions.sizeOptions[2],
+        ModelOptions.batchOption, ModelOptions.numClassesOption,
         OptionSpec(name: "format", value: "table|markdown|json|csv", help: "output format (default table)"),
     ]
     static let discussion = "example: vitscope sweep pit_s_224 --image-sizes 160:512:32 --format csv"
