@@ -49,7 +49,8 @@ enum RandomSpecs {
             }
             return ModelSpec(name: "random_cvt", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .cvt(CvTConfig(stages: stages)))
         default:
-            let config = ResNetConfig(layers: (0..<r.int(1...4)).map { _ in r.int(1...2) }, stemWidth: 4 * r.int(1...2))
+            let layers = (0..<r.int(1...4)).map { _ in r.int(1...2) }
+            let config = ResNetConfig(layers: layers, stemWidth: 4 * r.int(1...2), channels: layers.map { _ in 2 * r.int(1...4) })
             return ModelSpec(name: "random_resnet", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .resnet(config))
         }
     }

@@ -166,3 +166,29 @@ extension SpecDecodingTests {
             == [#"config.layers (line 1, column 64): missing required key "layers""#])
     }
 }
+
+extension SpecDecodingTests {
+    static func resnet(channels: String) -> String {
+        """
+        {
+          "name": "r",
+          "family": "resnet",
+          "image_size": 64,
+          "config": {"layers": [1, 1], "channels": \(channels)}
+        }
+        """
+    }
+
+    @Test func resnetTakesOneBottleneckWidthPerStage() throws {
+        #expect(try SpecDecoder.decode(Self.resnet(channels: "[8, 16]")).config == .resnet(ResNetConfig(layers: [1, 1], channels: [8, 16])))
+        #expect(Self.problems(Self.resnet(channels: "[8, 16, 32]")) == [
+            "config.channels (line 5, column 44): has 3 entries but layers has 2; the reference pairs them stage by stage; "
+                + "give one bottleneck width per stage",
+        ])
+        #expect(Self.problems(Self.resnet(channels: "[8, 0]")) == ["config.channels[1] (line 5, column 48): must be at least 1, found 0"])
+    }
+
+    @Test func resnetChannelsDefaultToTimms() {
+        #expect(ResNetConfig(layers: [3, 4, 6, 3]).channels == [64, 128, 256, 512])
+    }
+}

@@ -174,7 +174,8 @@ struct SpecDecodingTests {
               "num_classes": 10,
               "config": {
                 "layers": [3, 4, 6, 3],
-                "stem_width": 32
+                "stem_width": 32,
+                "channels": [64, 128, 256, 512]
               }
             }
 

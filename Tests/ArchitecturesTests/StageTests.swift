@@ -54,9 +54,9 @@ func expectedStages(_ spec: ModelSpec, _ h: Int, _ w: Int) -> [ExpectedStage] {
         var stages = [ExpectedStage(name: "stem", grid: g, extra: 0, channels: c.stemWidth)]
         for (i, _) in c.layers.enumerated() {
             if i > 0 { g = g.map { out($0, 3, 2, 1) } }
-            stages.append(ExpectedStage(name: "layer\(i + 1)", grid: g, extra: 0, channels: c.stemWidth * 4 << i))
+            stages.append(ExpectedStage(name: "layer\(i + 1)", grid: g, extra: 0, channels: c.channels[i] * 4))
         }
-        return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.stemWidth * 4 << (c.layers.count - 1))]
+        return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.channels[c.layers.count - 1] * 4)]
     }
 }
 

@@ -22,7 +22,7 @@ extension GraphBuilder {
         (gridH, gridW) = (pool.outputHeight(gridH), pool.outputWidth(gridW))
         var inChannels = stem
         for (index, blocks) in c.layers.enumerated() {
-            let planes = stem << index
+            let planes = c.channels[index]
             let stride = index == 0 ? 1 : 2
             let down = Window(kernel: 3, stride: stride, padding: 1)
             (gridH, gridW) = (down.outputHeight(gridH), down.outputWidth(gridW))

@@ -224,10 +224,20 @@ public struct CvTConfig: Hashable, Sendable {
 public struct ResNetConfig: Hashable, Sendable {
     /// Bottleneck blocks per stage.
     public var layers: [Int]
+    /// The stem's output channels (timm's `stem_width`).
     public var stemWidth: Int
+    /// Each stage's bottleneck width (timm's `channels`); stage outputs are 4× these.
+    public var channels: [Int]
 
-    public init(layers: [Int], stemWidth: Int = 64) {
+    /// timm's defaults: a 64-channel stem and bottleneck widths 64, 128, 256, 512, … doubling.
+    public init(layers: [Int], stemWidth: Int = 64, channels: [Int]? = nil) {
         self.layers = layers
         self.stemWidth = stemWidth
+        self.channels = channels ?? Self.defaultChannels(count: layers.count)
+    }
+
+    /// `64 · 2^i` for each of `count` stages.
+    public static func defaultChannels(count: Int) -> [Int] {
+        (0..<count).map { 64 << min($0, 40) }
     }
 }

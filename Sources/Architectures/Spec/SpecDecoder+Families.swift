@@ -109,8 +109,16 @@ extension SpecReader {
     mutating func resnet(_ fields: ObjectFields) -> ResNetConfig? {
         let layers = intArray(fields, "layers", in: Self.depths)
         let stemWidth = int(fields, "stem_width", default: 64)
+        let channels = fields.values["channels"] == nil ? nil : intArray(fields, "channels")
         guard let layers, let stemWidth else { return nil }
-        return ResNetConfig(layers: layers, stemWidth: stemWidth)
+        if let channels, channels.count != layers.count {
+            report(fields.path.key("channels"), at: fields.anchor("channels"),
+                   "has \(channels.count) entries but layers has \(layers.count); the reference pairs them stage by stage",
+                   fix: "give one bottleneck width per stage")
+            return nil
+        }
+        if fields.values["channels"] != nil, channels == nil { return nil }
+        return ResNetConfig(layers: layers, stemWidth: stemWidth, channels: channels)
     }
 
     // MARK: Checks
