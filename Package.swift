@@ -1,24 +1,39 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
+
+// The CPU kernels are compiled for the CPU of the machine that builds them (AVX-512 or AVX2 on
+// x86-64), which makes them several times faster than the baseline x86-64 target. Set
+// VITSCOPE_PORTABLE=1 to build a binary that runs on any x86-64 machine. arm64's baseline
+// already has the SIMD units the kernels use.
+#if arch(x86_64)
+let nativeCPU: [SwiftSetting] = ProcessInfo.processInfo.environment["VITSCOPE_PORTABLE"] == nil
+    ? [.unsafeFlags(["-Xcc", "-march=native"])] : []
+#else
+let nativeCPU: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "vitscope",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vitscope", targets: ["vitscope"]),
-        .library(name: "VitScope", targets: ["SizeAlgebra", "ArchGraph", "Architectures", "Reports", "VitScopeCLI"]),
+        .library(name: "VitScope", targets: ["SizeAlgebra", "ArchGraph", "Architectures", "CPUBackend", "Reports", "VitScopeCLI"]),
     ],
     targets: [
         .target(name: "SizeAlgebra"),
         .target(name: "ArchGraph", dependencies: ["SizeAlgebra"]),
         .target(name: "Architectures", dependencies: ["SizeAlgebra", "ArchGraph"],
                 linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
+        .target(name: "CPUBackend", dependencies: ["SizeAlgebra", "ArchGraph"], swiftSettings: nativeCPU),
         .target(name: "Reports", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures"]),
-        .target(name: "VitScopeCLI", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures", "Reports"]),
+        .target(name: "VitScopeCLI", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures", "Reports", "CPUBackend"]),
         .executableTarget(name: "vitscope", dependencies: ["VitScopeCLI"]),
         .testTarget(name: "SizeAlgebraTests", dependencies: ["SizeAlgebra"]),
         .testTarget(name: "ArchGraphTests", dependencies: ["ArchGraph", "SizeAlgebra"]),
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "ArchGraph", "SizeAlgebra"]),
+        .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend", "ArchGraph", "Architectures", "SizeAlgebra"],
+                    swiftSettings: nativeCPU),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "VitScopeCLITests", dependencies: ["VitScopeCLI", "Architectures", "Reports"]),
     ],
