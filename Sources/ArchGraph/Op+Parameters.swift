@@ -45,3 +45,15 @@ extension Op {
         }
     }
 }
+
+extension Op {
+    /// State tensors the op reads at inference that are not parameters (never counted): batch
+    /// norm's running statistics, in PyTorch's `state_dict` order after the parameters.
+    public var buffers: [ParameterTensor] {
+        if case .batchNorm(let channels, _) = self {
+            return [ParameterTensor("running_mean", [Expr(channels)], .frozen),
+                    ParameterTensor("running_var", [Expr(channels)], .frozen)]
+        }
+        return []
+    }
+}

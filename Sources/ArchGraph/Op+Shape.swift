@@ -79,6 +79,10 @@ extension Op {
         case .conv2d(let conv):
             try checker.rank(x, 4, "(B, C, H, W)")
             try checker.equal(x[1], Expr(conv.inChannels), "input channels")
+            if conv.groups < 1 || conv.inChannels % conv.groups != 0 || conv.outChannels % conv.groups != 0 {
+                throw ShapeError("\(conv.inChannels) input and \(conv.outChannels) output channels are not both "
+                                 + "divisible by \(conv.groups) groups")
+            }
             let h = conv.window.outputHeight(x[2]), w = conv.window.outputWidth(x[3])
             try checker.positive(h, "output height for input height \(x[2]) with \(conv.window.summary)")
             try checker.positive(w, "output width for input width \(x[3]) with \(conv.window.summary)")

@@ -192,3 +192,15 @@ extension SpecDecodingTests {
         #expect(ResNetConfig(layers: [3, 4, 6, 3]).channels == [64, 128, 256, 512])
     }
 }
+
+extension SpecDecodingTests {
+    @Test func pitStageWidthsMustDivideForThePoolingConv() {
+        let fix = "make each stage's base_dims × heads a multiple of the previous stage's"
+        #expect(Self.problems(Self.pit(baseDims: "[48, 40, 48]")) == [
+            "config.base_dims[1] (line 8, column 18): stage 2 is 240 wide (base_dims × heads) but the pooling before it "
+                + "is a depthwise conv grouped by the previous width 144, which must divide it; " + fix,
+            "config.base_dims[2] (line 8, column 18): stage 3 is 576 wide (base_dims × heads) but the pooling before it "
+                + "is a depthwise conv grouped by the previous width 240, which must divide it; " + fix,
+        ])
+    }
+}

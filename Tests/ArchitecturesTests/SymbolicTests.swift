@@ -1,3 +1,5 @@
+import TestSupport
+import CPUBackend
 import ArchGraph
 import SizeAlgebra
 import Testing
@@ -53,7 +55,7 @@ struct SymbolicTests {
 
     @Test(arguments: 0..<40)
     func randomSmallConfigs(_ seed: Int) throws {
-        var random = SeededRandom(seed: UInt64(seed))
+        var random = SeededGenerator(seed: UInt64(seed))
         let spec = RandomSpecs.make(&random)
         let symbolic = try spec.symbolicGraph()
         // Every generated config runs at 64…200 pixels (T2T-ViT: square multiples of 16).

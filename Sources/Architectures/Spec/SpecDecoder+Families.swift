@@ -32,6 +32,15 @@ extension SpecReader {
                    fix: "make the three arrays the same length")
         }
         if let patchSize, let image { checkImage(image, covers: patchSize) }
+        if let baseDims, let heads, baseDims.count == heads.count {
+            let widths = zip(baseDims, heads).map { $0 * $1 }
+            for stage in widths.indices.dropFirst() where widths[stage] % widths[stage - 1] != 0 {
+                report(fields.path.key("base_dims").index(stage), at: fields.anchor("base_dims"),
+                       "stage \(stage + 1) is \(widths[stage]) wide (base_dims × heads) but the pooling before it is a "
+                           + "depthwise conv grouped by the previous width \(widths[stage - 1]), which must divide it",
+                       fix: "make each stage's base_dims × heads a multiple of the previous stage's")
+            }
+        }
         guard let patchSize, let stride, let baseDims, let depth, let heads, let mlpRatio, let distilled,
               baseDims.count == depth.count, depth.count == heads.count else { return nil }
         return PiTConfig(patchSize: patchSize, stride: stride, baseDims: baseDims, depth: depth, heads: heads,

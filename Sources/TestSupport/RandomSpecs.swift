@@ -1,28 +1,18 @@
-@testable import Architectures
+import Architectures
+import CPUBackend
 
-/// A small deterministic generator (SplitMix64) so random tests are reproducible.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
+extension SeededGenerator {
+    /// An integer uniform in `range` (modulo bias is negligible for the small ranges used here).
+    public mutating func int(_ range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))
     }
 
-    mutating func bool() -> Bool { next() & 1 == 1 }
+    public mutating func bool() -> Bool { next() & 1 == 1 }
 }
 
 /// Tiny random configurations of every family, valid by construction.
-enum RandomSpecs {
-    static func make(_ r: inout SeededRandom) -> ModelSpec {
+public enum RandomSpecs {
+    public static func make(_ r: inout SeededGenerator) -> ModelSpec {
         let heads = r.int(1...3)
         let classes = [0, 10][r.int(0...1)]
         switch r.int(0...4) {
@@ -33,8 +23,12 @@ enum RandomSpecs {
             return ModelSpec(name: "random_vit", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .vit(config))
         case 1:
             let stages = r.int(1...3)
-            let config = PiTConfig(patchSize: r.int(3...8), stride: r.int(2...4), baseDims: (0..<stages).map { _ in 4 * r.int(1...2) },
-                                   depth: (0..<stages).map { _ in r.int(1...2) }, heads: (0..<stages).map { _ in r.int(1...2) },
+            // Each stage's width (base_dims × heads) is a multiple of the previous one, as PiT's pooling needs.
+            let base = 4 * r.int(1...2)
+            var heads = [r.int(1...2)]
+            while heads.count < stages { heads.append(heads[heads.count - 1] * r.int(1...2)) }
+            let config = PiTConfig(patchSize: r.int(3...8), stride: r.int(2...4), baseDims: Array(repeating: base, count: stages),
+                                   depth: (0..<stages).map { _ in r.int(1...2) }, heads: heads,
                                    mlpRatio: 2, distilled: r.bool())
             return ModelSpec(name: "random_pit", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .pit(config))
         case 2:

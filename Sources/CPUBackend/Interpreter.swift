@@ -1,0 +1,98 @@
+import ArchGraph
+import SizeAlgebra
+
+/// Which implementation of the kernels to run.
+public enum KernelChoice: String, Sendable, CaseIterable {
+    /// Blocked, SIMD, multi-threaded kernels.
+    case optimized
+    /// The plain reference loops.
+    case naive
+
+    var kernels: any KernelSet {
+        switch self {
+        case .optimized: OptimizedKernels()
+        case .naive: NaiveKernels()
+        }
+    }
+}
+
+/// What running one node did, as measured by the kernels themselves.
+public struct NodeExecution: Hashable, Sendable {
+    /// The shape of the tensor the kernel produced.
+    public let shape: [Int]
+    /// Parameter elements allocated for the node.
+    public let parameterElements: Int
+    public let counters: Counters
+}
+
+/// The output of a forward pass and what every node did.
+public struct Execution: Sendable {
+    public let output: Tensor
+    /// Per node, in graph order.
+    public let nodes: [NodeExecution]
+    /// The largest number of activation elements alive at once (inputs and outputs of the node
+    /// being run, plus every tensor still waiting for a consumer).
+    public let peakActivationElements: Int
+}
+
+/// Runs a concrete graph node by node: one exhaustive switch over ``ArchGraph/Op`` picks the
+/// kernel, so an op without a kernel does not compile. There is no model code here.
+public struct Interpreter: Sendable {
+    public let graph: Graph
+    public let weights: Weights
+    /// For each node, the index of the last node that reads it (itself when none does).
+    let lastUse: [Int]
+
+    /// - Parameters:
+    ///   - graph: a graph built at a concrete batch and image size.
+    ///   - weights: tensors for every node's parameters and buffers.
+    public init(graph: Graph, weights: Weights) {
+        self.graph = graph
+        self.weights = weights
+        var lastUse = Array(graph.nodes.indices)
+        for node in graph.nodes { for input in node.inputs { lastUse[input] = max(lastUse[input], node.index) } }
+        self.lastUse = lastUse
+    }
+
+    /// Packs the linear layers' weights for the GEMM once, so repeated runs do not repack them.
+    public func prepare() {
+        for node in graph.nodes {
+            guard case .linear = node.op, weights.packed[node.index] == nil else { continue }
+            let weight = weights.parameters[node.index][0]
+            weights.packed[node.index] = PackedMatrix(k: weight.shape[1], n: weight.shape[0], b: weight.data,
+                                                      bRowStride: 1, bColStride: weight.shape[1])
+        }
+    }
+
+    /// Runs the forward pass.
+    /// - Parameters:
+    ///   - input: the image batch, `(B, C, H, W)` as the graph's input node expects.
+    ///   - kernels: optimised or naive kernels.
+    ///   - threads: worker threads for the optimised kernels.
+    /// - Returns: the last node's output and per-node measurements.
+    public func run(_ input: Tensor, kernels choice: KernelChoice = .optimized, threads: Int = 1) throws(BackendError) -> Execution {
+        let kernels = choice.kernels
+        var values = [Tensor?](repeating: nil, count: graph.nodes.count)
+        var records: [NodeExecution] = []
+        records.reserveCapacity(graph.nodes.count)
+        var live = 0, peak = 0
+        for node in graph.nodes {
+            var counters = Counters()
+            let inputs = node.inputs.map { values[$0]! }
+            let output = try execute(node, inputs, image: input, kernels: kernels, threads: threads, &counters)
+            values[node.index] = output
+            live += output.count
+            peak = max(peak, live)
+            records.append(NodeExecution(shape: output.shape, parameterElements: weights.parameterElements(node.index),
+                                         counters: counters))
+            for i in Set(node.inputs + [node.index]) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
+                live -= values[i]?.count ?? 0
+                values[i] = nil
+            }
+        }
+        guard let output = values.last ?? nil else {
+            throw BackendError(path: "graph", message: "has no nodes")
+        }
+        return Execution(output: output, nodes: records, peakActivationElements: peak)
+    }
+}

@@ -1,0 +1,56 @@
+import ArchGraph
+
+/// What a kernel did, from its own loop extents.
+public struct Counters: Hashable, Sendable {
+    /// Multiply-accumulates performed.
+    public var macs = 0
+    /// Elements processed by non-MAC work (norms, softmax, activations, adds, pooling).
+    public var elementwise = 0
+
+    public init(macs: Int = 0, elementwise: Int = 0) {
+        self.macs = macs
+        self.elementwise = elementwise
+    }
+}
+
+/// The kernels of the ops that have an optimised and a naive implementation. Layout-only ops
+/// (token concat/split, reshapes, broadcasts) have a single implementation in ``Layout``.
+///
+/// Shapes are row-major: images `(B, C, H, W)`, tokens `(B, N, C)`, attention `(B, h, Nq, Nk)`.
+protocol KernelSet {
+    func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, _ conv: Conv2d, threads: Int,
+                _ counters: inout Counters) -> Tensor
+    func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, packed: PackedMatrix?, threads: Int,
+                _ counters: inout Counters) -> Tensor
+    func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float, threads: Int, _ counters: inout Counters) -> Tensor
+    func batchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, eps: Float,
+                   _ counters: inout Counters) -> Tensor
+    func activation(_ x: Tensor, _ kind: Activation, threads: Int, _ counters: inout Counters) -> Tensor
+    func add(_ a: Tensor, _ b: Tensor, _ counters: inout Counters) -> Tensor
+    func average(_ inputs: [Tensor], _ counters: inout Counters) -> Tensor
+    func positionEmbedding(_ x: Tensor, _ table: Tensor, _ counters: inout Counters) -> Tensor
+    func unfold(_ x: Tensor, _ window: Window) -> Tensor
+    func attentionScores(q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters) -> Tensor
+    func softmax(_ x: Tensor, threads: Int, _ counters: inout Counters) -> Tensor
+    func attentionContext(attention: Tensor, v: Tensor, heads: Int, threads: Int, _ counters: inout Counters) -> Tensor
+    func performerAttention(_ kqv: Tensor, projection: Tensor, threads: Int, _ counters: inout Counters) -> Tensor
+    func maxPool2d(_ x: Tensor, _ window: Window, _ counters: inout Counters) -> Tensor
+    func globalAveragePool(_ x: Tensor, _ counters: inout Counters) -> Tensor
+    func meanTokens(_ x: Tensor, _ counters: inout Counters) -> Tensor
+}
+
+/// Output sizes of sliding windows, shared by every kernel that slides one.
+extension Window {
+    func outputSize(height: Int, width: Int) -> (Int, Int) {
+        ((height + 2 * paddingHeight - kernelHeight) / strideHeight + 1,
+         (width + 2 * paddingWidth - kernelWidth) / strideWidth + 1)
+    }
+}
+
+/// Row-major shape helpers.
+extension Tensor {
+    /// The size of the last axis.
+    var lastAxis: Int { shape.last ?? 1 }
+    /// Elements before the last axis, i.e. the number of rows of width ``lastAxis``.
+    var rows: Int { lastAxis == 0 ? 0 : count / lastAxis }
+}

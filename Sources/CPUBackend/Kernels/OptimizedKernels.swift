@@ -1,0 +1,136 @@
+import ArchGraph
+
+/// The fast kernels: GEMM-based linear, conv (im2col), attention products; SIMD norms,
+/// softmax and activations; work split across threads where it pays.
+struct OptimizedKernels: KernelSet {
+    func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, packed: PackedMatrix?, threads: Int,
+                _ counters: inout Counters) -> Tensor {
+        // (rows, in) · (in, out) with the weight (out, in) read transposed.
+        let (inFeatures, outFeatures) = (weight.shape[1], weight.shape[0])
+        let rows = x.rows
+        let out = Tensor(zeros: x.shape.dropLast() + [outFeatures])
+        let matrix = packed ?? PackedMatrix(k: inFeatures, n: outFeatures, b: weight.data, bRowStride: 1, bColStride: inFeatures)
+        matrix.multiply(m: rows, a: x.data, aRowStride: inFeatures, aColStride: 1, c: out.data, cRowStride: outFeatures,
+                        bias: bias.map { UnsafePointer($0.data) }, threads: threads)
+        counters.macs += rows * outFeatures * inFeatures
+        return out
+    }
+
+    func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, _ conv: Conv2d, threads: Int,
+                _ counters: inout Counters) -> Tensor {
+        let (batch, height, width) = (x.shape[0], x.shape[2], x.shape[3])
+        let w = conv.window
+        let (outH, outW) = w.outputSize(height: height, width: width)
+        let groups = conv.groups, inPerGroup = conv.inChannels / groups, outPerGroup = conv.outChannels / groups
+        let out = Tensor(zeros: [batch, conv.outChannels, outH, outW])
+        if inPerGroup == 1 {
+            depthwise(x, weight: weight, bias: bias, conv, out: out, threads: threads, &counters)
+            return out
+        }
+        let pixels = outH * outW, depth = inPerGroup * w.kernelHeight * w.kernelWidth
+        let direct = w.kernelHeight == 1 && w.kernelWidth == 1 && w.strideHeight == 1 && w.strideWidth == 1
+            && w.paddingHeight == 0 && w.paddingWidth == 0
+        let columns = direct ? nil : Tensor(zeros: [depth, pixels])
+        for b in 0..<batch {
+            for g in 0..<groups {
+                let image = x.data + (b * conv.inChannels + g * inPerGroup) * height * width
+                var operand = UnsafePointer(image)
+                if let columns {
+                    // (Cin/g · kh · kw, H'·W') columns, one row per kernel tap.
+                    Im2col.fill(image, channels: inPerGroup, height: height, width: width, window: w,
+                                into: columns.data, featureStride: pixels, pixelStride: 1, threads: threads)
+                    operand = UnsafePointer(columns.data)
+                }
+                // (Cout/g, depth) · (depth, H'·W')
+                let target = out.data + (b * conv.outChannels + g * outPerGroup) * pixels
+                GEMM.multiply(m: outPerGroup, n: pixels, k: depth,
+                              a: weight.data + g * outPerGroup * depth, aRowStride: depth, aColStride: 1,
+                              b: operand, bRowStride: pixels, bColStride: 1, c: target, cRowStride: pixels, threads: threads)
+                counters.macs += outPerGroup * pixels * depth
+                if let bias {
+                    for oc in 0..<outPerGroup {
+                        let value = bias.data[g * outPerGroup + oc], row = target + oc * pixels
+                        for p in 0..<pixels { row[p] += value }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// One input channel per group (depthwise, possibly with a channel multiplier): direct loops,
+    /// with the bounds checks hoisted out of the interior.
+    private func depthwise(_ x: Tensor, weight: Tensor, bias: Tensor?, _ conv: Conv2d, out: Tensor, threads: Int,
+                           _ counters: inout Counters) {
+        let (batch, height, width) = (x.shape[0], x.shape[2], x.shape[3])
+        let w = conv.window
+        let (outH, outW) = (out.shape[2], out.shape[3])
+        let multiplier = conv.outChannels / conv.groups
+        let (kh, kw) = w.kernel
+        let planes = batch * conv.outChannels
+        Parallel.forEach(count: planes, threads: threads) { plane in
+            let oc = plane % conv.outChannels, b = plane / conv.outChannels
+            let input = x.data + (b * conv.inChannels + oc / multiplier) * height * width
+            let kernel = weight.data + oc * kh * kw
+            let target = out.data + plane * outH * outW
+            let offset = bias?.data[oc] ?? 0
+            for oy in 0..<outH {
+                let y0 = oy * w.strideHeight - w.paddingHeight
+                for ox in 0..<outW {
+                    let x0 = ox * w.strideWidth - w.paddingWidth
+                    var sum = offset
+                    for ky in max(0, -y0)..<min(kh, height - y0) {
+                        let row = input + (y0 + ky) * width
+                        for kx in max(0, -x0)..<min(kw, width - x0) { sum += row[x0 + kx] * kernel[ky * kw + kx] }
+                    }
+                    target[oy * outW + ox] = sum
+                }
+            }
+        }
+        counters.macs += planes * outH * outW * kh * kw
+    }
+
+    func unfold(_ x: Tensor, _ window: Window) -> Tensor {
+        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (outH, outW) = window.outputSize(height: height, width: width)
+        let features = channels * window.kernelHeight * window.kernelWidth
+        let out = Tensor(zeros: [batch, outH * outW, features])
+        for b in 0..<batch {
+            // (L, C·kh·kw): one row per output position.
+            Im2col.fill(x.data + b * channels * height * width, channels: channels, height: height, width: width,
+                        window: window, into: out.data + b * outH * outW * features, featureStride: 1,
+                        pixelStride: features, threads: 1)
+        }
+        return out
+    }
+}
+
+/// Sliding-window patches of one image, written with arbitrary strides so that conv (features
+/// as rows) and unfold (pixels as rows) share it. Padding reads as zero.
+enum Im2col {
+    static func fill(_ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, window w: Window,
+                     into out: UnsafeMutablePointer<Float>, featureStride: Int, pixelStride: Int, threads: Int) {
+        let (outH, outW) = w.outputSize(height: height, width: width)
+        let (kh, kw) = w.kernel
+        Parallel.forEach(count: channels, threads: threads) { c in
+            for ky in 0..<kh {
+                for kx in 0..<kw {
+                    let feature = (c * kh + ky) * kw + kx
+                    for oy in 0..<outH {
+                        let iy = oy * w.strideHeight - w.paddingHeight + ky
+                        let rowBase = out + feature * featureStride + oy * outW * pixelStride
+                        guard iy >= 0, iy < height else {
+                            for ox in 0..<outW { rowBase[ox * pixelStride] = 0 }
+                            continue
+                        }
+                        let source = image + (c * height + iy) * width
+                        for ox in 0..<outW {
+                            let ix = ox * w.strideWidth - w.paddingWidth + kx
+                            rowBase[ox * pixelStride] = ix >= 0 && ix < width ? source[ix] : 0
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
