@@ -225,7 +225,7 @@ def timm_fixtures():
     pit("pit_distilled_p8s4_40_b2", 40, 2, distilled=True)
 
     # timm's plain 7x7 stem always has 64 channels (its stem_width only sizes the
-    # "deep" stems), so stem_width is left at its default and the spec says 64.
+    # "deep" stems), which is what vitscope models; stem_width is left at its default.
     name = "resnet_bottleneck_c4_40_b2"
     kwargs = dict(block=Bottleneck, layers=[1, 1, 1, 1], channels=(4, 8, 16, 32), num_classes=10)
     shown = dict(kwargs, block="Bottleneck")
@@ -236,7 +236,7 @@ def timm_fixtures():
         reference=f"timm {version} ResNet (Bottleneck)",
         batch=2, height=40, width=40, num_classes=10,
         spec=spec_object(name, "resnet", f"timm {version} resnet.py (ResNet, Bottleneck)", (40, 40),
-                         {"layers": [1, 1, 1, 1], "stem_width": 64, "channels": [4, 8, 16, 32]}),
+                         {"layers": [1, 1, 1, 1], "channels": [4, 8, 16, 32]}),
     ))
     return fixtures
 

@@ -44,7 +44,7 @@ public enum RandomSpecs {
             return ModelSpec(name: "random_cvt", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .cvt(CvTConfig(stages: stages)))
         default:
             let layers = (0..<r.int(1...4)).map { _ in r.int(1...2) }
-            let config = ResNetConfig(layers: layers, stemWidth: 4 * r.int(1...2), channels: layers.map { _ in 2 * r.int(1...4) })
+            let config = ResNetConfig(layers: layers, channels: layers.map { _ in 2 * r.int(1...4) })
             return ModelSpec(name: "random_resnet", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .resnet(config))
         }
     }

@@ -2,10 +2,19 @@
 public struct Console: Sendable {
     public let out: @Sendable (String) -> Void
     public let err: @Sendable (String) -> Void
+    /// Whether `err` is a terminal, where long commands show progress.
+    public let errIsTerminal: Bool
 
-    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void) {
+    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void,
+                errIsTerminal: Bool = false) {
         self.out = out
         self.err = err
+        self.errIsTerminal = errIsTerminal
+    }
+
+    /// Shows `message` on the terminal's current line (nothing when `err` is not a terminal).
+    public func progress(_ message: String) {
+        if errIsTerminal { err("\r\u{1B}[K" + message) }
     }
 }
 

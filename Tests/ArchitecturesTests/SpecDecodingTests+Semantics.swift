@@ -157,13 +157,16 @@ extension SpecDecodingTests {
 
     @Test func resnetChecks() {
         let prefix = #"{"name": "r", "family": "resnet", "image_size": 224, "config": "#
-        #expect(Self.problems(prefix + #"{"layers": [3, 0], "stem_width": 0}}"#) == [
+        #expect(Self.problems(prefix + #"{"layers": [3, 0], "channels": [64, 0]}}"#) == [
             "config.layers[1] (line 1, column 79): must be at least 1, found 0",
-            "config.stem_width (line 1, column 97): must be at least 1, found 0",
+            "config.channels[1] (line 1, column 100): must be at least 1, found 0",
         ])
         #expect(Self.problems(prefix + #"{"layers": []}}"#) == ["config.layers (line 1, column 75): must not be empty"])
-        #expect(Self.problems(prefix + #"{"stem_width": 32}}"#)
+        #expect(Self.problems(prefix + #"{"channels": [32]}}"#)
             == [#"config.layers (line 1, column 64): missing required key "layers""#])
+        // timm's plain stem is always 64 channels; its stem_width only sizes "deep" stems.
+        #expect(Self.problems(prefix + #"{"layers": [1], "stem_width": 32}}"#)
+            == [#"config.stem_width (line 1, column 80): unknown key; valid keys are layers, channels"#])
     }
 }
 

@@ -116,13 +116,13 @@ struct SpecDecodingTests {
           "image_size": [192, 256],
           "in_channels": 1,
           "num_classes": 10,
-          "config": {"layers": [3, 4, 6, 3], "stem_width": 32},
+          "config": {"layers": [3, 4, 6, 3], "channels": [32, 64, 128, 256]},
           "notes": []
         }
         """
     static let resnetSpec = ModelSpec(
         name: "resnet50_gray", reference: "torchvision resnet.py", imageSize: ImageSize(height: 192, width: 256),
-        inChannels: 1, numClasses: 10, config: .resnet(ResNetConfig(layers: [3, 4, 6, 3], stemWidth: 32)))
+        inChannels: 1, numClasses: 10, config: .resnet(ResNetConfig(layers: [3, 4, 6, 3], channels: [32, 64, 128, 256])))
 
     static let valid: [Family: (json: String, spec: ModelSpec)] = [
         .vit: (vitJSON, vitSpec), .pit: (pitJSON, pitSpec), .t2tViT: (t2tJSON, t2tSpec),
@@ -174,8 +174,7 @@ struct SpecDecodingTests {
               "num_classes": 10,
               "config": {
                 "layers": [3, 4, 6, 3],
-                "stem_width": 32,
-                "channels": [64, 128, 256, 512]
+                "channels": [32, 64, 128, 256]
               }
             }
 

@@ -51,7 +51,7 @@ func expectedStages(_ spec: ModelSpec, _ h: Int, _ w: Int) -> [ExpectedStage] {
         return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.stages.last?.dimEmbed)]
     case .resnet(let c):
         var g = [h, w].map { out(out($0, 7, 2, 3), 3, 2, 1) }
-        var stages = [ExpectedStage(name: "stem", grid: g, extra: 0, channels: c.stemWidth)]
+        var stages = [ExpectedStage(name: "stem", grid: g, extra: 0, channels: ResNetConfig.stemWidth)]
         for (i, _) in c.layers.enumerated() {
             if i > 0 { g = g.map { out($0, 3, 2, 1) } }
             stages.append(ExpectedStage(name: "layer\(i + 1)", grid: g, extra: 0, channels: c.channels[i] * 4))

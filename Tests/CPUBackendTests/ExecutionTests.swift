@@ -14,13 +14,6 @@ import TestSupport
         return tensor
     }
 
-    /// The largest `|a − b| / (max |b| over the tensor)`: a relative error that does not blow up
-    /// on logits near zero.
-    static func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
-        let scale = max(b.values.map { abs($0) }.max() ?? 0, 1e-6)
-        return zip(a.values, b.values).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
-    }
-
     @Test(arguments: 0..<30)
     func randomConfigsExecuteAsCounted(seed: Int) throws {
         var random = SeededGenerator(seed: UInt64(seed))
@@ -39,6 +32,6 @@ import TestSupport
             #expect(verification.nodes == graph.nodes.count)
         }
         #expect(fast.output.shape == naive.output.shape)
-        #expect(Self.relativeError(fast.output, naive.output) < 1e-4, "\(spec.family) at \(batch)×\(side)×\(width)")
+        #expect(Numerics.relativeError(fast.output, naive.output) < 1e-4, "\(spec.family) at \(batch)×\(side)×\(width)")
     }
 }

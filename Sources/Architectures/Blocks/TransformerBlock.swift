@@ -30,12 +30,14 @@ extension GraphBuilder {
         }
     }
 
-    /// Two linear layers with a nonlinearity between them (`fc1`, `act`, `fc2`).
-    func mlp(_ x: Value, dim: Int, hidden: Int, out: Int? = nil, activation: Activation = .gelu) throws -> Value {
+    /// Two linear layers with a nonlinearity between them, named `fc1`, `act`, `fc2` as in
+    /// timm's `Mlp`, or as the reference names them (`0`, `1`, `2` for an `nn.Sequential`).
+    func mlp(_ x: Value, dim: Int, hidden: Int, out: Int? = nil, activation: Activation = .gelu,
+             names: (String, String, String) = ("fc1", "act", "fc2")) throws -> Value {
         try scope("mlp") {
-            let h = try add(.linear(Linear(dim, hidden, bias: true)), [x], name: "fc1")
-            let a = try add(.activation(activation), [h], name: "act")
-            return try add(.linear(Linear(hidden, out ?? dim, bias: true)), [a], name: "fc2")
+            let h = try add(.linear(Linear(dim, hidden, bias: true)), [x], name: names.0)
+            let a = try add(.activation(activation), [h], name: names.1)
+            return try add(.linear(Linear(hidden, out ?? dim, bias: true)), [a], name: names.2)
         }
     }
 

@@ -6,7 +6,7 @@ extension GraphBuilder {
     /// 7×7/2 stem conv, BatchNorm, ReLU, 3×3/2 max pool, four stages of bottlenecks with 4×
     /// expansion, global average pool, linear classifier.
     func buildResNet(_ c: ResNetConfig, inChannels: Int, numClasses: Int) throws {
-        let stem = c.stemWidth
+        let stem = ResNetConfig.stemWidth
         var gridH = Window(kernel: 7, stride: 2, padding: 3).outputHeight(height)
         var gridW = Window(kernel: 7, stride: 2, padding: 3).outputWidth(width)
         let pool = Window(kernel: 3, stride: 2, padding: 1)

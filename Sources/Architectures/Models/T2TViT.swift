@@ -75,7 +75,9 @@ extension GraphBuilder {
             }
         }
         let n2 = try add(.layerNorm(channels: e, eps: 1e-5), [attended], name: "norm2")
-        let m = try mlp(n2, dim: e, hidden: hiddenWidth(e, 1.0))
+        // Token_performer's MLP is an nn.Sequential; Token_transformer's is timm's Mlp.
+        let names = c.tokensType == .performer ? ("0", "1", "2") : ("fc1", "act", "fc2")
+        let m = try mlp(n2, dim: e, hidden: hiddenWidth(e, 1.0), names: names)
         return try add(.add, [attended, m], name: "residual2")
     }
 }

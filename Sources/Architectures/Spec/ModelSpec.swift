@@ -224,15 +224,16 @@ public struct CvTConfig: Hashable, Sendable {
 public struct ResNetConfig: Hashable, Sendable {
     /// Bottleneck blocks per stage.
     public var layers: [Int]
-    /// The stem's output channels (timm's `stem_width`).
-    public var stemWidth: Int
     /// Each stage's bottleneck width (timm's `channels`); stage outputs are 4× these.
     public var channels: [Int]
 
-    /// timm's defaults: a 64-channel stem and bottleneck widths 64, 128, 256, 512, … doubling.
-    public init(layers: [Int], stemWidth: Int = 64, channels: [Int]? = nil) {
+    /// The stem's output channels: timm's and torchvision's plain 7×7 stem is always 64 wide
+    /// (timm's `stem_width` only applies to its "deep" stems, which are not modelled).
+    public static let stemWidth = 64
+
+    /// timm's default bottleneck widths are 64, 128, 256, 512, … doubling.
+    public init(layers: [Int], channels: [Int]? = nil) {
         self.layers = layers
-        self.stemWidth = stemWidth
         self.channels = channels ?? Self.defaultChannels(count: layers.count)
     }
 

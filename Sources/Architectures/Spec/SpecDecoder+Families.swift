@@ -117,9 +117,8 @@ extension SpecReader {
 
     mutating func resnet(_ fields: ObjectFields) -> ResNetConfig? {
         let layers = intArray(fields, "layers", in: Self.depths)
-        let stemWidth = int(fields, "stem_width", default: 64)
         let channels = fields.values["channels"] == nil ? nil : intArray(fields, "channels")
-        guard let layers, let stemWidth else { return nil }
+        guard let layers else { return nil }
         if let channels, channels.count != layers.count {
             report(fields.path.key("channels"), at: fields.anchor("channels"),
                    "has \(channels.count) entries but layers has \(layers.count); the reference pairs them stage by stage",
@@ -127,7 +126,7 @@ extension SpecReader {
             return nil
         }
         if fields.values["channels"] != nil, channels == nil { return nil }
-        return ResNetConfig(layers: layers, stemWidth: stemWidth, channels: channels)
+        return ResNetConfig(layers: layers, channels: channels)
     }
 
     // MARK: Checks

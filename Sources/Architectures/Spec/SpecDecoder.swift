@@ -48,7 +48,7 @@ enum SpecKeys {
     static let cvtStage = ["patch_size", "patch_stride", "patch_padding", "dim_embed", "num_heads", "depth",
                            "mlp_ratio", "qkv_bias", "cls_token", "kernel_qkv", "padding_q", "padding_kv",
                            "stride_q", "stride_kv"]
-    static let resnet = ["layers", "stem_width", "channels"]
+    static let resnet = ["layers", "channels"]
 
     static func config(_ family: Family) -> [String] {
         switch family {

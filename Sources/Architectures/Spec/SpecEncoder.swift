@@ -51,7 +51,7 @@ public enum SpecEncoder {
         case .cvt(let c):
             .object([("stages", .array(c.stages.map(stage)))])
         case .resnet(let c):
-            .object([("layers", .ints(c.layers)), ("stem_width", .int(c.stemWidth)), ("channels", .ints(c.channels))])
+            .object([("layers", .ints(c.layers)), ("channels", .ints(c.channels))])
         }
     }
 

@@ -1,0 +1,105 @@
+import CPUBackend
+
+/// One model's forward pass checked against its analytic graph, as `verify` reports it.
+public struct VerificationOutcome: Sendable {
+    public let model: String
+    /// `B×C×H×W`.
+    public let input: [Int]
+    public let verification: Verification
+    /// Wall time of the forward pass.
+    public let seconds: Double
+    /// With reference logits: the largest |difference| over the largest |reference logit|.
+    public let logitsError: Float?
+    public let tolerance: Float
+
+    public init(model: String, input: [Int], verification: Verification, seconds: Double, logitsError: Float? = nil,
+                tolerance: Float = 1e-4) {
+        self.model = model
+        self.input = input
+        self.verification = verification
+        self.seconds = seconds
+        self.logitsError = logitsError
+        self.tolerance = tolerance
+    }
+
+    /// Counts match node by node and, when reference logits were given, the outputs agree.
+    public var matches: Bool { verification.matches && (logitsError.map { $0 <= tolerance } ?? true) }
+}
+
+/// `verify` output: a line per model, then the first mismatching nodes of each failing model.
+public enum VerificationReport {
+    /// How many mismatching nodes are listed per model in text and markdown.
+    public static let shownMismatches = 10
+
+    public static func table(_ outcomes: [VerificationOutcome]) -> TextTable {
+        var table = TextTable(headers: ["model", "input", "nodes", "params", "MACs", "logits", "match", "seconds"],
+                              alignments: [.left, .left, .right, .right, .right, .left, .left, .right])
+        for o in outcomes {
+            table.append([o.model, o.input.map(String.init).joined(separator: "×"), String(o.verification.nodes),
+                          NumberFormat.grouped(o.verification.params), NumberFormat.grouped(o.verification.macs),
+                          o.logitsError.map { "rel. error \(scientific($0))" } ?? "-", o.matches ? "yes" : "NO",
+                          String(format2(o.seconds))])
+        }
+        return table
+    }
+
+    static func details(_ outcomes: [VerificationOutcome]) -> String {
+        var text = ""
+        for o in outcomes where !o.matches {
+            if let error = o.logitsError, error > o.tolerance {
+                text += "\(o.model): logits differ from the reference by \(scientific(error)) (tolerance \(scientific(o.tolerance)))\n"
+            }
+            let shown = o.verification.mismatches.prefix(shownMismatches)
+            if !shown.isEmpty { text += "\(o.model): first mismatching nodes\n" }
+            for m in shown { text += "  \(m.path)  \(m.what): analytic \(m.analytic), executed \(m.executed)\n" }
+            if o.verification.mismatches.count > shown.count {
+                text += "  … and \(o.verification.mismatches.count - shown.count) more\n"
+            }
+        }
+        return text
+    }
+
+    static let footer = "each node's output shape, parameter elements, MACs and elementwise work, as the kernels counted "
+        + "them while running, against the analytic graph; MACs = multiply-accumulates"
+
+    public static func text(_ outcomes: [VerificationOutcome]) -> String {
+        table(outcomes).text() + "\n" + details(outcomes) + footer + "\n"
+    }
+
+    public static func markdown(_ outcomes: [VerificationOutcome]) -> String {
+        table(outcomes).markdown() + "\n" + details(outcomes) + footer + "\n"
+    }
+
+    public static func json(_ o: VerificationOutcome) -> JSONText {
+        var members: [(String, JSONText)] = [
+            ("model", .string(o.model)), ("input", .array(o.input.map(JSONText.int))), ("match", .bool(o.matches)),
+            ("nodes", .int(o.verification.nodes)), ("params", .int(o.verification.params)), ("macs", .int(o.verification.macs)),
+            ("elementwise", .int(o.verification.elementwise)),
+            ("mismatches", .array(o.verification.mismatches.map { m in
+                .object([("path", .string(m.path)), ("what", .string(m.what)), ("analytic", .string(m.analytic)),
+                         ("executed", .string(m.executed))])
+            })),
+            ("seconds", .double(format2(o.seconds))),
+        ]
+        if let error = o.logitsError {
+            members.append(("logits_relative_error", .double(Double(error))))
+            members.append(("tolerance", .double(Double(o.tolerance))))
+        }
+        return .object(members)
+    }
+
+    public static func json(_ outcomes: [VerificationOutcome]) -> JSONText {
+        outcomes.count == 1 ? json(outcomes[0]) : .array(outcomes.map(json))
+    }
+
+    private static func format2(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
+
+    static func scientific(_ value: Float) -> String {
+        guard value > 0 else { return "0" }
+        var exponent = 0, mantissa = Double(value)
+        while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+        while mantissa >= 10 { mantissa /= 10; exponent += 1 }
+        let rounded = (mantissa * 10).rounded() / 10
+        return "\(rounded)e\(exponent)"
+    }
+}
