@@ -9,6 +9,13 @@ public struct Mismatch: Hashable, Sendable {
     public let what: String
     public let analytic: String
     public let executed: String
+
+    public init(path: String, what: String, analytic: String, executed: String) {
+        self.path = path
+        self.what = what
+        self.analytic = analytic
+        self.executed = executed
+    }
 }
 
 /// The comparison of one model's analytic graph with its execution.

@@ -1,6 +1,7 @@
-import ArchGraph
+@testable import ArchGraph
 import Architectures
 import CPUBackend
+import SizeAlgebra
 import Testing
 import TestSupport
 
@@ -33,5 +34,32 @@ import TestSupport
         }
         #expect(fast.output.shape == naive.output.shape)
         #expect(Numerics.relativeError(fast.output, naive.output) < 1e-4, "\(spec.family) at \(batch)×\(side)×\(width)")
+    }
+}
+
+/// A graph whose analytic numbers are wrong is caught, naming the node.
+@Suite struct BrokenGraphTests {
+    @Test func mismatchesNameTheNode() throws {
+        let spec = ModelSpec(name: "tiny", reference: "", imageSize: ImageSize(16), numClasses: 3,
+                             config: .vit(ViTConfig(patchSize: 8, embedDim: 8, depth: 1, numHeads: 2, mlpRatio: 2)))
+        let graph = try spec.graph(batch: 1)
+        let execution = try Interpreter(graph: graph, weights: try Weights.random(for: graph, seed: 1))
+            .run(ExecutionTests.randomInput([1, 3, 16, 16], seed: 2))
+        var nodes = graph.nodes
+        let qkv = try #require(nodes.firstIndex { $0.path == "stage1/block0/attn/qkv" })
+        var cost = nodes[qkv].cost
+        cost.macs += Expr(1)
+        cost.params += Expr(24)
+        let node = nodes[qkv]
+        nodes[qkv] = Node(index: node.index, path: node.path, op: node.op, inputs: node.inputs, shape: [1, 5, 25],
+                          parameters: node.parameters, cost: cost, stage: node.stage)
+        let broken = Graph(nodes: nodes, stages: graph.stages, constraints: [], batch: graph.batch, height: graph.height,
+                           width: graph.width, inputChannels: graph.inputChannels)
+        #expect(Verification(graph: broken, execution: execution).mismatches == [
+            Mismatch(path: "stage1/block0/attn/qkv", what: "shape", analytic: "[1, 5, 25]", executed: "[1, 5, 24]"),
+            Mismatch(path: "stage1/block0/attn/qkv", what: "params", analytic: "240", executed: "216"),
+            Mismatch(path: "stage1/block0/attn/qkv", what: "macs", analytic: "961", executed: "960"),
+        ])
+        #expect(Verification(graph: graph, execution: execution).mismatches == [])
     }
 }

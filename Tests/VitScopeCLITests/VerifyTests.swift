@@ -1,0 +1,78 @@
+import CPUBackend
+import Foundation
+import Testing
+@testable import VitScopeCLI
+
+/// `vitscope verify`: exit codes, the summary line, and bad weight files named by tensor.
+@Suite struct VerifyTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../Fixtures/numeric").standardizedFileURL
+
+    /// The fixture's spec written to a temporary file, and the fixture's path.
+    static func fixture(_ name: String) throws -> (spec: String, weights: String, file: SafetensorsFile) {
+        let weights = fixtures.appendingPathComponent(name + ".safetensors").path
+        let file = try SafetensorsFile(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: weights))))
+        return (try temporarySpec(try #require(file.metadata["spec"])), weights, file)
+    }
+
+    static func write(_ bytes: [UInt8]) throws -> String {
+        let path = try temporarySpec("", name: "weights.safetensors")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func referenceWeightsMatch() throws {
+        let (spec, weights, _) = try Self.fixture("pit_p8s4_48")
+        let result = vitscope("verify", spec, "--weights", weights, "--image-size", "48", "--num-classes", "10", "--format", "json")
+        #expect(result.code == .success, "\(result.err)")
+        #expect(result.out.contains("\"match\": true"))
+        #expect(result.out.contains("\"params\": 20938"))
+        #expect(result.out.contains("\"mismatches\": []"))
+        #expect(result.out.contains("\"logits_relative_error\""))
+    }
+
+    @Test func differingLogitsFail() throws {
+        let (spec, _, file) = try Self.fixture("vit_p8_32")
+        var tensors: [(name: String, tensor: Tensor)] = []
+        for entry in file.entries where entry.dtype == "F32" {
+            let tensor = try file.tensor(entry.name)
+            if entry.name == "vitscope.logits" { tensor.data[3] += 0.01 }
+            tensors.append((entry.name, tensor))
+        }
+        let result = vitscope("verify", spec, "--weights", try Self.write(SafetensorsFile.encode(tensors)))
+        #expect(result.code == .failure)
+        #expect(result.out.contains("vit_p8_32: logits differ from the reference by "))
+        #expect(result.out.contains("NO"))
+    }
+
+    @Test func badWeightFilesNameTheTensor() throws {
+        let (spec, weights, file) = try Self.fixture("vit_p8_32")
+        var tensors: [(name: String, tensor: Tensor)] = []
+        for entry in file.entries where entry.dtype == "F32" && entry.name != "blocks.1.mlp.fc2.bias" {
+            tensors.append((entry.name, try file.tensor(entry.name)))
+        }
+        let missing = vitscope("verify", spec, "--weights", try Self.write(SafetensorsFile.encode(tensors)))
+        #expect(missing.code == .failure)
+        #expect(missing.err.hasSuffix("tensor 'blocks.1.mlp.fc2.bias' is missing (node stage1/block1/mlp/fc2 needs bias of shape [48])\n"))
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: weights)))
+        let truncated = vitscope("verify", spec, "--weights", try Self.write(Array(bytes.dropLast(100))))
+        #expect(truncated.code == .failure)
+        #expect(truncated.err.contains(": tensor 'vitscope.input' needs bytes 269032..<281320 but the data section has 281260"))
+        #expect(truncated.err.contains("the file is truncated"))
+        let absent = vitscope("verify", spec, "--weights", "no/such.safetensors")
+        #expect(absent.code == .failure)
+        #expect(absent.err == "error: no/such.safetensors: no such file\n")
+    }
+
+    @Test(arguments: [
+        (["verify"], "error: verify needs a MODEL or --all"),
+        (["verify", "pit_s_224", "--all"], "error: give MODELs or --all, not both"),
+        (["verify", "pit_s_224", "pit_ti_224", "--weights", "w.safetensors"], "error: --weights applies to exactly one MODEL"),
+        (["verify", "pit_s_224", "--threads", "0"], "error: --threads must be between 1 and 256, got 0"),
+    ])
+    func usageErrors(_ arguments: [String], _ firstLine: String) {
+        let captured = Captured()
+        #expect(VitScope.run(arguments, console: captured.console) == .usage)
+        #expect(captured.err.split(separator: "\n").first.map(String.init) == firstLine)
+    }
+}
