@@ -1,0 +1,115 @@
+import ArchGraph
+import Foundation
+import Testing
+@testable import CPUBackend
+
+/// Every optimised kernel against its naive reference, on shapes that are not multiples of the
+/// SIMD width, grouped and strided convs, and 1- and 3136-token inputs. Both must report the
+/// same counters.
+@Suite struct KernelTests {
+    static let fast = OptimizedKernels(), naive = NaiveKernels()
+
+    static func random(_ shape: [Int], seed: UInt64, center: Float = 0, scale: Float = 1) -> Tensor {
+        let tensor = Tensor(zeros: shape)
+        var generator = SeededGenerator(seed: seed)
+        generator.fill(tensor.data, count: tensor.count, center: center, scale: scale)
+        return tensor
+    }
+
+    /// Runs both kernels; their outputs must agree within `tolerance` (relative to the largest
+    /// magnitude) and their counters exactly.
+    static func agree(_ tolerance: Float = 2e-6, _ body: (any KernelSet, inout Counters) -> Tensor,
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+        var fastCounters = Counters(), naiveCounters = Counters()
+        let a = body(fast, &fastCounters), b = body(naive, &naiveCounters)
+        #expect(a.shape == b.shape, sourceLocation: sourceLocation)
+        #expect(Numerics.relativeError(a, b) <= tolerance, sourceLocation: sourceLocation)
+        #expect(fastCounters == naiveCounters, sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: [
+        // (in, out, groups, kernel, stride, padding, height, width)
+        (6, 9, 3, 3, 2, 1, 13, 11),  // grouped, strided
+        (4, 8, 4, 3, 2, 1, 9, 10),  // depthwise with a channel multiplier (PiT's pooling)
+        (5, 5, 5, 3, 1, 1, 7, 7),  // depthwise (CvT's projections)
+        (3, 5, 1, 7, 2, 3, 17, 19),  // ResNet's stem
+        (7, 3, 1, 1, 1, 0, 5, 6),  // 1×1: no im2col
+        (3, 4, 1, 4, 4, 0, 16, 12),  // patch embedding
+        (2, 3, 1, 5, 3, 2, 1, 1),  // a 1×1 image with padding
+    ])
+    func conv2d(_ c: (Int, Int, Int, Int, Int, Int, Int, Int)) {
+        let conv = Conv2d(c.0, c.1, Window(kernel: c.3, stride: c.4, padding: c.5), groups: c.2, bias: true)
+        let x = Self.random([2, c.0, c.6, c.7], seed: 1)
+        let weight = Self.random([c.1, c.0 / c.2, c.3, c.3], seed: 2), bias = Self.random([c.1], seed: 3)
+        Self.agree { $0.conv2d(x, weight: weight, bias: bias, conv, threads: 2, &$1) }
+    }
+
+    @Test(arguments: [(1, 17, 33), (3136, 17, 5), (197, 64, 48), (5, 1, 1)])
+    func linear(_ rows: Int, _ inFeatures: Int, _ outFeatures: Int) {
+        let x = Self.random([1, rows, inFeatures], seed: 4)
+        let weight = Self.random([outFeatures, inFeatures], seed: 5), bias = Self.random([outFeatures], seed: 6)
+        Self.agree { $0.linear(x, weight: weight, bias: bias, packed: nil, threads: 2, &$1) }
+        Self.agree { $0.linear(x, weight: weight, bias: nil, packed: nil, threads: 1, &$1) }
+    }
+
+    @Test(arguments: [(1, 1), (3136, 17), (7, 33), (2, 384)])
+    func normsAndSoftmax(_ rows: Int, _ width: Int) {
+        let x = Self.random([rows, width], seed: 7, center: 0.3, scale: 3)
+        let weight = Self.random([width], seed: 8, center: 1, scale: 0.1), bias = Self.random([width], seed: 9, scale: 0.1)
+        Self.agree(1e-5) { $0.layerNorm(x, weight: weight, bias: bias, eps: 1e-6, threads: 2, &$1) }
+        Self.agree { $0.softmax(x, threads: 2, &$1) }
+    }
+
+    @Test func batchNorm() {
+        let x = Self.random([2, 3, 5, 7], seed: 10)
+        let weight = Self.random([3], seed: 11, center: 1, scale: 0.1), bias = Self.random([3], seed: 12)
+        let mean = Self.random([3], seed: 13, scale: 0.1), variance = Self.random([3], seed: 14, center: 1, scale: 0.5)
+        Self.agree { $0.batchNorm(x, weight: weight, bias: bias, mean: mean, variance: variance, eps: 1e-5, &$1) }
+    }
+
+    @Test(arguments: [1, 15, 17, 8197])
+    func activationsAndAdds(_ count: Int) {
+        let x = Self.random([count], seed: 15, scale: 6), y = Self.random([count], seed: 16)
+        for kind in [Activation.gelu, .quickGELU, .relu] { Self.agree { $0.activation(x, kind, threads: 2, &$1) } }
+        Self.agree { $0.add(x, y, &$1) }
+        Self.agree { $0.average([x, y, x], &$1) }
+    }
+
+    @Test(arguments: [(1, 1, 1, 2), (3136, 17, 2, 8), (197, 197, 3, 24), (5, 50, 1, 3)])
+    func attention(_ nq: Int, _ nk: Int, _ heads: Int, _ width: Int) {
+        let q = Self.random([2, nq, width], seed: 17), k = Self.random([2, nk, width], seed: 18)
+        let v = Self.random([2, nk, width], seed: 19), weights = Self.random([2, heads, nq, nk], seed: 20)
+        Self.agree { $0.attentionScores(q: q, k: k, heads: heads, scale: 0.125, threads: 2, &$1) }
+        Self.agree { $0.attentionContext(attention: weights, v: v, heads: heads, threads: 2, &$1) }
+    }
+
+    @Test(arguments: [(1, 5, 3), (17, 5, 3), (50, 16, 8)])
+    func performer(_ tokens: Int, _ e: Int, _ m: Int) {
+        let kqv = Self.random([2, tokens, 3 * e], seed: 21, scale: 0.5), projection = Self.random([m, e], seed: 22)
+        Self.agree(1e-5) { $0.performerAttention(kqv, projection: projection, threads: 2, &$1) }
+    }
+
+    @Test func poolingAndTokens() {
+        let image = Self.random([2, 3, 9, 7], seed: 23), tokens = Self.random([2, 1, 17], seed: 24)
+        Self.agree { $0.maxPool2d(image, Window(kernel: 3, stride: 2, padding: 1), &$1) }
+        Self.agree { $0.globalAveragePool(image, &$1) }
+        Self.agree { $0.meanTokens(Self.random([2, 3136, 5], seed: 25), &$1) }
+        Self.agree { $0.meanTokens(tokens, &$1) }
+        Self.agree { $0.positionEmbedding(tokens, Self.random([1, 1, 17], seed: 26), &$1) }
+        for window in [Window(kernel: 3, stride: 2, padding: 1), Window(kernel: 7, stride: 4, padding: 2), Window(kernel: 2, stride: 2)] {
+            Self.agree { kernels, _ in kernels.unfold(image, window) }
+        }
+    }
+
+    @Test func vectorMathMatchesLibm() {
+        var worstExp: Float = 0, worstErf: Float = 0
+        for i in -2000...2000 {
+            let x = Float(i) / 50  // −40 … 40
+            let e = VectorMath.exp(Vec(repeating: x))[0], reference = Foundation.exp(x)
+            worstExp = max(worstExp, abs(e - reference) / reference)
+            worstErf = max(worstErf, abs(VectorMath.erf(Vec(repeating: x / 8))[0] - Foundation.erf(x / 8)))
+        }
+        #expect(worstExp < 3e-7)
+        #expect(worstErf < 4e-7)
+    }
+}
