@@ -23,11 +23,11 @@ enum ResolutionCharts {
                              series: lines { Double($0.summary.totals.macs) / 1e9 })
         let attending: (ResolutionSeries) -> Bool = { $0.valid.contains { $0.analysis.attentionMacs > 0 } }
         let attention = LineChart(title: "Attention MACs against input resolution",
-                                  subtitle: "q·kᵀ + attn·v (and T2T's Performer attention): quadratic in the pixel count; ResNet-50 has none",
+                                  subtitle: "q·kᵀ + attn·v: quadratic in the pixel count (leading term ∝ side⁴); ResNet-50 has none",
                                   x: x, y: ChartAxis("attention MACs (G)", tickTarget: 6),
                                   series: lines({ Double($0.attentionMacs) / 1e9 }, where: attending))
         let other = LineChart(title: "Other MACs against input resolution",
-                              subtitle: "linear layers and convolutions: linear in the pixel count",
+                              subtitle: "linear layers and convolutions: linear in the pixel count (leading term ∝ side²)",
                               x: x, y: ChartAxis("other MACs (G)", tickTarget: 6),
                               series: lines { Double($0.summary.totals.macs - $0.attentionMacs) / 1e9 })
         let params = LineChart(title: "Parameters against input resolution",
