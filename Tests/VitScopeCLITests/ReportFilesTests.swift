@@ -72,8 +72,10 @@ struct ReportFilesTests {
     /// Nothing names the machine it was generated on, nor a date.
     @Test func pagesAreFreeOfMachineDetails() {
         for (path, text) in Self.generated.files {
-            for word in ["/work", "/tmp", "/root", "/home", "/Users"] {
-                #expect(!text.contains(word), "\(path) contains \(word)")
+            let machinePaths = [Self.repository.path, FileManager.default.temporaryDirectory.path,
+                                FileManager.default.homeDirectoryForCurrentUser.path]
+            for machinePath in machinePaths where machinePath.count > 1 {
+                #expect(!text.contains(machinePath), "\(path) names \(machinePath)")
             }
             #expect(text.firstMatch(of: /20[0-9][0-9]-[01][0-9]-[0-3][0-9]/) == nil, "\(path) contains a date")
         }
