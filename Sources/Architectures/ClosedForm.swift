@@ -25,10 +25,7 @@ public struct ClosedForm: Sendable {
         let graph = try spec.symbolicGraph()
         var attention = Expr.zero, other = Expr.zero
         for node in graph.nodes {
-            switch node.op {
-            case .attentionScores, .attentionContext, .performerAttention: attention += node.cost.macs
-            default: other += node.cost.macs
-            }
+            if node.op.isAttentionProduct { attention += node.cost.macs } else { other += node.cost.macs }
         }
         let total = graph.totalCost
         let (params, macs) = (total.params, total.macs)

@@ -1,0 +1,92 @@
+import Architectures
+import Foundation
+import Reports
+import Testing
+@testable import VitScopeCLI
+
+@Suite("report command")
+struct ReportCommandTests {
+    /// A fresh folder holding the spec files of the study models only.
+    static func studySpecs() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitscope-report-\(UUID().uuidString)")
+        let specs = root.appendingPathComponent("specs")
+        for name in ReportBook.studyModels {
+            let spec = try #require(Zoo.preset(name))
+            let url = specs.appendingPathComponent(SpecsCommand.relativePath(spec))
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try SpecEncoder.encode(spec).write(to: url, atomically: true, encoding: .utf8)
+        }
+        return root
+    }
+
+    @Test func writerReplacesOnlyChangedFilesAndLeavesNoTemporaries() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitscope-writer-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let files = [ReportFile(path: "a.md", contents: "A\n"), ReportFile(path: "models/b.md", contents: "B\n")]
+        #expect(try ReportWriter.write(files, to: root) == ReportWriter.Outcome(written: 2, unchanged: 0, removed: []))
+        #expect(try ReportWriter.write(files, to: root) == ReportWriter.Outcome(written: 0, unchanged: 2, removed: []))
+        let changed = [ReportFile(path: "a.md", contents: "A2\n")]
+        #expect(try ReportWriter.write(changed, to: root) == ReportWriter.Outcome(written: 1, unchanged: 0, removed: ["models/b.md"]))
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: root.path).sorted() == ["a.md", "models"])
+        #expect(try String(contentsOf: root.appendingPathComponent("a.md"), encoding: .utf8) == "A2\n")
+        // Stale pages and charts go; anything else, and anything deeper than models/, stays.
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("models/keep"), withIntermediateDirectories: true)
+        for path in ["old.md", "old.svg", "models/old.md", "notes.txt", "models/data.json", "models/keep/page.md"] {
+            try "x".write(to: root.appendingPathComponent(path), atomically: true, encoding: .utf8)
+        }
+        #expect(try ReportWriter.write(changed, to: root)
+                == ReportWriter.Outcome(written: 0, unchanged: 1, removed: ["models/old.md", "old.md", "old.svg"]))
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: root.path).sorted()
+                == ["a.md", "models", "models/data.json", "models/keep", "models/keep/page.md", "notes.txt"])
+    }
+
+    @Test func ownsOnlyPagesAndChartsAtTheTopAndInModels() {
+        #expect(ReportWriter.isOwned("zoo.md") && ReportWriter.isOwned("a.svg") && ReportWriter.isOwned("models/x.md"))
+        #expect(!ReportWriter.isOwned("notes.txt") && !ReportWriter.isOwned("other/x.md") && !ReportWriter.isOwned("models/a/x.md"))
+        #expect(!ReportWriter.isOwned(".zoo.md.12.tmp") && !ReportWriter.isOwned("models/x.json"))
+    }
+
+    @Test func unwritableOutputIsAnInputError() throws {
+        let root = try Self.studySpecs()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let blocker = root.appendingPathComponent("file")
+        try "not a folder".write(to: blocker, atomically: true, encoding: .utf8)
+        let result = vitscope("report", "--out", blocker.appendingPathComponent("reports").path, "--specs", root.appendingPathComponent("specs").path)
+        #expect(result.code == .failure)
+        #expect(result.err == "error: cannot write reports to \(blocker.path)/reports: \(blocker.standardizedFileURL.path) is a file, not a folder\n")
+        #expect(result.out == "")
+    }
+
+    @Test func badOrMissingSpecsAreInputErrors() throws {
+        let root = try Self.studySpecs()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let specs = root.appendingPathComponent("specs")
+        try "{\"name\": \"x\"}".write(to: specs.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
+        let bad = vitscope("report", "--out", root.appendingPathComponent("out").path, "--specs", specs.path)
+        #expect(bad.code == .failure)
+        #expect(bad.err.hasPrefix("error: specs/bad.json: family"))
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("out").path))
+        try FileManager.default.removeItem(at: specs.appendingPathComponent("bad.json"))
+        try FileManager.default.removeItem(at: specs.appendingPathComponent("pit/pit_s_224.json"))
+        let missing = vitscope("report", "--out", root.appendingPathComponent("out").path, "--specs", specs.path)
+        #expect(missing.code == .failure)
+        #expect(missing.err == "error: pit_s_224: the spatial-dimensions and resolution pages need this model's spec; write it with 'vitscope specs' into the specs folder\n")
+        let none = vitscope("report", "--specs", root.appendingPathComponent("nothing").path)
+        #expect(none.code == .failure)
+        #expect(none.err.hasSuffix(": no such folder of spec files; write one with 'vitscope specs --out nothing' or pass --specs DIR\n"))
+    }
+
+    @Test func helpAndUsageErrors() {
+        let help = vitscope("report", "--help")
+        #expect(help.code == .success)
+        #expect(help.out.contains("usage: vitscope report [--out DIR] [--specs DIR]\n"))
+        #expect(help.out.contains("  --out DIR    folder to write the reports into (default reports)\n"))
+        for (arguments, message) in [(["report", "--outt", "x"], "error: unknown option '--outt'; did you mean --out?"),
+                                     (["report", "extra"], "error: report takes no arguments, got 'extra'"),
+                                     (["report", "--out"], "error: --out needs a value (DIR)")] {
+            let captured = Captured()
+            #expect(VitScope.run(arguments, console: captured.console) == .usage)
+            #expect(captured.err.split(separator: "\n").first.map(String.init) == message)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Architectures
+import Foundation
+import Testing
+@testable import Reports
+@testable import VitScopeCLI
+
+/// The key numbers the pages state are the analysis's, and those are the hand-derived counts.
+@Suite("report pages")
+struct ReportPageTests {
+    static func analysis(_ name: String, side: Int = 224) throws -> Analysis {
+        try #require(Zoo.preset(name)).analyze(Overrides(imageSize: ImageSize(side)))
+    }
+
+    /// q·kᵀ and attn·v each cost tokens² × width MACs per block: ViT-S/16 has 12 blocks of 197
+    /// tokens at width 384; PiT-S has 2 blocks of 730 at 144, 6 of 197 at 288 and 4 of 50 at 576.
+    @Test func attentionMacsAreTheTokenSquaredProducts() throws {
+        let vit = try Self.analysis("vit_small_patch16_224"), pit = try Self.analysis("pit_s_224")
+        #expect(vit.attentionMacs == 12 * 2 * 197 * 197 * 384)
+        #expect(vit.attentionMacs == 357_663_744)
+        #expect(pit.attentionMacs(stage: "stage1") == 2 * 2 * 730 * 730 * 144)
+        #expect(pit.attentionMacs(stage: "stage2") == 6 * 2 * 197 * 197 * 288)
+        #expect(pit.attentionMacs(stage: "stage3") == 4 * 2 * 50 * 50 * 576)
+        #expect(pit.attentionMacs == 452_594_304)
+        #expect(try Self.analysis("resnet50").attentionMacs == 0)
+        // CvT-13's first block: 3136 queries against 784 keys (stride-2 key/value projection), width 64.
+        #expect(try Self.analysis("cvt_13").depthSteps.first?.attentionMacs == 2 * 3136 * 784 * 64)
+    }
+
+    @Test func spatialPageLeadsWithTheExactNumbers() throws {
+        let page = try ReportFilesTests.page("spatial-dimensions.md")
+        let vit = try Self.analysis("vit_small_patch16_224"), pit = try Self.analysis("pit_s_224")
+        let summary = try #require(page.components(separatedBy: "![").first)
+        #expect(summary.contains("PiT-S needs **\(NumberFormat.grouped(pit.summary.totals.macs)) MACs** against ViT-S/16's **\(NumberFormat.grouped(vit.summary.totals.macs))** (37.6% fewer)"))
+        #expect(summary.contains("PiT-S spends **452,594,304 MACs** on the attention products q·kᵀ and attn·v, 1.27× ViT-S/16's **357,663,744**"))
+        #expect(summary.contains("would need 4,297,305,600 attention MACs instead of 145,643,904 (pooling saves 96.6%)"))
+    }
+
+    /// Unpooled, PiT-S's stage 2 and 3 blocks would attend over stage 1's 730 tokens.
+    @Test func poolingStudyRebuildsEachStageOnTheFirstGrid() throws {
+        let stages = try PoolingStudy.stages(try Self.analysis("pit_s_224"))
+        #expect(stages.map(\.name) == ["stage1", "stage2", "stage3"])
+        #expect(stages.map(\.tokens) == [730, 197, 50])
+        #expect(stages.map(\.unpooledTokens) == [730, 730, 730])
+        let unpooled: [Int] = [2 * 2 * 730 * 730 * 144, 6 * 2 * 730 * 730 * 288, 4 * 2 * 730 * 730 * 576]
+        #expect(stages.map(\.unpooledAttentionMacs) == unpooled)
+        #expect(stages[0].attentionMacs == stages[0].unpooledAttentionMacs && stages[0].macs == stages[0].unpooledMacs)
+        let page = try ReportFilesTests.page("spatial-dimensions.md")
+        #expect(page.contains("| stage2 | 14×14 | 197 | 288 | 6 | 134,123,904 | 27×27 | 1,841,702,400 | 1,310,601,600 | 6,201,239,040 |"))
+        #expect(try PoolingStudy.stages(try Self.analysis("vit_small_patch16_224")).isEmpty)
+    }
+
+    @Test func depthFollowsTheBlocks() throws {
+        let resnet = try Self.analysis("resnet50").depthSteps, t2t = try Self.analysis("t2t_vit_14").depthSteps
+        #expect(resnet.count == 16 && t2t.count == 16)
+        let widths: [Int] = [256, 256, 256, 512, 512, 512, 512, 1024, 1024, 1024, 1024, 1024, 1024, 2048, 2048, 2048]
+        #expect(resnet.map { $0.stage.channels ?? 0 } == widths)
+        #expect(t2t.prefix(3).map(\.block) == ["t2t1/attention1", "t2t2/attention2", "stage1/block0"])
+        #expect(t2t.prefix(3).map { $0.stage.grid ?? [] } == [[56, 56], [28, 28], [14, 14]])
+        let pit = try Self.analysis("pit_s_224")
+        // Blocks plus what lies outside them (embedding, pooling, head, flatten/concat nodes) make the total.
+        let inBlocks = pit.depthSteps.reduce(0) { $0 + $1.macs }
+        let outside = pit.summary.layers.filter { $0.path.split(separator: "/").count < 3 || !$0.path.hasPrefix("stage") }
+        #expect(inBlocks + outside.reduce(0) { $0 + $1.cost.macs } == pit.summary.totals.macs)
+        // Every MAC of a transformer stage is inside one of its blocks.
+        #expect(inBlocks == ["stage1", "stage2", "stage3"].compactMap { name in pit.summary.stages.first { $0.name == name }?.cost.macs }.reduce(0, +))
+    }
+
+    /// ViT-S/16 at 512×512: 32×32 + 1 = 1025 tokens.
+    @Test func resolutionPageTabulatesTheSweep() throws {
+        let page = try ReportFilesTests.page("resolution.md")
+        #expect(try Self.analysis("vit_small_patch16_224", side: 512).attentionMacs == 12 * 2 * 1025 * 1025 * 384)
+        #expect(page.contains("| 512×512 | 0 | 9,682,560,000 |"))
+        #expect(page.contains("| ViT-S/16 | 160×160 | 512×512 | 14.00× | 10.15× | 102.99× | 4.1% → 30.5% |"))
+        #expect(page.contains("`9/64·B·H²·W² + 72·B·H·W + 9216·B`"))
+    }
+
+    @Test func zooPageExplainsExactlyTheSixDifferences() throws {
+        let page = try ReportFilesTests.page("zoo.md")
+        let headings = page.split(separator: "\n").filter { $0.hasPrefix("### ") }.map { String($0.dropFirst(4)) }
+        #expect(headings == ["pit_ti_224", "pit_b_224", "t2t_vit_24", "cvt_13", "cvt_21", "cvt_w24"])
+        #expect(page.contains("| [pit_s_224](models/pit_s_224.md) | pit | 224×224 | 23,461,912 | 23,461,912 | 2,870,796,096 | 5,741,592,192 | 2,877,457,536 | 729+1 → 196+1 → 49+1 | 23.5 / 2.9 | 23.5 / 2.9 | yes |"))
+        #expect(page.contains("| 4.9 / 0.7 | 4.8 / 0.7 | [params differ](#pit_ti_224) |"))
+    }
+
+    @Test func modelPagesHaveAVerificationSectionToFill() throws {
+        let page = try ReportFilesTests.page("models/pit_s_224.md")
+        #expect(page.contains("## Verification by execution\n\n**Not yet verified by execution.**"))
+        #expect(page.contains("    other          = 774387/16·B·H·W - 76032·B·H - 76032·B·W + 23786496·B\n"))
+        let spec = try #require(Zoo.preset("vit_tiny_patch16_224"))
+        let facts = ModelFacts(source: ReportSource(spec: spec, file: "specs/vit/vit_tiny_patch16_224.json"),
+                               analysis: try spec.analyze(), form: .failure(FormError(message: "skipped in this test")))
+        let filled = ModelPage.markdown(facts, verification: "match: \(facts.analysis.summary.totals.macs) MACs\n")
+        #expect(filled.contains("## Verification by execution\n\nmatch: 1253683200 MACs\n\n## Every layer"))
+        #expect(!filled.contains("Not yet verified"))
+        #expect(IndexPage.markdown([facts], verified: 1).contains("1 of 1 models have an execution result on their page.\n"))
+        #expect(IndexPage.markdown([facts], verified: 0).contains("Not yet verified by execution: no model here has been run"))
+    }
+}
