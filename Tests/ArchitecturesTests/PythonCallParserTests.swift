@@ -80,6 +80,17 @@ struct PythonCallParserTests {
         #expect(Self.problems(text) == [expected])
     }
 
+    /// Long runs of signs or digits are read in linear time without deep recursion.
+    @Test func longLiteralsStayCheap() throws {
+        let signs = String(repeating: "-", count: 90_000)
+        #expect(try Self.value(signs + "3").kind == .int(3))
+        #expect(try Self.value("-" + signs + "3").kind == .int(-3))
+        let digits = String(repeating: "9", count: 90_000)
+        #expect(try Self.value(digits).kind == .int(nil))
+        #expect(Self.problems("F(x=0" + digits + ")") == ["call (line 1, column 5): invalid number 0999999999999999999999999999999999999999…: "
+                                                           + "leading zeros are not allowed in Python integers"])
+    }
+
     @Test func overlongCallsAreRejectedWithoutParsing() {
         let text = "ViT(dim=" + String(repeating: "1", count: PythonCallParser.maxLength) + ")"
         #expect(Self.problems(text) == ["call: is 100009 characters long; at most 100000 are accepted"])

@@ -72,7 +72,7 @@ extension SpecDecodingTests {
          ["config.t2t_layers[1] (line 7, column 97): expected a pair (kernel_size, stride), found an array"]),
         (#""class": "CvT", "s2_proj_kernel": 4"#,
          ["config.s2_proj_kernel (line 7, column 39): 4 is even: the query projection (padding 4 // 2 = 2, stride 1) turns an H×W grid into "
-            + "(H+1)×(W+1), so the attention output cannot be added back to its input and the forward pass fails; use an odd kernel such as 3 or 5"]),
+            + "(H+1)×(W+1), which vit-pytorch cannot reshape back to the H×W grid, so the forward pass fails; use an odd kernel such as 3 or 5"]),
     ])
     func vitPytorchProblems(_ config: String, _ expected: [String]) {
         #expect(Self.problems(Self.vitPytorch(config: config)) == expected)

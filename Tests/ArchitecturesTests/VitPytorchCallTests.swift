@@ -47,7 +47,7 @@ struct VitPytorchCallTests {
         ("CvT(num_classes=-1)", ["num_classes (line 1, column 17): must be at least 0, found -1"]),
         ("CvT(num_classes=10, s3_proj_kernel=2)", [
             "s3_proj_kernel (line 1, column 36): 2 is even: the query projection (padding 2 // 2 = 1, stride 1) turns an H×W grid into (H+1)×(W+1), "
-                + "so the attention output cannot be added back to its input and the forward pass fails; use an odd kernel such as 1 or 3"]),
+                + "which vit-pytorch cannot reshape back to the H×W grid, so the forward pass fails; use an odd kernel such as 1 or 3"]),
         (vit + ", pool='max')", ["pool (line 1, column 102): expected 'cls' or 'mean', found the string 'max'; vit-pytorch's ViT asserts the pool type at construction; did you mean 'mean'?"]),
         ("ViT(image_size=250, patch_size=32, num_classes=10, dim=64, depth=1, heads=2)", [
             "mlp_dim (line 1, column 1): missing required argument; vit-pytorch's ViT requires image_size, patch_size, num_classes, dim, depth, heads, mlp_dim"]),
@@ -73,6 +73,9 @@ struct VitPytorchCallTests {
                 + "(ZeroDivisionError); use a patch_size of at least 2",
             "heads (line 1, column 83): has 2 entries but depth has 3; vit-pytorch's PiT pairs them with zip, so it would build only 2 transformer stages, "
                 + "followed by a pooling layer that nothing uses; give one heads entry per depth entry, or one int for every stage"]),
+        ("PiT(image_size=224, patch_size=14, dim=256, num_classes=10, depth=(1, 1, 1), heads=(16,), mlp_dim=64)", [
+            "heads (line 1, column 84): has 1 entry but depth has 3; vit-pytorch's PiT pairs them with zip, so it would build only 1 transformer "
+                + "stage, followed by a pooling layer that nothing uses; give one heads entry per depth entry, or one int for every stage"]),
         (t2t + ", heads=8)", ["depth (line 1, column 1): depth, mlp_dim not given; vit-pytorch's T2TViT asserts at construction that depth, heads and mlp_dim "
             + "are supplied; give depth, heads and mlp_dim"]),
         (t2t + ", depth=1, heads=8, mlp_dim=64, transformer=None, t2t_layers=())", [

@@ -31,7 +31,7 @@ extension SpecReader {
                                               anchorLine: value.line, anchorColumn: value.column)
         let config = reader.config()
         problems += reader.problems
-        guard let config, reader.problems.isEmpty, let image, let inChannels else { return config }
+        guard let config, let image, let inChannels else { return nil }
         let issues = config.issues(imageSize: image.size, channels: inChannels)
         for issue in issues {
             if issue.argument == "image_size" {
@@ -41,6 +41,6 @@ extension SpecReader {
                 report(path.key(issue.argument), at: anchor, issue.message, fix: issue.fix)
             }
         }
-        return issues.isEmpty ? config : nil
+        return issues.isEmpty && reader.problems.isEmpty ? config : nil
     }
 }

@@ -12,23 +12,25 @@ extension PythonScanner {
         case "'", "\"":
             return PythonValue(.string(try string()), line: startLine, column: startColumn)
         case "-", "+":
-            advance()
-            skipWhitespace()
-            guard let next = current, Self.isDigit(next) || next == "." || next == "-" || next == "+" else {
-                throw fail(expected: "a number after '\(scalar)'")
+            // Signs are read in a loop (not by recursion), so a long run of them cannot exhaust the stack.
+            var negative = false
+            while let sign = current, sign == "-" || sign == "+" {
+                if sign == "-" { negative.toggle() }
+                let symbol = sign
+                advance()
+                skipWhitespace()
+                guard let next = current, Self.isDigit(next) || next == "." || next == "-" || next == "+" else {
+                    throw fail(expected: "a number after '\(symbol)'")
+                }
             }
-            var number = try value()
+            var number = try number()
             (number.line, number.column) = (startLine, startColumn)
-            guard scalar == "-" else { return number }
+            guard negative else { return number }
+            number.literal = "-" + number.literal
             switch number.kind {
-            case .int(let value):
-                number.kind = .int(value.flatMap { $0 == .min ? nil : -$0 })
-                number.literal = number.literal.hasPrefix("-") ? String(number.literal.dropFirst()) : "-" + number.literal
-            case .float(let value):
-                number.kind = .float(-value)
-                number.literal = number.literal.hasPrefix("-") ? String(number.literal.dropFirst()) : "-" + number.literal
-            default:
-                break
+            case .int(let value): number.kind = .int(value.flatMap { $0 == .min ? nil : -$0 })
+            case .float(let value): number.kind = .float(-value)
+            default: break
             }
             return number
         case _ where Self.isDigit(scalar) || (scalar == "." && peek(1).map(Self.isDigit) == true):
@@ -112,12 +114,20 @@ extension PythonScanner {
     private mutating func number() throws(SpecError) -> PythonValue {
         let (startLine, startColumn) = (line, column)
         var literal = ""
-        while let s = current, Self.isNameContinue(s) || s == "." || ((s == "-" || s == "+") && "eE".unicodeScalars.contains(literal.unicodeScalars.last ?? " ") && !literal.lowercased().hasPrefix("0x")) {
+        var isHex = false, afterExponent = false, first: Unicode.Scalar?, length = 0
+        while let s = current {
+            let sign = s == "-" || s == "+"
+            guard Self.isNameContinue(s) || s == "." || (sign && afterExponent) else { break }
+            if length == 1, first == "0", s == "x" || s == "X" { isHex = true }
+            afterExponent = !isHex && (s == "e" || s == "E")
+            if length == 0 { first = s }
+            length += 1
             literal.unicodeScalars.append(s)
             advance()
         }
         func bad(_ why: String, fix: String? = nil) -> SpecError {
-            failure("invalid number \(literal): \(why)", line: startLine, column: startColumn, fix: fix)
+            let shown = length > 40 ? String(literal.prefix(40)) + "…" : literal
+            return failure("invalid number \(shown): \(why)", line: startLine, column: startColumn, fix: fix)
         }
         let lower = literal.lowercased()
         for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where lower.hasPrefix(prefix) {
@@ -148,7 +158,7 @@ extension PythonScanner {
             return PythonValue(.float(value), literal: literal.replacing("_", with: ""), line: startLine, column: startColumn)
         }
         if clean.count > 1, clean.hasPrefix("0"), clean.contains(where: { $0 != "0" }) {
-            throw bad("leading zeros are not allowed in Python integers", fix: "write \(clean.drop { $0 == "0" })")
+            throw bad("leading zeros are not allowed in Python integers", fix: length > 40 ? nil : "write \(clean.drop { $0 == "0" })")
         }
         return PythonValue(.int(Int(clean)), literal: literal, line: startLine, column: startColumn)
     }

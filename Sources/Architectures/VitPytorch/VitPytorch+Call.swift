@@ -42,7 +42,7 @@ extension VitPytorch {
         let numClasses = reader.int("num_classes", in: 0...Limits.maxClasses)
         let config = reader.config()
         problems += reader.problems
-        if problems.isEmpty, let image, let channels, let config {
+        if let image, let channels, let config {
             for issue in config.issues(imageSize: image, channels: channels) {
                 let value = reader.values[issue.argument]
                 problems.append(Problem(field: issue.argument, message: issue.message, fix: issue.fix,

@@ -28,6 +28,16 @@ extension VitPytorchArgumentReader {
         let dim = int("dim"), depth = intTuple("depth", in: Self.depths, example: "(3, 3, 3)")
         let heads = intOrTuple("heads"), mlpDim = int("mlp_dim"), dimHead = int("dim_head", default: 64)
         let dropout = probability("dropout"), embDropout = probability("emb_dropout")
+        // A heads tuple is zipped with depth, so even a one-entry tuple sets the number of stages.
+        // vit-pytorch builds such a model without complaint; it is reported because it is never meant.
+        if let depth, let heads, case .tuple = values["heads"]?.kind, heads.count != depth.count {
+            let effect = heads.count < depth.count
+                ? "so it would build only \(heads.count) transformer stage\(heads.count == 1 ? "" : "s"), followed by a pooling layer that nothing uses"
+                : "so the last \(heads.count - depth.count) heads entries would be ignored"
+            report("heads", at: values["heads"], "has \(heads.count) entr\(heads.count == 1 ? "y" : "ies") but depth has \(depth.count); "
+                       + "vit-pytorch's PiT pairs them with zip, \(effect)",
+                   fix: "give one heads entry per depth entry, or one int for every stage")
+        }
         guard let patchSize, let dim, let depth, let heads, let mlpDim, let dimHead, let dropout, let embDropout
         else { return nil }
         return VitPytorchPiT(patchSize: patchSize, dim: dim, depth: depth, heads: heads, mlpDim: mlpDim, dimHead: dimHead,

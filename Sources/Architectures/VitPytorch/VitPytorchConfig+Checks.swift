@@ -54,14 +54,6 @@ extension VitPytorchConfig {
                                           message: "vit-pytorch's PiT asserts at construction that image_size % patch_size == 0: \(size.height) % \(c.patchSize) = \(size.height % c.patchSize)",
                                           fix: "use an image_size " + multiples(near: size.height, of: c.patchSize) + ", or a patch_size that divides \(size.height)"))
         }
-        if c.heads.count > 1 && c.heads.count != c.depth.count {
-            let effect = c.heads.count < c.depth.count
-                ? "so it would build only \(c.heads.count) transformer stages, followed by a pooling layer that nothing uses"
-                : "so the last \(c.heads.count - c.depth.count) heads entries would be ignored"
-            issues.append(VitPytorchIssue(argument: "heads",
-                                          message: "has \(c.heads.count) entries but depth has \(c.depth.count); vit-pytorch's PiT pairs them with zip, \(effect)",
-                                          fix: "give one heads entry per depth entry, or one int for every stage"))
-        }
         if c.depth.count > 1, c.dim > maxDerivedWidth >> min(c.depth.count - 1, 62) {
             issues.append(VitPytorchIssue(argument: "dim",
                                           message: "doubles at each of the \(c.depth.count - 1) pooling layers to more than \(maxDerivedWidth) channels",
@@ -120,7 +112,7 @@ extension VitPytorchConfig {
             guard stage.projKernel % 2 == 0 else { return nil }
             let k = stage.projKernel
             return VitPytorchIssue(argument: "s\(index + 1)_proj_kernel",
-                                   message: "\(k) is even: the query projection (padding \(k) // 2 = \(k / 2), stride 1) turns an H×W grid into (H+1)×(W+1), so the attention output cannot be added back to its input and the forward pass fails",
+                                   message: "\(k) is even: the query projection (padding \(k) // 2 = \(k / 2), stride 1) turns an H×W grid into (H+1)×(W+1), which vit-pytorch cannot reshape back to the H×W grid, so the forward pass fails",
                                    fix: "use an odd kernel such as \(k - 1) or \(k + 1)")
         }
     }
