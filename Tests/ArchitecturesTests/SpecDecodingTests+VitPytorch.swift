@@ -78,6 +78,15 @@ extension SpecDecodingTests {
         #expect(Self.problems(Self.vitPytorch(config: config)) == expected)
     }
 
+    /// Every measured call written as a spec file reads back to the same spec.
+    @Test(arguments: VitPytorchGraphTests.calls)
+    func vitPytorchCallsRoundTrip(_ call: String) throws {
+        let spec = try VitPytorch.spec(call: call)
+        let text = SpecEncoder.encode(spec)
+        #expect(try SpecDecoder.decode(text) == spec)
+        #expect(SpecEncoder.encode(try SpecDecoder.decode(text)) == text)
+    }
+
     @Test func vitPytorchImageMustBeSquareForPiT() {
         let config = #""class": "PiT", "patch_size": 16, "dim": 64, "depth": [1], "heads": 2, "mlp_dim": 64"#
         #expect(Self.problems(Self.vitPytorch(image: "[224, 256]", config: config)) == [
