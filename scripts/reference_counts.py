@@ -40,8 +40,9 @@ Models covered:
 * CvT from the authors' repository (microsoft/CvT), built from the
   ``MODEL.SPEC`` of its ImageNet yaml files exactly as ``get_cls_model`` does;
   CvT takes no image size, so one model is fed inputs of each size;
-* a few constructor calls from the ``vit-pytorch`` package (section
-  ``vit_pytorch`` of the output).
+* constructor calls of the ``vit-pytorch`` package (section ``vit_pytorch``
+  of the output), listed and measured by ``vit_pytorch_counts.py``, which
+  can also refresh that section alone.
 
 The author repositories are only read, never modified: their ``models`` /
 ``lib/models`` folders are imported as anonymous packages (so their
@@ -155,20 +156,6 @@ EXTRA_SIZES = [(160, 160), (192, 256)]
 
 # Presets additionally measured at batch 2 (default size) to show scaling.
 BATCH2_PRESETS = {"vit_small_patch16_224", "pit_s_224"}
-
-# vit-pytorch constructor calls: (exact call string, module, input size).
-# The call strings are evaluated with the named class in scope, so the JSON
-# key is literally the code that built the model.
-VIT_PYTORCH_CALLS = [
-    ("ViT(image_size=256, patch_size=32, num_classes=1000, dim=1024, depth=6, "
-     "heads=16, mlp_dim=2048, dropout=0.1, emb_dropout=0.1)", "vit_pytorch", "ViT", 256),
-    ("PiT(image_size=224, patch_size=14, dim=256, num_classes=1000, "
-     "depth=(3, 3, 3), heads=16, mlp_dim=2048)", "vit_pytorch.pit", "PiT", 224),
-    ("T2TViT(dim=512, image_size=224, depth=5, heads=8, mlp_dim=512, "
-     "num_classes=1000, t2t_layers=((7, 4), (3, 2), (3, 2)))", "vit_pytorch.t2t", "T2TViT", 224),
-    ("CvT(num_classes=1000)", "vit_pytorch.cvt", "CvT", 224),
-]
-
 
 def size_key(h, w):
     """JSON key for an input size, e.g. '192x256' (height x width)."""
@@ -475,19 +462,9 @@ def run_cvt(module, repo, name):
 
 
 def run_vit_pytorch():
-    import vit_pytorch
-    version = getattr(vit_pytorch, "__version__", None)
-    if version is None:
-        version = importlib.metadata.version("vit-pytorch")
-    section = {"version": version, "models": {}}
-    for call, module_name, class_name, size in VIT_PYTORCH_CALLS:
-        log(f"vit_pytorch {call}")
-        cls = getattr(importlib.import_module(module_name), class_name)
-        build = lambda call=call, cls=cls, class_name=class_name: eval(call, {class_name: cls})
-        record = measure_safely(build, size, size)
-        record["import"] = f"from {module_name} import {class_name}"
-        section["models"][call] = record
-    return section
+    """The vit_pytorch section: the constructor calls listed in vit_pytorch_counts.py."""
+    import vit_pytorch_counts
+    return vit_pytorch_counts.run()
 
 
 # --------------------------------------------------------------------------

@@ -69,9 +69,15 @@ public final class GraphBuilder {
     public func path(_ name: String) -> String { (scopes + [name]).joined(separator: "/") }
 
     /// Appends `op` applied to `inputs` as node `name` under the current scope.
+    /// - Parameters:
+    ///   - countedByFvcore: `false` when the reference implementation computes this op from
+    ///     primitives fvcore has no handle for, so that fvcore's total leaves out the op's
+    ///     ``Cost/fvcoreExtra`` term (vit-pytorch's CvT writes its channel LayerNorm with
+    ///     `var`, `mean`, `sub`, `div` and `sqrt`, which fvcore skips, where `nn.LayerNorm`
+    ///     counts 5 per element). Every other count is unaffected.
     /// - Throws: ``GraphError`` naming the node's path when the op rejects the input shapes.
     @discardableResult
-    public func add(_ op: Op, _ inputs: [Value] = [], name: String) throws -> Value {
+    public func add(_ op: Op, _ inputs: [Value] = [], name: String, countedByFvcore: Bool = true) throws -> Value {
         let path = path(name)
         guard let stage = currentStage else {
             throw GraphError(path: path, message: "node added outside any stage")
@@ -90,8 +96,10 @@ public final class GraphBuilder {
         for (lhs, rhs, what) in checker.deferred {
             constraints.append(Constraint(path: path, lhs: lhs, rhs: rhs, what: what))
         }
+        var cost = op.cost(shapes, output: shape)
+        if !countedByFvcore { cost.fvcoreExtra = .zero }
         let node = Node(index: nodes.count, path: path, op: op, inputs: inputs.map(\.node), shape: shape,
-                        parameters: op.parameters(shapes), cost: op.cost(shapes, output: shape), stage: stage)
+                        parameters: op.parameters(shapes), cost: cost, stage: stage)
         nodes.append(node)
         return Value(node: node.index, shape: shape)
     }

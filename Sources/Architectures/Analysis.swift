@@ -53,6 +53,12 @@ extension ModelSpec {
             problems.append(Problem(field: "num_classes", message: "must be between 0 and \(Limits.maxClasses), found \(numClasses)",
                                     fix: "use 0 for no classifier head"))
         }
+        // What vit-pytorch itself would reject at this size (an override may change it).
+        if problems.isEmpty, case .vitPytorch(let c) = config {
+            problems += c.issues(imageSize: imageSize, channels: inChannels).map {
+                Problem(field: $0.argument, message: $0.message, fix: $0.fix)
+            }
+        }
         return problems
     }
 

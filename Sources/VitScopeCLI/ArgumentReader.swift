@@ -7,6 +7,9 @@ struct OptionSpec: Sendable {
     /// The value's placeholder (`N|HxW`), or `nil` for a flag.
     let value: String?
     let help: String
+    /// Whether the option may be given more than once; its values are kept in order among the
+    /// positional arguments (see ``ParsedArguments/ordered``).
+    var repeatable = false
 }
 
 /// A command line split into positional arguments and options, checked against a command's
@@ -15,6 +18,9 @@ struct ParsedArguments {
     var positional: [String] = []
     var values: [String: String] = [:]
     var flags: Set<String> = []
+    /// Positional arguments (option `nil`) and the values of repeatable options, in
+    /// command-line order.
+    var ordered: [(option: String?, value: String)] = []
 
     init(_ arguments: [String], options: [OptionSpec]) throws(UsageError) {
         var index = 0
@@ -27,6 +33,7 @@ struct ParsedArguments {
                     throw UsageError(message: "unknown option '\(argument)' (options are written --name)")
                 }
                 positional.append(argument)
+                ordered.append((nil, argument))
                 continue
             }
             if argument == "--" { onlyPositional = true; continue }
@@ -42,14 +49,16 @@ struct ParsedArguments {
             }
             if values[name] != nil || flags.contains(name) { throw UsageError(message: "--\(name) given more than once") }
             if let placeholder = spec.value {
+                let value: String
                 if let inlineValue {
-                    values[name] = inlineValue
+                    value = inlineValue
                 } else if index < arguments.count {
-                    values[name] = arguments[index]
+                    value = arguments[index]
                     index += 1
                 } else {
                     throw UsageError(message: "--\(name) needs a value (\(placeholder))")
                 }
+                if spec.repeatable { ordered.append((name, value)) } else { values[name] = value }
             } else {
                 if inlineValue != nil { throw UsageError(message: "--\(name) takes no value") }
                 flags.insert(name)

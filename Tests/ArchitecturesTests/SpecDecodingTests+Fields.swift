@@ -111,11 +111,11 @@ extension SpecDecodingTests {
     }
 
     @Test(arguments: [
-        (#""vitt""#, #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, found "vitt"; did you mean "vit"?"#),
-        (#""ViT""#, #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, found "ViT"; did you mean "vit"?"#),
+        (#""vitt""#, #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, vit_pytorch, found "vitt"; did you mean "vit"?"#),
+        (#""ViT""#, #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, vit_pytorch, found "ViT"; did you mean "vit"?"#),
         (#""t2t-vit""#,
-         #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, found "t2t-vit"; did you mean "t2t_vit"?"#),
-        (#""swin""#, #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, found "swin""#),
+         #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, vit_pytorch, found "t2t-vit"; did you mean "t2t_vit"?"#),
+        (#""swin""#, #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, vit_pytorch, found "swin""#),
         ("3", "family (line 3, column 13): expected a string, found 3"),
     ])
     func reportsBadFamily(family: String, problem: String) {

@@ -126,7 +126,7 @@ struct SpecDecodingTests {
 
     static let valid: [Family: (json: String, spec: ModelSpec)] = [
         .vit: (vitJSON, vitSpec), .pit: (pitJSON, pitSpec), .t2tViT: (t2tJSON, t2tSpec),
-        .cvt: (cvtJSON, cvtSpec), .resnet: (resnetJSON, resnetSpec),
+        .cvt: (cvtJSON, cvtSpec), .resnet: (resnetJSON, resnetSpec), .vitPytorch: (vitPytorchJSON, vitPytorchSpec),
     ]
 
     @Test(arguments: Family.allCases)

@@ -57,6 +57,52 @@ func expectedStages(_ spec: ModelSpec, _ h: Int, _ w: Int) -> [ExpectedStage] {
             stages.append(ExpectedStage(name: "layer\(i + 1)", grid: g, extra: 0, channels: c.channels[i] * 4))
         }
         return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.channels[c.layers.count - 1] * 4)]
+    case .vitPytorch(let c):
+        return expectedVitPytorchStages(c, spec, h, w)
+    }
+}
+
+/// vit-pytorch's stages at `h × w`, from its module definitions.
+func expectedVitPytorchStages(_ config: VitPytorchConfig, _ spec: ModelSpec, _ h: Int, _ w: Int) -> [ExpectedStage] {
+    let head = spec.numClasses > 0
+    switch config {
+    case .vit(let c):
+        let grid = [h / c.patchHeight, w / c.patchWidth], extra = c.pool == .cls ? 1 : 0
+        return [ExpectedStage(name: "embed", grid: grid, extra: extra, channels: c.dim),
+                ExpectedStage(name: "stage1", grid: grid, extra: extra, channels: c.dim)]
+            + (head ? [ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.dim)] : [])
+    case .pit(let c):
+        var g = out(h, c.patchSize, c.patchSize / 2, 0), dim = c.dim
+        var stages = [ExpectedStage(name: "embed", grid: [g, g], extra: 1, channels: dim)]
+        for i in c.depth.indices {
+            if i > 0 {
+                g = out(g, 3, 2, 1)
+                dim *= 2
+                stages.append(ExpectedStage(name: "pool\(i)", grid: [g, g], extra: 1, channels: dim))
+            }
+            stages.append(ExpectedStage(name: "stage\(i + 1)", grid: [g, g], extra: 1, channels: dim))
+        }
+        return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: dim)]
+    case .t2tViT(let c):
+        var g = h, width = spec.inChannels
+        var stages: [ExpectedStage] = []
+        for (i, layer) in c.t2tLayers.enumerated() {
+            g = out(g, layer.kernel, layer.stride, layer.stride / 2)
+            width *= layer.kernel * layer.kernel
+            stages.append(i == c.t2tLayers.count - 1 ? ExpectedStage(name: "embed", grid: [g, g], extra: 1, channels: c.dim)
+                                                     : ExpectedStage(name: "t2t\(i + 1)", grid: [g, g], extra: 0, channels: width))
+        }
+        return stages + [ExpectedStage(name: "stage1", grid: [g, g], extra: 1, channels: c.dim),
+                         ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.dim)]
+    case .cvt(let c):
+        var g = [h, w]
+        var stages: [ExpectedStage] = []
+        for (i, s) in c.stages.enumerated() {
+            g = g.map { out($0, s.embKernel, s.embStride, s.embKernel / 2) }
+            stages.append(ExpectedStage(name: "embed\(i + 1)", grid: g, extra: 0, channels: s.embDim))
+            stages.append(ExpectedStage(name: "stage\(i + 1)", grid: g, extra: 0, channels: s.embDim))
+        }
+        return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.stages.last?.embDim)]
     }
 }
 

@@ -23,13 +23,26 @@ import Testing
         return try SafetensorsFile(bytes: Array(data))
     }
 
-    @Test(arguments: officialFixtures)
+    static let vitPytorchFixtures = [
+        "vit_pytorch_vit_32", "vit_pytorch_vit_mean_32x48", "vit_pytorch_pit_32_b2", "vit_pytorch_t2t_32", "vit_pytorch_cvt_40_b2",
+    ]
+
+    /// The fixture's model: its spec, or its vit-pytorch call at the input's size.
+    static func spec(_ file: SafetensorsFile, input: Tensor) throws -> ModelSpec {
+        if let call = file.metadata["vit_pytorch_call"] {
+            return try VitPytorch.spec(call: call)
+                .applying(Overrides(imageSize: ImageSize(height: input.shape[2], width: input.shape[3])))
+        }
+        return try SpecDecoder.decode(try #require(file.metadata["spec"]))
+    }
+
+    @Test(arguments: officialFixtures + vitPytorchFixtures)
     func reproducesReferenceLogits(_ name: String) throws {
         let file = try Self.load(name)
-        let spec = try SpecDecoder.decode(try #require(file.metadata["spec"]))
         let input = try file.tensor("vitscope.input")
+        let spec = try Self.spec(file, input: input)
         let graph = try spec.graph(batch: .init(input.shape[0]), height: .init(input.shape[2]), width: .init(input.shape[3]))
-        let weights = try Weights.load(file, family: spec.family, graph: graph)
+        let weights = try Weights.load(file, spec: spec, graph: graph)
         let interpreter = Interpreter(graph: graph, weights: weights)
         let reference = try file.tensor("vitscope.logits")
         for (kernels, threads) in [(KernelChoice.optimized, 2), (.naive, 1)] {
@@ -44,7 +57,6 @@ import Testing
     @Test func everyFixtureIsCovered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path)
             .filter { $0.hasSuffix(".safetensors") }.map { String($0.dropLast(".safetensors".count)) }.sorted()
-        let vitPytorch = files.filter { $0.hasPrefix("vit_pytorch_") }
-        #expect(files == (Self.officialFixtures + vitPytorch).sorted())
+        #expect(files == (Self.officialFixtures + Self.vitPytorchFixtures).sorted())
     }
 }

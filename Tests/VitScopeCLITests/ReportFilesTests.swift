@@ -37,7 +37,7 @@ struct ReportFilesTests {
         #expect(Self.generated.err == "")
         #expect(Self.generated.out.contains(" report files under "))
         #expect(Self.generated.files.keys.allSatisfy(ReportWriter.isOwned))
-        #expect(Self.generated.files.count == 4 + 9 + Zoo.all.count)
+        #expect(Self.generated.files.count == 4 + 9 + SpecsCommand.specs.count)
     }
 
     @Test func committedReportsAreFresh() {
@@ -58,13 +58,13 @@ struct ReportFilesTests {
         let paths = Self.generated.files.keys.sorted()
         let pages = ["README.md", "resolution.md", "spatial-dimensions.md", "zoo.md"]
         #expect(paths.filter { !$0.hasPrefix("models/") && $0.hasSuffix(".md") } == pages)
-        #expect(paths.filter { $0.hasPrefix("models/") }.sorted() == Zoo.names.map { "models/\($0).md" }.sorted())
+        #expect(paths.filter { $0.hasPrefix("models/") }.sorted() == SpecsCommand.specs.map { "models/\($0.name).md" }.sorted())
         #expect(paths.filter { $0.hasSuffix(".svg") } == [
             "resolution-attention.svg", "resolution-macs.svg", "resolution-other.svg", "resolution-params.svg",
             "spatial-attention.svg", "spatial-grid.svg", "spatial-macs.svg", "spatial-pooling.svg", "spatial-width.svg",
         ])
         let index = try Self.page("README.md")
-        for name in Zoo.names { #expect(index.contains("[\(name)](models/\(name).md)")) }
+        for spec in SpecsCommand.specs { #expect(index.contains("[\(spec.name)](models/\(spec.name).md)")) }
         let spatial = try Self.page("spatial-dimensions.md")
         for chart in paths.filter({ $0.hasPrefix("spatial-") && $0.hasSuffix(".svg") }) { #expect(spatial.contains("](\(chart))")) }
     }

@@ -9,7 +9,7 @@ struct SpecFilesTests {
         .deletingLastPathComponent().appendingPathComponent("specs")
 
     /// The committed spec files are exactly what `vitscope specs` writes, and decode to the presets.
-    @Test(arguments: Zoo.all)
+    @Test(arguments: SpecsCommand.specs)
     func committedSpecIsFreshAndDecodes(_ spec: ModelSpec) throws {
         let path = Self.root.appendingPathComponent(SpecsCommand.relativePath(spec)).path
         let text = try #require(FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) },
@@ -20,13 +20,29 @@ struct SpecFilesTests {
 
     @Test func noStraySpecFiles() throws {
         let files = try FileManager.default.subpathsOfDirectory(atPath: Self.root.path).filter { $0.hasSuffix(".json") }
-        #expect(files.sorted() == Zoo.all.map(SpecsCommand.relativePath).sorted())
+        #expect(files.sorted() == SpecsCommand.specs.map(SpecsCommand.relativePath).sorted())
     }
 
     /// A spec file analyses exactly like the preset it was written from.
     @Test func specFileAnalysesLikeThePreset() {
         let path = Self.root.appendingPathComponent("pit/pit_s_224.json").path
         #expect(vitscope("analyze", path, "--format", "json").out == vitscope("analyze", "pit_s_224", "--format", "json").out)
+    }
+
+    /// The vit-pytorch example files analyse exactly like the calls they were written from.
+    @Test func vitPytorchSpecFilesAnalyseLikeTheirCalls() throws {
+        #expect(VitPytorch.examples.map { SpecsCommand.relativePath($0) } == [
+            "vit_pytorch/vit_pytorch_vit.json", "vit_pytorch/vit_pytorch_pit.json", "vit_pytorch/vit_pytorch_t2t_vit.json",
+            "vit_pytorch/vit_pytorch_cvt.json",
+        ])
+        for spec in VitPytorch.examples {
+            let call = try #require(spec.notes.first?.split(separator: ": ", maxSplits: 1).last.map(String.init))
+            let path = Self.root.appendingPathComponent(SpecsCommand.relativePath(spec)).path
+            let fromFile = try #require(try JSONSerialization.jsonObject(with: Data(vitscope("analyze", path, "--format", "json").out.utf8)) as? [String: Any])
+            let fromCall = try #require(try JSONSerialization.jsonObject(with: Data(vitscope("analyze", "--vit-pytorch", call, "--format", "json").out.utf8)) as? [String: Any])
+            #expect(fromFile["totals"] as? [String: AnyHashable] == fromCall["totals"] as? [String: AnyHashable], "\(spec.name)")
+            #expect(fromFile["layers"] as? [[String: AnyHashable]] == fromCall["layers"] as? [[String: AnyHashable]], "\(spec.name)")
+        }
     }
 
     /// Figures quoted in preset notes are the ones the tool computes.

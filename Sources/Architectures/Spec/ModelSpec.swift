@@ -10,6 +10,8 @@ public enum Family: String, Hashable, Sendable, CaseIterable {
     case cvt
     /// timm's / torchvision's bottleneck ResNet.
     case resnet
+    /// lucidrains/vit-pytorch's `ViT`, `PiT`, `T2TViT` and `CvT` classes, from their constructor arguments.
+    case vitPytorch = "vit_pytorch"
 }
 
 /// Input height and width in pixels.
@@ -80,6 +82,7 @@ public enum ArchitectureConfig: Hashable, Sendable {
     case t2tViT(T2TViTConfig)
     case cvt(CvTConfig)
     case resnet(ResNetConfig)
+    case vitPytorch(VitPytorchConfig)
 
     public var family: Family {
         switch self {
@@ -88,6 +91,7 @@ public enum ArchitectureConfig: Hashable, Sendable {
         case .t2tViT: .t2tViT
         case .cvt: .cvt
         case .resnet: .resnet
+        case .vitPytorch: .vitPytorch
         }
     }
 }

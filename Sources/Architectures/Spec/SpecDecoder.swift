@@ -49,6 +49,8 @@ enum SpecKeys {
                            "mlp_ratio", "qkv_bias", "cls_token", "kernel_qkv", "padding_q", "padding_kv",
                            "stride_q", "stride_kv"]
     static let resnet = ["layers", "channels"]
+    /// `vit_pytorch` configs take `class` and that class's arguments (see `SpecReader.vitPytorch`).
+    static let vitPytorch = ["class"]
 
     static func config(_ family: Family) -> [String] {
         switch family {
@@ -57,6 +59,7 @@ enum SpecKeys {
         case .t2tViT: t2tViT
         case .cvt: cvt
         case .resnet: resnet
+        case .vitPytorch: vitPytorch
         }
     }
 }
@@ -77,7 +80,7 @@ extension SpecReader {
         let image = imageSize(top)
         let inChannels = int(top, "in_channels", default: 3, in: 1...4096)
         let numClasses = int(top, "num_classes", default: 1000, in: 0...Limits.maxClasses)
-        let config = config(top, family: family, image: image)
+        let config = config(top, family: family, image: image, inChannels: inChannels)
         let published = published(top)
         let notes = notes(top)
         guard let name, let reference, let image, let inChannels, let numClasses, let config, published.valid,
@@ -134,13 +137,16 @@ extension SpecReader {
     }
 
     /// `config`, read with the keys of `family`; only its shape is checked when the family is unknown.
-    private mutating func config(_ top: ObjectFields, family: Family?, image: ImageField?) -> ArchitectureConfig? {
+    private mutating func config(_ top: ObjectFields, family: Family?, image: ImageField?, inChannels: Int?) -> ArchitectureConfig? {
         guard let value = required(top, "config") else { return nil }
         let path = top.path.key("config")
         guard let family else {
             if case .object = value.kind { return nil }
             report(path, at: value, "expected an object, found \(value.foundDescription)")
             return nil
+        }
+        if family == .vitPytorch {
+            return vitPytorch(value, at: path, image: image, inChannels: inChannels).map(ArchitectureConfig.vitPytorch)
         }
         guard let fields = object(value, at: path, keys: SpecKeys.config(family)) else { return nil }
         switch family {
@@ -149,6 +155,7 @@ extension SpecReader {
         case .t2tViT: return t2tViT(fields, image: image).map(ArchitectureConfig.t2tViT)
         case .cvt: return cvt(fields).map(ArchitectureConfig.cvt)
         case .resnet: return resnet(fields).map(ArchitectureConfig.resnet)
+        case .vitPytorch: return nil  // read above, its keys depend on the class
         }
     }
 }

@@ -52,6 +52,22 @@ public enum SpecEncoder {
             .object([("stages", .array(c.stages.map(stage)))])
         case .resnet(let c):
             .object([("layers", .ints(c.layers)), ("channels", .ints(c.channels))])
+        case .vitPytorch(let c):
+            .object([("class", .string(c.modelClass.rawValue))] + c.arguments.map { ($0.name, node($0.value)) })
+        }
+    }
+
+    /// A Python argument value as JSON: tuples become arrays (integer arrays on one line).
+    private static func node(_ value: PythonValue) -> JSONNode {
+        switch value.kind {
+        case .int(let int): return int.map(JSONNode.int) ?? .string(value.literal)
+        case .float(let double): return .double(double)
+        case .string(let text): return .string(text)
+        case .bool(let bool): return .bool(bool)
+        case .none, .object: return .null
+        case .tuple(let elements), .list(let elements):
+            let ints = elements.compactMap { element -> Int? in if case .int(let int?) = element.kind { int } else { nil } }
+            return ints.count == elements.count && !elements.isEmpty ? .ints(ints) : .array(elements.map(node))
         }
     }
 
@@ -75,6 +91,7 @@ private enum JSONNode {
     case ints([Int])
     case array([JSONNode])
     case object([(String, JSONNode)])
+    case null
 
     /// Appends this value, with nested lines indented one step deeper than `indent`.
     func write(to out: inout String, indent: String) {
@@ -84,6 +101,7 @@ private enum JSONNode {
         case .int(let value): out += String(value)
         case .double(let value): out += Self.number(value)
         case .bool(let value): out += value ? "true" : "false"
+        case .null: out += "null"
         case .ints(let values): out += "[" + values.map(String.init).joined(separator: ", ") + "]"
         case .array(let elements) where elements.isEmpty: out += "[]"
         case .array(let elements):

@@ -9,9 +9,9 @@ public enum ReferenceNames {
     ///   - family: the model family, which fixes the reference implementation.
     ///   - path: the node's scope path, e.g. `stage2/block3/attn/qkv`.
     ///   - tensor: the tensor's name inside the node (`weight`, `running_mean`, `tokens`, …).
-    public static func name(family: Family, path: String, tensor: String) -> String {
-        var parts = path.split(separator: "/").map(String.init)
-        switch family {
+    public static func name(spec: ModelSpec, node: Node, tensor: String) -> String {
+        var parts = node.path.split(separator: "/").map(String.init)
+        switch spec.config {
         case .vit:
             parts = rewriteBlocks(dropStage(parts, ["embed", "head", "stage1"]))
         case .pit:
@@ -40,6 +40,14 @@ public enum ReferenceNames {
                 parts = ["stage\(k - 1)"] + rewriteBlocks(Array(parts.dropFirst()))
             } else {
                 parts = dropStage(parts, ["head"])
+            }
+        case .vitPytorch(let config):
+            // The paths are vit-pytorch's module names after the stage; its CvT LayerNorm is a
+            // module of its own whose parameters are `g` and `b`.
+            parts = Array(parts.dropFirst())
+            if config.modelClass == .cvt, case .layerNorm = node.op {
+                if parts.last == "norm" { parts.removeLast() }
+                return (parts + [tensor == "weight" ? "g" : "b"]).joined(separator: ".")
             }
         case .resnet:
             parts = dropStage(parts, ["stem", "head"]).map { number($0, after: "block").map(String.init) ?? $0 }

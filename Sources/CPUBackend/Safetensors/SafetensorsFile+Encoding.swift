@@ -37,10 +37,12 @@ extension SafetensorsFile {
 extension Weights {
     /// The weights under the reference implementation's names, parameters then buffers per
     /// node, ready for ``SafetensorsFile/encode(_:metadata:)``.
-    public func named(family: Family, graph: Graph) -> [(name: String, tensor: Tensor)] {
-        graph.nodes.flatMap { node in
+    public func named(spec: ModelSpec, graph: Graph) -> [(name: String, tensor: Tensor)] {
+        let layout = ReferenceLayout(spec: spec, graph: graph)
+        return graph.nodes.flatMap { node in
             zip(node.parameters + node.op.buffers, parameters[node.index] + buffers[node.index]).map { description, tensor in
-                (ReferenceNames.name(family: family, path: node.path, tensor: description.name), tensor)
+                (ReferenceNames.name(spec: spec, node: node, tensor: description.name),
+                 layout.toReferenceOrder(tensor, node: node, tensor: description.name))
             }
         }
     }

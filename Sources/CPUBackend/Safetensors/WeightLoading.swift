@@ -3,20 +3,28 @@ import Architectures
 
 extension Weights {
     /// Tensors a checkpoint may hold that inference never reads.
-    static func isIgnored(_ name: String) -> Bool {
-        name.hasSuffix("num_batches_tracked") || name.hasPrefix("vitscope.")
+    static func isIgnored(_ entry: SafetensorsFile.Entry) -> Bool {
+        entry.name.hasSuffix("num_batches_tracked") || entry.name.hasPrefix("vitscope.") || entry.shape.contains(0)
+    }
+
+    /// Whether a file's tensor shape holds the graph's tensor: equal once size-1 axes are
+    /// dropped (vit-pytorch stores some tensors as `(1, C, 1, 1)` or without the batch axis),
+    /// which leaves the row-major order of the elements unchanged.
+    static func fits(_ stored: [Int], _ expected: [Int]) -> Bool {
+        stored.filter { $0 != 1 } == expected.filter { $0 != 1 }
     }
 
     /// The weights of `graph` read from a safetensors file written by the reference
-    /// implementation of `family`: every parameter and buffer must be present as F32 with the
-    /// graph's shape, and every tensor in the file must be used (BatchNorm's
-    /// `num_batches_tracked` and `vitscope.*` fixture entries excepted).
+    /// implementation of `spec`'s family: every parameter and buffer must be present as F32 with
+    /// the graph's shape, and every tensor in the file must be used (BatchNorm's
+    /// `num_batches_tracked`, `vitscope.*` fixture entries and empty tensors excepted).
     /// - Throws: every problem found, each naming the tensor and the node.
-    public static func load(_ file: SafetensorsFile, family: Family, graph: Graph) throws(WeightsErrors) -> Weights {
+    public static func load(_ file: SafetensorsFile, spec: ModelSpec, graph: Graph) throws(WeightsErrors) -> Weights {
+        let layout = ReferenceLayout(spec: spec, graph: graph)
         var problems: [WeightsError] = []
         var used: Set<String> = []
         func read(_ node: Node, _ description: ParameterTensor) -> Tensor? {
-            let name = ReferenceNames.name(family: family, path: node.path, tensor: description.name)
+            let name = ReferenceNames.name(spec: spec, node: node, tensor: description.name)
             used.insert(name)
             do {
                 let expected = try concrete(description.shape, node)
@@ -24,11 +32,15 @@ extension Weights {
                     problems.append(WeightsError(tensor: name, "is missing (node \(node.path) needs \(description.name) of shape \(expected))"))
                     return nil
                 }
-                guard entry.shape == expected else {
+                guard fits(entry.shape, expected) else {
                     problems.append(WeightsError(tensor: name, "has shape \(entry.shape) but node \(node.path) needs \(expected)"))
                     return nil
                 }
-                return try file.tensor(name)
+                let stored = try file.tensor(name)
+                let tensor = Tensor(zeros: expected)
+                tensor.data.update(from: stored.data, count: stored.count)
+                layout.toGraphOrder(tensor, node: node, tensor: description.name)
+                return tensor
             } catch let error as WeightsError {
                 problems.append(error)
             } catch {
@@ -41,7 +53,7 @@ extension Weights {
             parameters.append(node.parameters.compactMap { read(node, $0) })
             buffers.append(node.op.buffers.compactMap { read(node, $0) })
         }
-        for entry in file.entries where !used.contains(entry.name) && !isIgnored(entry.name) {
+        for entry in file.entries where !used.contains(entry.name) && !isIgnored(entry) {
             problems.append(WeightsError(tensor: entry.name, "is not used by any node of the model (shape \(entry.shape))"))
         }
         if !problems.isEmpty { throw WeightsErrors(problems: problems) }

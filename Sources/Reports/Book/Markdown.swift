@@ -18,6 +18,7 @@ enum Markdown {
         case .t2tViT: "T2T-ViT"
         case .cvt: "CvT"
         case .resnet: "ResNet"
+        case .vitPytorch: "vit-pytorch"
         }
     }
 

@@ -5,23 +5,26 @@ import Reports
 enum AnalyzeCommand: Command {
     static let name = "analyze"
     static let abstract = "Analyse one model: per-stage grids, tokens, widths, params and MACs, and exact totals."
-    static let usage = "vitscope analyze MODEL [--image-size N|HxW] [--batch N] [--num-classes N] [--layers] [--format table|markdown|json]"
-    static let options = ModelOptions.sizeOptions + [
+    static let usage = "vitscope analyze MODEL|--vit-pytorch CALL [--image-size N|HxW] [--batch N] [--num-classes N] [--layers] [--format table|markdown|json]"
+    static let options = [ModelOptions.vitPytorchOption] + ModelOptions.sizeOptions + [
         OptionSpec(name: "layers", value: nil, help: "also list every layer (JSON always includes them)"),
         ModelOptions.format(),
     ]
     static let discussion = """
-        MODEL is a preset name (vitscope list) or a spec file (*.json).
+        MODEL is a preset name (vitscope list) or a spec file (*.json); --vit-pytorch CALL reads a vit-pytorch
+        constructor call instead (ViT, PiT, T2TViT, CvT of vit-pytorch 1.26.11).
         example: vitscope analyze pit_s_224 --image-size 256 --format json
+        example: vitscope analyze --vit-pytorch 'CvT(num_classes=1000)' --image-size 288
         """
 
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
-        guard args.positional.count == 1 else {
-            throw UsageError(message: args.positional.isEmpty ? "analyze needs a MODEL" : "analyze takes one MODEL; use compare for several")
+        let models = ModelOptions.models(args)
+        guard models.count == 1 else {
+            throw UsageError(message: models.isEmpty ? "analyze needs a MODEL" : "analyze takes one MODEL; use compare for several")
         }
         let format = try ModelOptions.outputFormat(args)
         let overrides = try ModelOptions.overrides(args)
-        guard let analysis = ModelOptions.analyze(args.positional[0], overrides, console: console) else { return .failure }
+        guard let analysis = ModelOptions.analyze(models[0], overrides, console: console) else { return .failure }
         let layers = args.flags.contains("layers")
         switch format {
         case .table: console.out(AnalysisReport.text(analysis, layers: layers))

@@ -5,20 +5,22 @@ import Reports
 enum CompareCommand: Command {
     static let name = "compare"
     static let abstract = "Compare models side by side: grid, tokens, channels, params and MACs per stage, then totals and ratios."
-    static let usage = "vitscope compare MODEL MODEL... [--image-size N|HxW] [--batch N] [--num-classes N] [--format table|markdown|json]"
-    static let options = ModelOptions.sizeOptions + [ModelOptions.format()]
+    static let usage = "vitscope compare MODEL|--vit-pytorch CALL... [--image-size N|HxW] [--batch N] [--num-classes N] [--format table|markdown|json]"
+    static let options = [ModelOptions.vitPytorchOption] + ModelOptions.sizeOptions + [ModelOptions.format()]
     static let discussion = """
-        The overrides apply to every model. Ratios are to the first model.
+        The overrides apply to every model. Ratios are to the first model. --vit-pytorch CALL may be repeated and
+        mixed with MODELs; models are compared in the order given.
         example: vitscope compare vit_small_patch16_224 pit_s_224 resnet50
         """
 
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
-        guard args.positional.count >= 2 else { throw UsageError(message: "compare needs at least two MODELs") }
+        let models = ModelOptions.models(args)
+        guard models.count >= 2 else { throw UsageError(message: "compare needs at least two MODELs") }
         let format = try ModelOptions.outputFormat(args)
         let overrides = try ModelOptions.overrides(args)
         var analyses: [Analysis] = []
         var failed = false
-        for model in args.positional {
+        for model in models {
             if let analysis = ModelOptions.analyze(model, overrides, console: console) {
                 analyses.append(analysis)
             } else {

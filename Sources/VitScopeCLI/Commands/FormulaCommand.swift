@@ -5,8 +5,9 @@ import Reports
 enum FormulaCommand: Command {
     static let name = "formula"
     static let abstract = "Print params and MACs as closed forms in B, H, W (attention apart), the lattice where they lose their floors, and check them."
-    static let usage = "vitscope formula MODEL [--image-size N|HxW] [--num-classes N] [--format table|json]"
+    static let usage = "vitscope formula MODEL|--vit-pytorch CALL [--image-size N|HxW] [--num-classes N] [--format table|json]"
     static let options = [
+        ModelOptions.vitPytorchOption,
         OptionSpec(name: "image-size", value: "N|HxW", help: "the size whose lattice the floor-free form is given on (default: the model's own)"),
         ModelOptions.numClassesOption, ModelOptions.format([.table, .json]),
     ]
@@ -18,12 +19,13 @@ enum FormulaCommand: Command {
         """
 
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
-        guard args.positional.count == 1 else { throw UsageError(message: "formula takes one MODEL") }
+        let models = ModelOptions.models(args)
+        guard models.count == 1 else { throw UsageError(message: "formula takes one MODEL") }
         let format = try ModelOptions.outputFormat(args, [.table, .json])
         let overrides = try ModelOptions.overrides(args)
         let form: ClosedForm
         do {
-            let spec = try ModelOptions.resolve(args.positional[0]).applying(overrides)
+            let spec = try ModelOptions.resolve(models[0]).applying(overrides)
             _ = try spec.analyze(Overrides(batch: 1))
             form = try ClosedForm(spec)
         } catch let error as SpecError {

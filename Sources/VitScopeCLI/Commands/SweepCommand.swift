@@ -5,8 +5,9 @@ import Reports
 enum SweepCommand: Command {
     static let name = "sweep"
     static let abstract = "Sweep one model over input sizes: tokens per stage, params and MACs per size; invalid sizes are skipped with the reason."
-    static let usage = "vitscope sweep MODEL --image-sizes LIST [--batch N] [--num-classes N] [--format table|markdown|json|csv]"
+    static let usage = "vitscope sweep MODEL|--vit-pytorch CALL --image-sizes LIST [--batch N] [--num-classes N] [--format table|markdown|json|csv]"
     static let options = [
+        ModelOptions.vitPytorchOption,
         OptionSpec(name: "image-sizes", value: "LIST", help: "sizes: 160,224,288 or ranges START:STOP:STEP (STOP included), each N or HxW"),
         ModelOptions.batchOption, ModelOptions.numClassesOption,
         OptionSpec(name: "format", value: "table|markdown|json|csv", help: "output format (default table)"),
@@ -16,7 +17,8 @@ enum SweepCommand: Command {
     static let maxSizes = 4096
 
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
-        guard args.positional.count == 1 else { throw UsageError(message: "sweep takes one MODEL") }
+        let models = ModelOptions.models(args)
+        guard models.count == 1 else { throw UsageError(message: "sweep takes one MODEL") }
         guard let list = args.values["image-sizes"] else { throw UsageError(message: "sweep needs --image-sizes, e.g. 160,224,288 or 160:512:32") }
         let sizes = try imageSizes(list)
         let format = args.values["format"] ?? "table"
@@ -25,7 +27,7 @@ enum SweepCommand: Command {
         }
         var overrides = try ModelOptions.overrides(args)
         let spec: ModelSpec
-        do { spec = try ModelOptions.resolve(args.positional[0]) } catch {
+        do { spec = try ModelOptions.resolve(models[0]) } catch {
             ModelOptions.report(error, console: console)
             return .failure
         }

@@ -5,16 +5,17 @@ import Reports
 enum ValidateCommand: Command {
     static let name = "validate"
     static let abstract = "Check a spec file or preset (with overrides): exit 0 if valid, 1 listing every problem."
-    static let usage = "vitscope validate SPEC.json|MODEL [--image-size N|HxW] [--batch N] [--num-classes N] [--format table|json]"
-    static let options = ModelOptions.sizeOptions + [ModelOptions.format([.table, .json])]
+    static let usage = "vitscope validate SPEC.json|MODEL|--vit-pytorch CALL [--image-size N|HxW] [--batch N] [--num-classes N] [--format table|json]"
+    static let options = [ModelOptions.vitPytorchOption] + ModelOptions.sizeOptions + [ModelOptions.format([.table, .json])]
 
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
-        guard args.positional.count == 1 else { throw UsageError(message: "validate takes one SPEC.json or MODEL") }
+        let models = ModelOptions.models(args)
+        guard models.count == 1 else { throw UsageError(message: "validate takes one SPEC.json or MODEL") }
         let format = try ModelOptions.outputFormat(args, [.table, .json])
         let overrides = try ModelOptions.overrides(args)
-        let model = args.positional[0]
+        let model = models[0].description
         let result: Result<Analysis, SpecError>
-        do { result = .success(try ModelOptions.resolve(model).analyze(overrides)) } catch { result = .failure(error) }
+        do { result = .success(try ModelOptions.resolve(models[0]).analyze(overrides)) } catch { result = .failure(error) }
         switch (result, format) {
         case (.success(let a), .table):
             console.out("valid: \(a.spec.name) at \(a.summary.binding.height)×\(a.summary.binding.width), "

@@ -9,18 +9,19 @@ import Reports
 enum VerifyCommand: Command {
     static let name = "verify"
     static let abstract = "Run models on the CPU and check every node's shape, params and MACs against the analytic counts."
-    static let usage = "vitscope verify MODEL...|--all [--weights FILE] [--threads N] [--seed N] [--image-size N|HxW] "
+    static let usage = "vitscope verify MODEL...|--vit-pytorch CALL...|--all [--weights FILE] [--threads N] [--seed N] [--image-size N|HxW] "
         + "[--batch N] [--num-classes N] [--format table|markdown|json]"
     static let options = [
         OptionSpec(name: "all", value: nil, help: "verify every preset at its own size"),
         OptionSpec(name: "weights", value: "FILE", help: "a .safetensors file of the reference implementation's weights (one MODEL)"),
         OptionSpec(name: "threads", value: "N", help: "worker threads (default: all cores)"),
         OptionSpec(name: "seed", value: "N", help: "seed of the random weights and input (default 0)"),
+        ModelOptions.vitPytorchOption,
     ] + ModelOptions.sizeOptions + [ModelOptions.format()]
     static let discussion = """
         Without --weights the weights and input are random (seeded). With --weights the file's
         tensors are loaded under the reference implementation's names (timm for ViT/DeiT/PiT/
-        ResNet, the authors' code for T2T-ViT and CvT); if it also holds `vitscope.input` and
+        ResNet, the authors' code for T2T-ViT and CvT, vit-pytorch for --vit-pytorch calls); if it also holds `vitscope.input` and
         `vitscope.logits`, the output must match those logits within 1e-4 relative to their
         largest magnitude. Exit 0 only if every model matches.
         example: vitscope verify pit_s_224 vit_small_patch16_224
@@ -28,10 +29,11 @@ enum VerifyCommand: Command {
 
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
         let all = args.flags.contains("all")
-        if all && !args.positional.isEmpty { throw UsageError(message: "give MODELs or --all, not both") }
-        if !all && args.positional.isEmpty { throw UsageError(message: "verify needs a MODEL or --all") }
+        let given = ModelOptions.models(args)
+        if all && !given.isEmpty { throw UsageError(message: "give MODELs or --all, not both") }
+        if !all && given.isEmpty { throw UsageError(message: "verify needs a MODEL or --all") }
         let weightsPath = args.values["weights"]
-        if weightsPath != nil && (all || args.positional.count != 1) {
+        if weightsPath != nil && (all || given.count != 1) {
             throw UsageError(message: "--weights applies to exactly one MODEL")
         }
         let format = try ModelOptions.outputFormat(args)
@@ -48,7 +50,7 @@ enum VerifyCommand: Command {
             file = nil
         }
 
-        let models = all ? Zoo.names : args.positional
+        let models = all ? Zoo.names.map(ModelReference.named) : given
         var outcomes: [VerificationOutcome] = []
         var failed = false
         for (index, model) in models.enumerated() {
@@ -100,7 +102,7 @@ enum VerifyCommand: Command {
         let graph = analysis.graph
         let spec = analysis.spec
         let shape = [analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width]
-        let weights = try file.map { try Weights.load($0, family: spec.family, graph: graph) }
+        let weights = try file.map { try Weights.load($0, spec: spec, graph: graph) }
             ?? Weights.random(for: graph, seed: seed)
         var input = Tensor(zeros: shape)
         if let file, file.entry("vitscope.input")?.shape == shape {
