@@ -103,3 +103,26 @@ public enum VerificationReport {
         return "\(rounded)e\(exponent)"
     }
 }
+
+extension VerificationReport {
+    /// A model page's execution section: what was run and whether every node matched. No
+    /// timings, so the page is the same on every run.
+    public static func pageSection(_ o: VerificationOutcome, command: String) -> String {
+        let v = o.verification
+        var out = "Run on the CPU by `\(command)`: batch \(o.input[0]), input \(o.input.dropFirst().map(String.init).joined(separator: "×")), "
+            + "random weights (seed 0). "
+        if o.matches {
+            out += "**All \(v.nodes) nodes match**: every node's output shape, parameter elements, MACs and elementwise count, "
+                + "as the kernels counted them while running, equal the analytic figures above.\n\n"
+        } else {
+            out += "**\(v.mismatches.count) mismatches** between execution and the analytic figures:\n\n"
+            for m in v.mismatches.prefix(shownMismatches) {
+                out += "- `\(m.path)` \(m.what): analytic \(m.analytic), executed \(m.executed)\n"
+            }
+            out += "\n"
+        }
+        out += "Executed: \(NumberFormat.grouped(v.params)) parameters, \(NumberFormat.grouped(v.macs)) MACs, "
+            + "\(NumberFormat.grouped(v.elementwise)) elementwise operations.\n"
+        return out
+    }
+}

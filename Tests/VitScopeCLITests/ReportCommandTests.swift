@@ -79,8 +79,8 @@ struct ReportCommandTests {
     @Test func helpAndUsageErrors() {
         let help = vitscope("report", "--help")
         #expect(help.code == .success)
-        #expect(help.out.contains("usage: vitscope report [--out DIR] [--specs DIR]\n"))
-        #expect(help.out.contains("  --out DIR    folder to write the reports into (default reports)\n"))
+        #expect(help.out.contains("usage: vitscope report [--out DIR] [--specs DIR] [--check] [--no-execution]\n"))
+        #expect(help.out.contains("  --out DIR       folder to write the reports into (default reports)\n"))
         for (arguments, message) in [(["report", "--outt", "x"], "error: unknown option '--outt'; did you mean --out?"),
                                      (["report", "extra"], "error: report takes no arguments, got 'extra'"),
                                      (["report", "--out"], "error: --out needs a value (DIR)")] {
@@ -88,5 +88,29 @@ struct ReportCommandTests {
             #expect(VitScope.run(arguments, console: captured.console) == .usage)
             #expect(captured.err.split(separator: "\n").first.map(String.init) == message)
         }
+    }
+}
+
+extension ReportCommandTests {
+    @Test func checkNamesStaleFilesAndWritesNothing() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitscope-check-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let specs = ReportFilesTests.repository.appendingPathComponent("specs").path
+        let out = root.appendingPathComponent("reports").path
+        #expect(vitscope("report", "--out", out, "--specs", specs, "--no-execution").code == .success)
+        let fresh = vitscope("report", "--out", out, "--specs", specs, "--no-execution", "--check")
+        #expect(fresh.code == .success)
+        #expect(fresh.out.hasSuffix(" are up to date\n"))
+        try "edited".write(toFile: out + "/zoo.md", atomically: true, encoding: .utf8)
+        let stale = vitscope("report", "--out", out, "--specs", specs, "--no-execution", "--check")
+        #expect(stale.code == .failure)
+        #expect(stale.err == "error: \(out) is stale (zoo.md); run: swift run -c release vitscope report\n")
+        #expect(try String(contentsOfFile: out + "/zoo.md", encoding: .utf8) == "edited")
+    }
+
+    @Test func executionSectionsAreMarkedForComparison() {
+        let page = "a\n" + ReportBook.executionStart + "ran: 12 nodes\n" + ReportBook.executionEnd + "b\n"
+        #expect(ReportBook.withoutExecutionResults(page)
+            == "a\n" + ReportBook.executionStart + ReportBook.executionEnd + "b\n")
     }
 }

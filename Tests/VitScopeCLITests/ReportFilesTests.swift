@@ -17,7 +17,10 @@ struct ReportFilesTests {
     static let generated: (code: ExitCode, out: String, err: String, files: [String: String]) = {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitscope-reports-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = vitscope("report", "--out", folder.path, "--specs", repository.appendingPathComponent("specs").path)
+        // Running every model takes a release build; the execution sections are compared by
+        // `vitscope report --check` in CI's release stage instead.
+        let result = vitscope("report", "--out", folder.path, "--specs", repository.appendingPathComponent("specs").path,
+                              "--no-execution")
         var files: [String: String] = [:]
         for path in (try? FileManager.default.subpathsOfDirectory(atPath: folder.path)) ?? [] {
             if let data = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path),
@@ -44,7 +47,8 @@ struct ReportFilesTests {
         var stale: [String] = []
         for (path, text) in Self.generated.files.sorted(by: { $0.key < $1.key }) {
             let committed = FileManager.default.contents(atPath: Self.reports.appendingPathComponent(path).path)
-            if committed != Data(text.utf8) { stale.append(path) }
+                .flatMap { String(data: $0, encoding: .utf8) }
+            if committed.map(ReportBook.withoutExecutionResults) != ReportBook.withoutExecutionResults(text) { stale.append(path) }
         }
         #expect(stale.isEmpty, "\(Self.fix) (differs or missing: \(stale.joined(separator: ", ")))")
     }

@@ -53,11 +53,13 @@ enum IndexPage {
 
 
             """
-        out += "## Verification by execution\n\n"
+        out += "## Verification by execution\n\n" + ReportBook.executionStart
         out += verified == 0
-            ? "Not yet verified by execution: no model here has been run by a CPU backend yet. Each model page has a "
+            ? "Not yet verified by execution: no model here has been run by the CPU backend yet. Each model page has a "
                 + "section for that result.\n"
-            : "\(verified) of \(facts.count) models have an execution result on their page.\n"
-        return out
+            : "\(verified) of \(facts.count) models were run by the CPU backend (`vitscope verify`, batch 1, random weights) "
+                + "and every node's output shape, parameter elements, MACs and elementwise count equal the analytic ones; "
+                + "each model page has its result.\n"
+        return out + ReportBook.executionEnd
     }
 }

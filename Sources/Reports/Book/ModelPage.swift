@@ -38,7 +38,8 @@ enum ModelPage {
         case .success(let form): out += "As `vitscope formula \(spec.name)` prints them:\n\n```text\n" + FormulaReport.text(form) + "```\n\n"
         case .failure(let error): out += "No closed form: \(error.message)\n\n"
         }
-        out += "## Verification by execution\n\n" + (verification ?? notVerified(spec)) + "\n"
+        out += "## Verification by execution\n\n" + ReportBook.executionStart + (verification ?? notVerified(spec))
+            + ReportBook.executionEnd + "\n"
         out += "## Every layer\n\n<details>\n<summary>All \(a.summary.layers.count) nodes by scope path "
             + "(as <code>vitscope analyze \(spec.name) --layers</code> lists them)</summary>\n\n"
         out += AnalysisReport.layerTable(a).markdown() + "\n</details>\n\n"

@@ -52,7 +52,23 @@ public struct ReportBook: Sendable {
     /// Square image sides of the resolution study.
     public static let resolutionSides = Array(stride(from: 160, through: 512, by: 32))
     /// The command that regenerates the folder.
-    public static let command = "swift run vitscope report"
+    public static let command = "swift run -c release vitscope report"
+
+    /// Markers around the text that comes from running models, which only a release build
+    /// regenerates quickly; ``withoutExecutionResults(_:)`` blanks what lies between them.
+    public static let executionStart = "<!-- execution results -->\n"
+    public static let executionEnd = "<!-- end of execution results -->\n"
+
+    /// `text` with everything between the execution markers removed, so that pages generated
+    /// without running the models can be compared with committed ones.
+    public static func withoutExecutionResults(_ text: String) -> String {
+        var out = "", rest = Substring(text)
+        while let start = rest.range(of: executionStart), let end = rest.range(of: executionEnd, range: start.upperBound..<rest.endIndex) {
+            out += rest[..<start.upperBound]
+            rest = rest[end.lowerBound...]
+        }
+        return out + rest
+    }
 
     public init(sources: [ReportSource], verification: @escaping @Sendable (Analysis) -> String? = { _ in nil }) {
         self.sources = sources

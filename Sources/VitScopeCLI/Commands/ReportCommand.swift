@@ -6,16 +6,20 @@ import Reports
 enum ReportCommand: Command {
     static let name = "report"
     static let abstract = "Regenerate the reports folder (zoo table, spatial-dimensions and resolution studies, one page per model, SVG charts) from spec files."
-    static let usage = "vitscope report [--out DIR] [--specs DIR]"
+    static let usage = "vitscope report [--out DIR] [--specs DIR] [--check] [--no-execution]"
     static let options = [
         OptionSpec(name: "out", value: "DIR", help: "folder to write the reports into (default reports)"),
         OptionSpec(name: "specs", value: "DIR", help: "folder of spec files to report on, searched recursively for *.json (default specs)"),
+        OptionSpec(name: "check", value: nil, help: "write nothing; exit 1 and name the files that differ from DIR"),
+        OptionSpec(name: "no-execution", value: nil, help: "do not run the models; their pages say they are not verified"),
     ]
     static let discussion = """
         The output is the same byte for byte on every run. Files are written atomically (a temporary file in the
         same folder, then a rename); files whose text is unchanged are left alone. Stale pages and charts are
         removed: *.md and *.svg files directly in DIR or in DIR/models that this run did not write. Nothing else
         in DIR is touched. A test fails when the committed reports/ differ from what this command writes.
+        Every model is run once on the CPU (as `vitscope verify` does, batch 1, random weights) and its page
+        records whether every node matched; use a release build, where that takes well under a minute.
         example: vitscope report --out reports --specs specs
         """
 
@@ -25,15 +29,25 @@ enum ReportCommand: Command {
         let specs = URL(fileURLWithPath: args.values["specs"] ?? "specs")
         let clock = ContinuousClock()
         let start = clock.now
-        if let problem = ReportWriter.unwritableReason(out) {
+        let check = args.flags.contains("check")
+        if !check, let problem = ReportWriter.unwritableReason(out) {
             console.err("error: cannot write reports to \(out.path): \(problem)\n")
             return .failure
         }
         let files: [ReportFile]
         do {
-            files = try generate(specs: specs)
+            files = try generate(specs: specs, execute: !args.flags.contains("no-execution"), console: console)
         } catch {
             ModelOptions.report(error, console: console)
+            return .failure
+        }
+        if check {
+            let stale = files.filter { FileManager.default.contents(atPath: out.appendingPathComponent($0.path).path) != Data($0.contents.utf8) }
+            if stale.isEmpty {
+                console.out("\(files.count) report files under \(out.path) are up to date\n")
+                return .success
+            }
+            console.err("error: \(out.path) is stale (\(stale.map(\.path).joined(separator: ", "))); run: \(ReportBook.command)\n")
             return .failure
         }
         let outcome: ReportWriter.Outcome
@@ -51,7 +65,28 @@ enum ReportCommand: Command {
     }
 
     /// Every report file for the specs under `specs`, in memory.
-    static func generate(specs: URL) throws(SpecError) -> [ReportFile] {
-        try ReportBook(sources: SpecLibrary.load(specs)).files()
+    static func generate(specs: URL, execute: Bool = false, console: Console? = nil) throws(SpecError) -> [ReportFile] {
+        let sources = try SpecLibrary.load(specs)
+        guard execute else { return try ReportBook(sources: sources).files() }
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let total = sources.count
+        let counter = Counter()
+        let files = try ReportBook(sources: sources) { analysis in
+            console?.progress("running \(counter.next())/\(total): \(analysis.spec.name)")
+            guard let outcome = try? VerifyCommand.verify(analysis, file: nil, seed: 0, threads: threads) else { return nil }
+            let file = sources.first { $0.spec.name == analysis.spec.name }?.file ?? "SPEC.json"
+            let command = Zoo.preset(analysis.spec.name) == analysis.spec ? "vitscope verify \(analysis.spec.name)"
+                : "vitscope verify \(file)"
+            return VerificationReport.pageSection(outcome, command: command)
+        }.files()
+        console?.progress("")
+        return files
+    }
+
+    /// Counts models as they run, for progress lines.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func next() -> Int { lock.withLock { value += 1; return value } }
     }
 }
