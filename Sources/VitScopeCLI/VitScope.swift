@@ -2,7 +2,7 @@ import Architectures
 
 /// The `vitscope` command line: dispatches to a subcommand and maps errors to exit codes.
 public enum VitScope {
-    static let commands: [CommandEntry] = [ListCommand.entry, AnalyzeCommand.entry, CompareCommand.entry, ValidateCommand.entry, FormulaCommand.entry, SweepCommand.entry, SpecsCommand.entry]
+    static let commands: [CommandEntry] = [ListCommand.entry, AnalyzeCommand.entry, CompareCommand.entry, ValidateCommand.entry, FormulaCommand.entry, SweepCommand.entry, SpecsCommand.entry, BenchCommand.entry]
 
     static var help: String {
         var text = """
