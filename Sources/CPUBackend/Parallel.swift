@@ -33,6 +33,26 @@ public enum Parallel {
         }
     }
 
+    /// Calls `body(index)` once for each `index` in `0..<count`, on up to `threads` threads, handing
+    /// the indices out one at a time, in order, to whichever thread is free. A thread slowed by
+    /// other work on the machine then takes fewer indices. Meant for a few dozen expensive calls
+    /// (each hand-out takes a lock); `forEach` suits many cheap ones.
+    /// - Parameters: as for `forEach`.
+    public static func forEachDynamic(count: Int, threads: Int, _ body: (Int) -> Void) {
+        let tasks = min(threads, count)
+        if tasks <= 1 {
+            for index in 0..<max(count, 0) { body(index) }
+            return
+        }
+        let counter = Counter(limit: count)
+        withoutActuallyEscaping(body) { body in
+            let box = Body(body)
+            DispatchQueue.concurrentPerform(iterations: tasks) { _ in
+                while let index = counter.next() { box.body(index) }
+            }
+        }
+    }
+
     /// Splits `0..<count` into `parts` contiguous ranges whose lengths differ by at most one
     /// `unit`, each a multiple of `unit` except possibly the last, and returns range `part`.
     /// - Parameters:
@@ -45,6 +65,23 @@ public enum Parallel {
         let start = min(count, part * units / parts * unit)
         let end = min(count, (part + 1) * units / parts * unit)
         return start..<end
+    }
+
+    /// Hands out 0, 1, 2, … up to `limit` (excluded), one per call, from any thread.
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        private let limit: Int
+
+        init(limit: Int) { self.limit = limit }
+
+        func next() -> Int? {
+            lock.withLock {
+                guard value < limit else { return nil }
+                defer { value += 1 }
+                return value
+            }
+        }
     }
 
     /// A non-escaping closure carried into `concurrentPerform`'s `@Sendable` block; the caller

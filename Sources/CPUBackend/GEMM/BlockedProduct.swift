@@ -23,32 +23,42 @@ enum BlockedProduct {
         Packing.capacityA(rows: rowBlock, depth: depth) + MicroKernel.smallRows * depth + MicroKernel.rows * MicroKernel.cols
     }
 
-    /// How to split the product over threads: `rowParts × columnParts` tasks.
+    /// How a product is split: into `rowParts × columnParts` parts (one of them 1), computed by
+    /// up to `threads` threads that each take the next part when they finish one.
+    struct Plan: Equatable {
+        var rowParts = 1, columnParts = 1, threads = 1
+    }
+
+    /// Parts per thread: enough that a thread slowed by other load hands work to the others.
+    static let partsPerThread = 4
+
+    /// How to split the product over threads.
     ///
     /// Rows are split in whole 12-row slivers or columns in whole 32-column slivers, whichever
-    /// shares the slivers out more evenly (rows on a tie). Each task does at least `minimumWork`
-    /// multiply-accumulates, so small products stay on the calling thread.
-    static func plan(m: Int, n: Int, k: Int, threads: Int,
-                     minimumWork: Int = minimumWorkPerThread) -> (rowParts: Int, columnParts: Int) {
+    /// shares the slivers out more evenly between the threads (rows on a tie). Each thread does at
+    /// least `minimumWork` multiply-accumulates and each part at least half that, so small
+    /// products stay on the calling thread.
+    static func plan(m: Int, n: Int, k: Int, threads: Int, minimumWork: Int = minimumWorkPerThread) -> Plan {
         let work = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
         let macs = work.overflow ? Int.max : work.partialValue
         let rowSlivers = (m + MicroKernel.rows - 1) / MicroKernel.rows
         let columnSlivers = (n + MicroKernel.cols - 1) / MicroKernel.cols
-        let tasks = min(threads, macs / max(1, minimumWork), max(rowSlivers, columnSlivers))
-        guard tasks > 1 else { return (1, 1) }
-        // The busiest task's share, in slivers: the smaller, the better the split.
-        let rowLoad = (rowSlivers + tasks - 1) / tasks * columnSlivers
-        let columnLoad = (columnSlivers + tasks - 1) / tasks * rowSlivers
-        return rowLoad <= columnLoad ? (tasks, 1) : (1, tasks)
+        let limit = macs / max(1, minimumWork)
+        let workers = min(threads, limit, max(rowSlivers, columnSlivers))
+        guard workers > 1 else { return Plan() }
+        // The busiest thread's share, in slivers: the smaller, the better the split.
+        let rowLoad = (rowSlivers + workers - 1) / workers * columnSlivers
+        let columnLoad = (columnSlivers + workers - 1) / workers * rowSlivers
+        let byRows = rowLoad <= columnLoad
+        let parts = min(byRows ? rowSlivers : columnSlivers, workers * partsPerThread, max(workers, min(limit, Int.max / 2) * 2))
+        return byRows ? Plan(rowParts: parts, threads: workers) : Plan(columnParts: parts, threads: workers)
     }
 
     /// Runs the whole product with B already packed, split as `plan` says.
-    static func run(_ op: ProductOperands, b: PackedPanels, plan: (rowParts: Int, columnParts: Int)) {
-        let (rowParts, columnParts) = plan
-        let tasks = rowParts * columnParts
-        Parallel.forEach(count: tasks, threads: tasks) { task in
-            let rows = Parallel.range(of: task / columnParts, in: op.m, parts: rowParts, unit: MicroKernel.rows)
-            let slivers = Parallel.range(of: task % columnParts, in: b.slivers, parts: columnParts)
+    static func run(_ op: ProductOperands, b: PackedPanels, plan: Plan) {
+        Parallel.forEachDynamic(count: plan.rowParts * plan.columnParts, threads: plan.threads) { part in
+            let rows = Parallel.range(of: part / plan.columnParts, in: op.m, parts: plan.rowParts, unit: MicroKernel.rows)
+            let slivers = Parallel.range(of: part % plan.columnParts, in: b.slivers, parts: plan.columnParts)
             guard !rows.isEmpty, !slivers.isEmpty else { return }
             ScratchPool.shared.withBuffer(count: scratchCount(depth: b.depthBlock)) { scratch in
                 runPart(op, b: b, rows: rows, slivers: slivers, scratch: scratch)
@@ -101,11 +111,11 @@ enum BlockedProduct {
                             (ap, ars, aStep) = (UnsafePointer(tailA), 1, MicroKernel.smallRows)
                         }
                         let cp = op.c + ((ic &+ i) &* ldc &+ j0)
-                        if valid == width && cols == MicroKernel.cols {
-                            kernel(width, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
+                        if valid == width && (cols == MicroKernel.cols || cols == 16) {
+                            kernel(rows: width, cols: cols, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
                                    c: cp, ldc: ldc, accumulate: accumulate, bias: biasJ)
                         } else {
-                            kernel(width, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
+                            kernel(rows: width, cols: cols, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
                                    c: tile, ldc: MicroKernel.cols, accumulate: false, bias: nil)
                             merge(tile, rows: valid, cols: cols, into: cp, ldc: ldc, accumulate: accumulate, bias: biasJ)
                         }
@@ -118,15 +128,25 @@ enum BlockedProduct {
         }
     }
 
+    /// The kernel for a sliver of `rows` (12 or 4) rows and `cols` (≤ 32) columns.
     @inline(__always)
-    static func kernel(_ width: Int, kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>,
-                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
-        if width == MicroKernel.rows {
-            MicroKernel.tile12(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: MicroKernel.cols,
-                               c: c, ldc: ldc, accumulate: accumulate, bias: bias)
-        } else {
-            MicroKernel.tile4(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: MicroKernel.cols,
-                              c: c, ldc: ldc, accumulate: accumulate, bias: bias)
+    static func kernel(rows: Int, cols: Int, kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int,
+                       b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+                       bias: UnsafePointer<Float>?) {
+        let bStep = MicroKernel.cols
+        switch (rows == MicroKernel.rows, cols > 16) {
+        case (true, true):
+            MicroKernel.tile12x32(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
+                                  c: c, ldc: ldc, accumulate: accumulate, bias: bias)
+        case (true, false):
+            MicroKernel.tile12x16(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
+                                  c: c, ldc: ldc, accumulate: accumulate, bias: bias)
+        case (false, true):
+            MicroKernel.tile4x32(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
+                                 c: c, ldc: ldc, accumulate: accumulate, bias: bias)
+        case (false, false):
+            MicroKernel.tile4x16(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
+                                 c: c, ldc: ldc, accumulate: accumulate, bias: bias)
         }
     }
 

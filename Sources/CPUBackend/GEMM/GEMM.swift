@@ -39,7 +39,7 @@ public enum GEMM {
         let plan = BlockedProduct.plan(m: op.m, n: op.n, k: op.k, threads: threads, minimumWork: minimumWork)
         ScratchPool.shared.withBuffer(count: PackedPanels.capacity(k: op.k, n: op.n)) { data in
             let panels = PackedPanels(k: op.k, n: op.n, data: data)
-            panels.pack(b, bRowStride: bRowStride, bColStride: bColStride, threads: plan.rowParts * plan.columnParts)
+            panels.pack(b, bRowStride: bRowStride, bColStride: bColStride, threads: plan.threads)
             BlockedProduct.run(op, b: panels, plan: plan)
         }
     }

@@ -46,9 +46,9 @@ struct PackedPanels {
         let blocks = (k + depthBlock - 1) / depthBlock, slivers = self.slivers
         let units = blocks * slivers
         // Threads only pay off when there is a good deal to copy.
-        let useThreads = k * n >= 1 << 16 ? threads : 1
-        Parallel.forEach(count: useThreads, threads: useThreads) { task in
-            for unit in Parallel.range(of: task, in: units, parts: useThreads) {
+        let parts = k * n >= 1 << 16 ? min(units, threads * BlockedProduct.partsPerThread) : 1
+        Parallel.forEachDynamic(count: parts, threads: threads) { part in
+            for unit in Parallel.range(of: part, in: units, parts: parts) {
                 let block = unit / slivers, jr = unit % slivers
                 let pc = block * depthBlock, kc = min(depthBlock, k - pc)
                 let j0 = jr * MicroKernel.cols
