@@ -4,7 +4,7 @@ import Architectures
 public enum VitScope {
     static let commands: [CommandEntry] = [
         ListCommand.entry, AnalyzeCommand.entry, CompareCommand.entry, ValidateCommand.entry, FormulaCommand.entry,
-        SweepCommand.entry, VerifyCommand.entry, ReportCommand.entry, SpecsCommand.entry,
+        SweepCommand.entry, VerifyCommand.entry, BenchCommand.entry, ReportCommand.entry, SpecsCommand.entry,
     ]
 
     static var help: String {

@@ -1,0 +1,131 @@
+import Architectures
+import CPUBackend
+import Foundation
+import Reports
+
+/// `vitscope bench MODEL`: times forward passes of a model on the CPU backend;
+/// `vitscope bench --gemm N`: times the backend's matrix product.
+enum BenchCommand: Command {
+    static let name = "bench"
+    static let abstract = "Time the CPU backend: a model's forward pass (median time, GFLOP/s, memory) or the float32 matrix product."
+    static let usage = "vitscope bench MODEL|--vit-pytorch CALL [--batch N] [--image-size N|HxW] [--threads N] [--runs N] [--format table|json]\n"
+        + "       vitscope bench --gemm N|MxKxN [--packed] [--threads N] [--runs N] [--format table|json]"
+    static let options = [
+        ModelOptions.vitPytorchOption, ModelOptions.batchOption, ModelOptions.imageSizeOption, ModelOptions.numClassesOption,
+        OptionSpec(name: "gemm", value: "N|MxKxN", help: "time C = A·B with A (M, K) and B (K, N); N alone is a square N³ product"),
+        OptionSpec(name: "packed", value: nil, help: "pack B once before timing, as a linear layer's weight is (default: pack every run)"),
+        OptionSpec(name: "threads", value: "N", help: "most threads per product (default: all \(Parallel.processorCount) processors)"),
+        OptionSpec(name: "runs", value: "N", help: "timed runs after one warm-up run (default 5)"),
+        ModelOptions.format([.table, .json]),
+    ]
+    static let discussion = """
+        Reports the median and fastest run after one untimed warm-up; GFLOP/s = 2 × MACs / median seconds
+        (2·M·N·K for --gemm). For a model, memory is the bytes of its parameters, the largest set of
+        activations alive at once, and the growth of the process's peak resident memory over the runs.
+        example: vitscope bench vit_small_patch16_224 --batch 8 --threads 2 --runs 7
+        example: vitscope bench --gemm 2048 --threads 2 --runs 7
+        example: vitscope bench --gemm 197x384x1152 --packed --threads 1
+        """
+    /// The largest side --gemm accepts (three 8192² float matrices take 768 MiB).
+    static let maxSide = 8192
+
+    static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
+        let threads = try args.integer("threads") ?? Parallel.processorCount
+        guard (1...1024).contains(threads) else { throw UsageError(message: "--threads expects 1 to 1024, got \(threads)") }
+        let runs = try args.integer("runs") ?? 5
+        guard (1...10_000).contains(runs) else { throw UsageError(message: "--runs expects 1 to 10000, got \(runs)") }
+        let format = try ModelOptions.outputFormat(args, [.table, .json])
+        if let text = args.values["gemm"] {
+            guard args.positional.isEmpty else { throw UsageError(message: "bench takes MODEL or --gemm, not both") }
+            let shape = try gemmShape(text)
+            return benchGEMM(shape, packed: args.flags.contains("packed"), threads: threads, runs: runs, format: format, console: console)
+        }
+        let models = ModelOptions.models(args)
+        guard models.count == 1 else { throw UsageError(message: "bench takes one MODEL or --gemm N") }
+        guard let analysis = ModelOptions.analyze(models[0], try ModelOptions.overrides(args), console: console) else {
+            return .failure
+        }
+        return try benchModel(analysis, threads: threads, runs: runs, format: format, console: console)
+    }
+
+    static func benchModel(_ analysis: Analysis, threads: Int, runs: Int, format: OutputFormat, console: Console) throws -> ExitCode {
+        let spec = analysis.spec
+        let input = Tensor(zeros: [analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width])
+        var generator = SeededGenerator(seed: 1)
+        generator.fill(input.data, count: input.count, scale: 1)
+        console.progress("timing \(spec.name): 1 warm-up and \(runs) runs")
+        let result = try ForwardBenchmark.measure(graph: analysis.graph, input: input, runs: runs, threads: threads) {
+            () throws(BackendError) -> Weights in try Weights.random(for: analysis.graph, seed: 0)
+        }
+        console.progress("")
+        let memory = result.parameterBytes + result.peakActivationBytes
+        switch format {
+        case .json:
+            var members: [(String, JSONText)] = [
+                ("model", .string(spec.name)), ("batch", .int(analysis.batch)),
+                ("input", .array([analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width].map(JSONText.int))),
+                ("threads", .int(threads)), ("runs", .int(runs)), ("median_seconds", .double(result.median)),
+                ("min_seconds", .double(result.minimum)), ("macs", .int(result.macs)), ("gflops", .double(result.gflops)),
+                ("parameter_bytes", .int(result.parameterBytes)), ("peak_activation_bytes", .int(result.peakActivationBytes)),
+            ]
+            if let resident = result.peakResidentBytes {
+                members.append(("peak_resident_growth_bytes", .int(resident)))
+                members.append(("memory_ratio", .double(Double(resident) / Double(max(memory, 1)))))
+            }
+            console.out(JSONText.object(members).rendered() + "\n")
+        case .table, .markdown:
+            var table = TextTable(headers: ["model", "input", "threads", "runs", "median ms", "min ms", "GFLOP/s",
+                                            "params MiB", "activations MiB", "peak RSS MiB", "memory ratio"],
+                                  alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .right])
+            func mebibytes(_ bytes: Int) -> String { NumberFormat.scaled(bytes, 1 << 20, decimals: 1) }
+            table.append([spec.name, "\(analysis.batch)×\(spec.inChannels)×\(spec.imageSize.height)×\(spec.imageSize.width)",
+                          String(threads), String(runs), String(format: "%.2f", result.median * 1000),
+                          String(format: "%.2f", result.minimum * 1000), String(format: "%.1f", result.gflops),
+                          mebibytes(result.parameterBytes), mebibytes(result.peakActivationBytes),
+                          result.peakResidentBytes.map(mebibytes) ?? "-",
+                          result.peakResidentBytes.map { String(format: "%.2f", Double($0) / Double(max(memory, 1))) } ?? "-"])
+            console.out(table.text() + "GFLOP/s = 2 × MACs / median; float32, random weights; one untimed warm-up run. "
+                        + "Memory ratio = peak resident growth / (params + largest live activations).\n")
+        }
+        return .success
+    }
+
+    /// `N` → (N, N, N); `MxKxN` → (M, K, N), each side 1...maxSide.
+    static func gemmShape(_ text: String) throws(UsageError) -> (m: Int, k: Int, n: Int) {
+        let parts = text.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 1 || parts.count == 3, parts.allSatisfy({ $0 != nil }) else {
+            throw UsageError(message: "--gemm expects N or MxKxN (e.g. 2048 or 197x384x1152), got '\(text)'")
+        }
+        let sides = parts.map { $0! }
+        guard sides.allSatisfy({ (1...maxSide).contains($0) }) else {
+            throw UsageError(message: "--gemm sides must be 1 to \(maxSide), got '\(text)'")
+        }
+        return sides.count == 1 ? (sides[0], sides[0], sides[0]) : (sides[0], sides[1], sides[2])
+    }
+
+    static func benchGEMM(_ shape: (m: Int, k: Int, n: Int), packed: Bool, threads: Int, runs: Int,
+                          format: OutputFormat, console: Console) -> ExitCode {
+        let result = GEMM.benchmark(m: shape.m, n: shape.n, k: shape.k, runs: runs, threads: threads, prepacked: packed)
+        switch format {
+        case .json:
+            let object = JSONText.object([
+                ("gemm", .object([("m", .int(shape.m)), ("k", .int(shape.k)), ("n", .int(shape.n))])),
+                ("packed", .bool(packed)), ("threads", .int(threads)), ("runs", .int(runs)),
+                ("median_seconds", .double(result.medianSeconds)), ("min_seconds", .double(result.minSeconds)),
+                ("gflops", .double(result.gflops)),
+            ])
+            console.out(object.rendered() + "\n")
+        case .table, .markdown:
+            var table = TextTable(headers: ["product", "B", "threads", "runs", "median ms", "min ms", "GFLOP/s"],
+                                  alignments: [.left, .left, .right, .right, .right, .right, .right])
+            let medianNanoseconds = max(1, Int((result.medianSeconds * 1e9).rounded()))
+            let minNanoseconds = max(1, Int((result.minSeconds * 1e9).rounded()))
+            table.append(["(\(shape.m), \(shape.k)) · (\(shape.k), \(shape.n))", packed ? "packed once" : "packed per run",
+                          String(threads), String(runs), NumberFormat.scaled(medianNanoseconds, 1_000_000, decimals: 3),
+                          NumberFormat.scaled(minNanoseconds, 1_000_000, decimals: 3),
+                          NumberFormat.scaled(2 * shape.m * shape.n * shape.k, medianNanoseconds, decimals: 1)])
+            console.out(table.text() + "GFLOP/s = 2·M·N·K / median; float32; one untimed warm-up run.\n")
+        }
+        return .success
+    }
+}

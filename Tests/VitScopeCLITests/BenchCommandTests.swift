@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import VitScopeCLI
+
+@Suite("bench")
+struct BenchCommandTests {
+    @Test func gemmJSONReportsTheShapeAndConsistentRates() throws {
+        let result = vitscope("bench", "--gemm", "48", "--runs", "3", "--threads", "1", "--format", "json")
+        #expect(result.code == .success)
+        #expect(result.err == "")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        #expect(object["gemm"] as? [String: Int] == ["m": 48, "k": 48, "n": 48])
+        #expect(object["packed"] as? Bool == false)
+        #expect(object["threads"] as? Int == 1)
+        #expect(object["runs"] as? Int == 3)
+        let median = try #require(object["median_seconds"] as? Double)
+        let fastest = try #require(object["min_seconds"] as? Double)
+        let gflops = try #require(object["gflops"] as? Double)
+        #expect(fastest <= median)
+        // GFLOP/s is 2·m·n·k over the median.
+        #expect(abs(gflops * median * 1e9 - 2 * 48 * 48 * 48) <= 1e-6 * 2 * 48 * 48 * 48)
+    }
+
+    @Test func gemmTableNamesTheProduct() {
+        let result = vitscope("bench", "--gemm", "3x5x7", "--packed", "--runs", "1", "--threads", "2")
+        #expect(result.code == .success)
+        #expect(result.out.contains("(3, 5) · (5, 7)"))
+        #expect(result.out.contains("packed once"))
+        #expect(result.out.contains("GFLOP/s = 2·M·N·K / median"))
+    }
+
+    @Test(arguments: [
+        (["bench"], "bench takes one MODEL or --gemm N"),
+        (["bench", "--gemm", "0"], "--gemm sides must be 1 to 8192, got '0'"),
+        (["bench", "--gemm", "9000"], "--gemm sides must be 1 to 8192, got '9000'"),
+        (["bench", "--gemm", "2x3"], "--gemm expects N or MxKxN (e.g. 2048 or 197x384x1152), got '2x3'"),
+        (["bench", "--gemm", "64", "--threads", "0"], "--threads expects 1 to 1024, got 0"),
+        (["bench", "--gemm", "64", "--runs", "-1"], "--runs expects 1 to 10000, got -1"),
+        (["bench", "--gemm", "64", "--format", "csv"], "--format expects one of table, json, got 'csv'"),
+        (["bench", "pit_s_224", "--gemm", "64"], "bench takes MODEL or --gemm, not both"),
+        (["bench", "pit_s_224"], "benchmarking a model ('pit_s_224') is not available yet; --gemm N times the matrix product"),
+    ])
+    func badCommandLinesAreUsageErrors(arguments: [String], message: String) {
+        let captured = Captured()
+        let code = VitScope.run(arguments, console: captured.console)
+        #expect(code == .usage)
+        #expect(captured.err.hasPrefix("error: \(message)\nusage: vitscope bench"))
+        #expect(captured.out == "")
+    }
+
+    @Test func helpDescribesTheOptions() {
+        let result = vitscope("bench", "--help")
+        #expect(result.code == .success)
+        #expect(result.out.contains("usage: vitscope bench --gemm N|MxKxN"))
+        for option in ["--gemm N|MxKxN", "--packed", "--threads N", "--runs N", "--format table|json"] {
+            #expect(result.out.contains(option))
+        }
+    }
+}

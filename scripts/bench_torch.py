@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""PyTorch timings to set vitscope's CPU backend against, printed as JSON.
+
+Measured in one run, each figure the median of several runs after warm-up:
+
+* ``mm``     - ``torch.mm(a, b, out=c)`` on square float32 matrices (1024, 1536
+               and 2048 by default); GFLOP/s = 2 n^3 / median seconds;
+* ``models`` - eager forward time of timm's ``vit_small_patch16_224``,
+               ``pit_s_224`` and ``vit_base_patch16_224`` (random weights,
+               ``eval()``, ``torch.inference_mode()``) at batch 1 and 8;
+* ``side_by_side`` (with ``--vitscope BINARY``) - ``BINARY bench --gemm N
+               --format json`` and ``torch.mm`` alternated for ``--rounds``
+               rounds at each size, so both see the same machine load; each
+               side's figure is the median over rounds of its per-round median.
+
+``--threads N`` sets ``torch.set_num_threads(N)`` and is passed on to
+``vitscope bench``.  Nothing here is needed to build or test vitscope.
+
+Usage::
+
+    swift build -c release
+    python scripts/bench_torch.py --threads 2 --vitscope .build/release/vitscope
+    python scripts/bench_torch.py --threads 1 --skip-models --sizes 1024
+"""
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import time
+
+import torch
+
+MODELS = ["vit_small_patch16_224", "pit_s_224", "vit_base_patch16_224"]
+BATCHES = [1, 8]
+
+
+def timed(call, runs, warmup):
+    """Seconds of each of `runs` calls of `call`, after `warmup` untimed calls."""
+    for _ in range(warmup):
+        call()
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def torch_mm(size, runs):
+    """Median and fastest seconds of torch.mm on (size, size) float32 matrices."""
+    generator = torch.Generator().manual_seed(size)
+    a = torch.rand(size, size, generator=generator) * 2 - 1
+    b = torch.rand(size, size, generator=generator) * 2 - 1
+    c = torch.empty(size, size)
+    seconds = timed(lambda: torch.mm(a, b, out=c), runs, warmup=2)
+    return statistics.median(seconds), min(seconds)
+
+
+def vitscope_mm(binary, size, runs, threads):
+    """Median and fastest seconds that `vitscope bench --gemm size` reports."""
+    output = subprocess.run(
+        [binary, "bench", "--gemm", str(size), "--runs", str(runs),
+         "--threads", str(threads), "--format", "json"],
+        check=True, capture_output=True, text=True).stdout
+    report = json.loads(output)
+    return report["median_seconds"], report["min_seconds"]
+
+
+def model_forward(name, batch, runs):
+    """Median and fastest seconds of one eager forward pass of timm model `name`."""
+    import timm
+    torch.manual_seed(0)
+    model = timm.create_model(name, pretrained=False).eval()
+    x = torch.rand(batch, 3, 224, 224) * 2 - 1
+    with torch.inference_mode():
+        seconds = timed(lambda: model(x), runs, warmup=2)
+    return statistics.median(seconds), min(seconds)
+
+
+def gflops(size, seconds):
+    return 2 * size ** 3 / seconds / 1e9
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
+                        help="torch.set_num_threads, and vitscope's --threads (default: torch's own)")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per median (default 7)")
+    parser.add_argument("--sizes", default="1024,1536,2048", help="square torch.mm sizes (default 1024,1536,2048)")
+    parser.add_argument("--skip-models", action="store_true", help="time torch.mm only")
+    parser.add_argument("--vitscope", metavar="BINARY", help="a release build of vitscope to time side by side")
+    parser.add_argument("--rounds", type=int, default=5, help="alternations with --vitscope (default 5)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    sizes = [int(size) for size in args.sizes.split(",")]
+
+    result = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "runs": args.runs,
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "mm": [],
+    }
+    for size in sizes:
+        median, fastest = torch_mm(size, args.runs)
+        result["mm"].append({"size": size, "median_seconds": median, "min_seconds": fastest,
+                             "gflops": gflops(size, median)})
+
+    if not args.skip_models:
+        import timm
+        result["timm"] = timm.__version__
+        result["models"] = []
+        for name in MODELS:
+            for batch in BATCHES:
+                median, fastest = model_forward(name, batch, args.runs)
+                result["models"].append({"model": name, "batch": batch, "threads": args.threads,
+                                         "median_seconds": median, "min_seconds": fastest})
+
+    if args.vitscope:
+        result["side_by_side"] = []
+        for size in sizes:
+            torch_medians, vitscope_medians = [], []
+            for _ in range(args.rounds):
+                torch_medians.append(torch_mm(size, args.runs)[0])
+                vitscope_medians.append(vitscope_mm(args.vitscope, size, args.runs, args.threads)[0])
+            torch_rate = gflops(size, statistics.median(torch_medians))
+            vitscope_rate = gflops(size, statistics.median(vitscope_medians))
+            result["side_by_side"].append({
+                "size": size, "threads": args.threads, "rounds": args.rounds,
+                "torch_gflops": torch_rate, "vitscope_gflops": vitscope_rate,
+                "ratio": vitscope_rate / torch_rate,
+                "torch_round_gflops": [gflops(size, s) for s in torch_medians],
+                "vitscope_round_gflops": [gflops(size, s) for s in vitscope_medians],
+            })
+
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
