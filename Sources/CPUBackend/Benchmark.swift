@@ -12,6 +12,8 @@ public struct ForwardBenchmark: Sendable {
     public let parameterBytes: Int
     /// Bytes of the largest set of activations alive at once.
     public let peakActivationBytes: Int
+    /// Per op name, the median over runs of the time its nodes took, in seconds.
+    public let secondsByOp: [String: Double]
     /// Growth of the process's peak resident memory from before the weights were allocated to
     /// the end of the runs, when the platform reports it (Linux).
     public let peakResidentBytes: Int?
@@ -35,15 +37,20 @@ public struct ForwardBenchmark: Sendable {
         let interpreter = Interpreter(graph: graph, weights: weights)
         let warmUp = try interpreter.run(input, threads: threads)
         var times: [Double] = []
+        var byOp: [String: [Double]] = [:]
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = try interpreter.run(input, threads: threads)
+            let execution = try interpreter.run(input, threads: threads)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            var sums: [String: Double] = [:]
+            for (node, run) in zip(graph.nodes, execution.nodes) { sums[node.op.name, default: 0] += run.seconds }
+            for (op, seconds) in sums { byOp[op, default: []].append(seconds) }
         }
         let parameterBytes = 4 * (weights.parameters + weights.buffers).joined().reduce(0) { $0 + $1.count }
         let peak = ResidentMemory.peak()
         return ForwardBenchmark(seconds: times, macs: warmUp.nodes.reduce(0) { $0 + $1.counters.macs },
                                 parameterBytes: parameterBytes, peakActivationBytes: 4 * warmUp.peakActivationElements,
+                                secondsByOp: byOp.mapValues { $0.sorted()[$0.count / 2] },
                                 peakResidentBytes: zip(baseline, peak).map { max(0, $1 - $0) }.first)
     }
 }

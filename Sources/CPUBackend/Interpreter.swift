@@ -1,4 +1,5 @@
 import ArchGraph
+import Dispatch
 import SizeAlgebra
 
 /// Which implementation of the kernels to run.
@@ -23,6 +24,8 @@ public struct NodeExecution: Hashable, Sendable {
     /// Parameter elements allocated for the node.
     public let parameterElements: Int
     public let counters: Counters
+    /// Wall time of the node's kernel.
+    public let seconds: Double
 }
 
 /// The output of a forward pass and what every node did.
@@ -79,12 +82,14 @@ public struct Interpreter: Sendable {
         for node in graph.nodes {
             var counters = Counters()
             let inputs = node.inputs.map { values[$0]! }
+            let start = DispatchTime.now().uptimeNanoseconds
             let output = try execute(node, inputs, image: input, kernels: kernels, threads: threads, &counters)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             values[node.index] = output
             live += output.count
             peak = max(peak, live)
             records.append(NodeExecution(shape: output.shape, parameterElements: weights.parameterElements(node.index),
-                                         counters: counters))
+                                         counters: counters, seconds: seconds))
             for i in Set(node.inputs + [node.index]) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
                 live -= values[i]?.count ?? 0
                 values[i] = nil

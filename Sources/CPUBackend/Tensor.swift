@@ -6,12 +6,18 @@ public final class Tensor: @unchecked Sendable {
     public let data: UnsafeMutablePointer<Float>
 
     /// A zero-filled tensor of `shape`.
-    public init(zeros shape: [Int]) {
+    public convenience init(zeros shape: [Int]) {
+        self.init(uninitialized: shape)
+        data.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    /// A tensor of `shape` whose elements the caller writes before reading: kernels that
+    /// overwrite their whole output skip the zero fill.
+    public init(uninitialized shape: [Int]) {
         self.shape = shape
         count = shape.reduce(1, *)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
         data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        data.initialize(repeating: 0, count: max(count, 1))
     }
 
     /// A tensor of `shape` holding `values` (row-major).

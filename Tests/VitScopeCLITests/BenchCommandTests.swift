@@ -38,7 +38,7 @@ struct BenchCommandTests {
         (["bench", "--gemm", "64", "--runs", "-1"], "--runs expects 1 to 10000, got -1"),
         (["bench", "--gemm", "64", "--format", "csv"], "--format expects one of table, json, got 'csv'"),
         (["bench", "pit_s_224", "--gemm", "64"], "bench takes MODEL or --gemm, not both"),
-        (["bench", "pit_s_224"], "benchmarking a model ('pit_s_224') is not available yet; --gemm N times the matrix product"),
+        (["bench", "pit_s_224", "pit_ti_224"], "bench takes one MODEL or --gemm N"),
     ])
     func badCommandLinesAreUsageErrors(arguments: [String], message: String) {
         let captured = Captured()
@@ -51,9 +51,27 @@ struct BenchCommandTests {
     @Test func helpDescribesTheOptions() {
         let result = vitscope("bench", "--help")
         #expect(result.code == .success)
-        #expect(result.out.contains("usage: vitscope bench --gemm N|MxKxN"))
+        #expect(result.out.contains("usage: vitscope bench MODEL|--vit-pytorch CALL [--batch N]"))
+        #expect(result.out.contains("       vitscope bench --gemm N|MxKxN"))
         for option in ["--gemm N|MxKxN", "--packed", "--threads N", "--runs N", "--format table|json"] {
             #expect(result.out.contains(option))
+        }
+    }
+
+    @Test func timesAModelsForwardPass() throws {
+        let spec = try temporarySpec("""
+            {"name": "tiny", "family": "vit", "image_size": 32, "num_classes": 10,
+             "config": {"patch_size": 8, "embed_dim": 16, "depth": 1, "num_heads": 2}}
+            """)
+        let result = vitscope("bench", spec, "--batch", "2", "--runs", "3", "--threads", "1", "--format", "json")
+        #expect(result.code == .success, "\(result.err)")
+        let analysis = vitscope("analyze", spec, "--batch", "2", "--format", "json")
+        // The executed MACs are the analytic ones.
+        let macs = try #require(analysis.out.split(separator: "\n").first { $0.contains("\"macs\"") })
+        #expect(result.out.contains(macs.trimmingCharacters(in: .whitespaces)))
+        for key in ["\"model\": \"tiny\"", "\"batch\": 2", "\"threads\": 1", "\"runs\": 3", "\"median_seconds\"",
+                    "\"min_seconds\"", "\"gflops\"", "\"parameter_bytes\": 27432", "\"peak_activation_bytes\""] {
+            #expect(result.out.contains(key))
         }
     }
 }

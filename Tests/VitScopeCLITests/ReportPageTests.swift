@@ -84,15 +84,16 @@ struct ReportPageTests {
 
     @Test func modelPagesHaveAVerificationSectionToFill() throws {
         let page = try ReportFilesTests.page("models/pit_s_224.md")
-        #expect(page.contains("## Verification by execution\n\n**Not yet verified by execution.**"))
+        #expect(page.contains("## Verification by execution\n\n" + ReportBook.executionStart + "**Not yet verified by execution.**"))
         #expect(page.contains("    other          = 774387/16·B·H·W - 76032·B·H - 76032·B·W + 23786496·B\n"))
         let spec = try #require(Zoo.preset("vit_tiny_patch16_224"))
         let facts = ModelFacts(source: ReportSource(spec: spec, file: "specs/vit/vit_tiny_patch16_224.json"),
                                analysis: try spec.analyze(), form: .failure(FormError(message: "skipped in this test")))
         let filled = ModelPage.markdown(facts, verification: "match: \(facts.analysis.summary.totals.macs) MACs\n")
-        #expect(filled.contains("## Verification by execution\n\nmatch: 1253683200 MACs\n\n## Every layer"))
+        #expect(filled.contains("## Verification by execution\n\n" + ReportBook.executionStart + "match: 1253683200 MACs\n"
+            + ReportBook.executionEnd + "\n## Every layer"))
         #expect(!filled.contains("Not yet verified"))
-        #expect(IndexPage.markdown([facts], verified: 1).contains("1 of 1 models have an execution result on their page.\n"))
+        #expect(IndexPage.markdown([facts], verified: 1).contains("1 of 1 models were run by the CPU backend"))
         #expect(IndexPage.markdown([facts], verified: 0).contains("Not yet verified by execution: no model here has been run"))
     }
 }

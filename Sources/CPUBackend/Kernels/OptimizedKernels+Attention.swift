@@ -4,7 +4,7 @@ extension OptimizedKernels {
     func attentionScores(q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters) -> Tensor {
         let (batch, nq, width, nk) = (q.shape[0], q.shape[1], q.shape[2], k.shape[1])
         let d = width / heads
-        let out = Tensor(zeros: [batch, heads, nq, nk])
+        let out = Tensor(uninitialized: [batch, heads, nq, nk])
         Parallel.forEach(count: batch * heads, threads: threads) { bh in
             let (b, h) = (bh / heads, bh % heads)
             let target = out.data + bh * nq * nk
@@ -20,12 +20,12 @@ extension OptimizedKernels {
 
     func softmax(_ x: Tensor, threads: Int, _ counters: inout Counters) -> Tensor {
         let width = x.lastAxis
-        let out = Tensor(zeros: x.shape)
+        let out = Tensor(uninitialized: x.shape)
         Rows.forEach(x.rows, width: width, threads: threads) { r in
             let row = x.data + r * width, target = out.data + r * width
             var peak = Vec(repeating: -.infinity), i = 0
             while i + 16 <= width { peak = pointwiseMax(peak, Vec.load(row + i)); i += 16 }
-            var largest = peak.max()
+            var largest = VectorMath.horizontalMax(peak)
             while i < width { largest = Swift.max(largest, row[i]); i += 1 }
             VectorMath.map(row, target, count: width) { VectorMath.exp($0 - largest) }
             let inverse = 1 / Rows.sum(target, width)
@@ -38,7 +38,7 @@ extension OptimizedKernels {
     func attentionContext(attention: Tensor, v: Tensor, heads: Int, threads: Int, _ counters: inout Counters) -> Tensor {
         let (batch, nq, nk, width) = (attention.shape[0], attention.shape[2], attention.shape[3], v.shape[2])
         let d = width / heads
-        let out = Tensor(zeros: [batch, nq, width])
+        let out = Tensor(uninitialized: [batch, nq, width])
         Parallel.forEach(count: batch * heads, threads: threads) { bh in
             let (b, h) = (bh / heads, bh % heads)
             // (Nq, Nk) · (Nk, d) into the head's columns of (Nq, h·d).
@@ -52,7 +52,7 @@ extension OptimizedKernels {
 
     func performerAttention(_ kqv: Tensor, projection: Tensor, threads: Int, _ counters: inout Counters) -> Tensor {
         let (batch, tokens, e, m) = (kqv.shape[0], kqv.shape[1], kqv.shape[2] / 3, projection.shape[0])
-        let out = Tensor(zeros: [batch, tokens, e])
+        let out = Tensor(uninitialized: [batch, tokens, e])
         let kp = Tensor(zeros: [tokens, m]), qp = Tensor(zeros: [tokens, m]), kptv = Tensor(zeros: [e, m])
         let root = Float(m).squareRoot()
         for b in 0..<batch {

@@ -3,7 +3,7 @@ import ArchGraph
 extension OptimizedKernels {
     func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float, threads: Int, _ counters: inout Counters) -> Tensor {
         let width = x.lastAxis
-        let out = Tensor(zeros: x.shape)
+        let out = Tensor(uninitialized: x.shape)
         Rows.forEach(x.rows, width: width, threads: threads) { r in
             let row = x.data + r * width, target = out.data + r * width
             let mean = Rows.sum(row, width) / Float(width)
@@ -13,7 +13,7 @@ extension OptimizedKernels {
                 squares += d * d
                 i += 16
             }
-            var variance = squares.sum()
+            var variance = VectorMath.horizontalSum(squares)
             while i < width { variance += (row[i] - mean) * (row[i] - mean); i += 1 }
             let inverse = 1 / (variance / Float(width) + eps).squareRoot()
             i = 0
@@ -30,7 +30,7 @@ extension OptimizedKernels {
     func batchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, eps: Float,
                    _ counters: inout Counters) -> Tensor {
         let (channels, pixels) = (x.shape[1], x.shape[2] * x.shape[3])
-        let out = Tensor(zeros: x.shape)
+        let out = Tensor(uninitialized: x.shape)
         for plane in 0..<(x.shape[0] * channels) {
             let c = plane % channels
             let scale = weight.data[c] / (variance.data[c] + eps).squareRoot()
@@ -42,7 +42,7 @@ extension OptimizedKernels {
     }
 
     func activation(_ x: Tensor, _ kind: Activation, threads: Int, _ counters: inout Counters) -> Tensor {
-        let out = Tensor(zeros: x.shape)
+        let out = Tensor(uninitialized: x.shape)
         let chunk = 4096
         Parallel.forEach(count: (x.count + chunk - 1) / chunk, threads: x.count >= 2 * chunk ? threads : 1) { part in
             let start = part * chunk, count = min(chunk, x.count - start)
@@ -57,7 +57,7 @@ extension OptimizedKernels {
                 }
             case .relu:
                 VectorMath.map(x.data + start, out.data + start, count: count) { v in
-                    v.replacing(with: 0, where: v .< 0)
+                    pointwiseMax(v, Vec())
                 }
             }
         }
@@ -66,7 +66,7 @@ extension OptimizedKernels {
     }
 
     func add(_ a: Tensor, _ b: Tensor, _ counters: inout Counters) -> Tensor {
-        let out = Tensor(zeros: a.shape)
+        let out = Tensor(uninitialized: a.shape)
         Rows.zip(a.data, b.data, out.data, count: a.count, +)
         counters.elementwise += a.count
         return out
@@ -82,7 +82,7 @@ extension OptimizedKernels {
     }
 
     func positionEmbedding(_ x: Tensor, _ table: Tensor, _ counters: inout Counters) -> Tensor {
-        let out = Tensor(zeros: x.shape)
+        let out = Tensor(uninitialized: x.shape)
         for b in 0..<(x.count / max(table.count, 1)) {
             Rows.zip(x.data + b * table.count, table.data, out.data + b * table.count, count: table.count, +)
         }
@@ -96,7 +96,7 @@ extension OptimizedKernels {
 
     func globalAveragePool(_ x: Tensor, _ counters: inout Counters) -> Tensor {
         let pixels = x.shape[2] * x.shape[3]
-        let out = Tensor(zeros: [x.shape[0], x.shape[1]])
+        let out = Tensor(uninitialized: [x.shape[0], x.shape[1]])
         for plane in 0..<out.count { out.data[plane] = Rows.sum(x.data + plane * pixels, pixels) / Float(pixels) }
         counters.elementwise += x.count
         return out
@@ -142,7 +142,7 @@ enum Rows {
     @inline(__always) static func sum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
         var acc = Vec(), i = 0
         while i + 16 <= count { acc += Vec.load(p + i); i += 16 }
-        var total = acc.sum()
+        var total = VectorMath.horizontalSum(acc)
         while i < count { total += p[i]; i += 1 }
         return total
     }

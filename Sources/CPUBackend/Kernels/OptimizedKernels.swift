@@ -8,7 +8,7 @@ struct OptimizedKernels: KernelSet {
         // (rows, in) · (in, out) with the weight (out, in) read transposed.
         let (inFeatures, outFeatures) = (weight.shape[1], weight.shape[0])
         let rows = x.rows
-        let out = Tensor(zeros: x.shape.dropLast() + [outFeatures])
+        let out = Tensor(uninitialized: x.shape.dropLast() + [outFeatures])
         let matrix = packed ?? PackedMatrix(k: inFeatures, n: outFeatures, b: weight.data, bRowStride: 1, bColStride: inFeatures)
         matrix.multiply(m: rows, a: x.data, aRowStride: inFeatures, aColStride: 1, c: out.data, cRowStride: outFeatures,
                         bias: bias.map { UnsafePointer($0.data) }, threads: threads)
@@ -22,7 +22,7 @@ struct OptimizedKernels: KernelSet {
         let w = conv.window
         let (outH, outW) = w.outputSize(height: height, width: width)
         let groups = conv.groups, inPerGroup = conv.inChannels / groups, outPerGroup = conv.outChannels / groups
-        let out = Tensor(zeros: [batch, conv.outChannels, outH, outW])
+        let out = Tensor(uninitialized: [batch, conv.outChannels, outH, outW])
         if inPerGroup == 1 {
             depthwise(x, weight: weight, bias: bias, conv, out: out, threads: threads, &counters)
             return out
@@ -94,7 +94,7 @@ struct OptimizedKernels: KernelSet {
         let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (outH, outW) = window.outputSize(height: height, width: width)
         let features = channels * window.kernelHeight * window.kernelWidth
-        let out = Tensor(zeros: [batch, outH * outW, features])
+        let out = Tensor(uninitialized: [batch, outH * outW, features])
         for b in 0..<batch {
             // (L, C·kh·kw): one row per output position.
             Im2col.fill(x.data + b * channels * height * width, channels: channels, height: height, width: width,

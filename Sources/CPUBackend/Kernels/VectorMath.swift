@@ -8,7 +8,8 @@ enum VectorMath {
     /// round to the smallest normal's neighbourhood, which softmax and the Performer never need).
     @inline(__always)
     static func exp(_ x: Vec) -> Vec {
-        let clamped = x.clamped(lowerBound: Vec(repeating: -87), upperBound: Vec(repeating: 88))
+        // pointwiseMin/Max compile to single instructions; `clamped` does not.
+        let clamped = pointwiseMin(pointwiseMax(x, Vec(repeating: -87)), Vec(repeating: 88))
         // Adding 1.5·2²³ rounds to the nearest integer and leaves it in the low mantissa bits.
         let magic: Float = 12_582_912
         let shifted = clamped * 1.442_695_04 + magic
@@ -31,7 +32,10 @@ enum VectorMath {
     /// below 1.2e-7 in exact arithmetic; about 3e-7 absolute once evaluated in float32).
     @inline(__always)
     static func erf(_ x: Vec) -> Vec {
-        let z = x.replacing(with: -x, where: x .< 0)
+        // |x| and the sign by masking the sign bit (mask-and-select compiles poorly).
+        let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
+        let sign = bits & 0x8000_0000
+        let z = unsafeBitCast(bits & 0x7FFF_FFFF, to: Vec.self)
         let t = 1 / (1 + 0.5 * z)
         var p = Vec(repeating: 0.170_872_77)
         p = p * t - 0.822_152_23
@@ -45,7 +49,22 @@ enum VectorMath {
         p = p * t - 1.265_512_23
         let erfc = t * exp(p - z * z)
         let magnitude = Vec(repeating: 1) - erfc
-        return magnitude.replacing(with: -magnitude, where: x .< 0)
+        return unsafeBitCast(unsafeBitCast(magnitude, to: SIMD16<UInt32>.self) | sign, to: Vec.self)
+    }
+
+    /// The largest lane, by halving (the generic `max()` reduction compiles to a slow loop).
+    @inline(__always)
+    static func horizontalMax(_ v: Vec) -> Float {
+        let a = pointwiseMax(v.lowHalf, v.highHalf), b = pointwiseMax(a.lowHalf, a.highHalf)
+        let c = pointwiseMax(b.lowHalf, b.highHalf)
+        return Swift.max(c[0], c[1])
+    }
+
+    /// The sum of the lanes, by halving (pairwise, unlike the generic `sum()`).
+    @inline(__always)
+    static func horizontalSum(_ v: Vec) -> Float {
+        let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
     }
 
     /// Loads `count` (< 16) elements, padding with `fill`.

@@ -13,6 +13,7 @@ enum BenchCommand: Command {
     static let options = [
         ModelOptions.vitPytorchOption, ModelOptions.batchOption, ModelOptions.imageSizeOption, ModelOptions.numClassesOption,
         OptionSpec(name: "gemm", value: "N|MxKxN", help: "time C = A·B with A (M, K) and B (K, N); N alone is a square N³ product"),
+        OptionSpec(name: "profile", value: nil, help: "with MODEL: also show the median time spent in each kind of op"),
         OptionSpec(name: "packed", value: nil, help: "pack B once before timing, as a linear layer's weight is (default: pack every run)"),
         OptionSpec(name: "threads", value: "N", help: "most threads per product (default: all \(Parallel.processorCount) processors)"),
         OptionSpec(name: "runs", value: "N", help: "timed runs after one warm-up run (default 5)"),
@@ -45,10 +46,12 @@ enum BenchCommand: Command {
         guard let analysis = ModelOptions.analyze(models[0], try ModelOptions.overrides(args), console: console) else {
             return .failure
         }
-        return try benchModel(analysis, threads: threads, runs: runs, format: format, console: console)
+        return try benchModel(analysis, threads: threads, runs: runs, format: format, profile: args.flags.contains("profile"),
+                              console: console)
     }
 
-    static func benchModel(_ analysis: Analysis, threads: Int, runs: Int, format: OutputFormat, console: Console) throws -> ExitCode {
+    static func benchModel(_ analysis: Analysis, threads: Int, runs: Int, format: OutputFormat, profile: Bool,
+                           console: Console) throws -> ExitCode {
         let spec = analysis.spec
         let input = Tensor(zeros: [analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width])
         var generator = SeededGenerator(seed: 1)
@@ -86,6 +89,14 @@ enum BenchCommand: Command {
                           result.peakResidentBytes.map { String(format: "%.2f", Double($0) / Double(max(memory, 1))) } ?? "-"])
             console.out(table.text() + "GFLOP/s = 2 × MACs / median; float32, random weights; one untimed warm-up run. "
                         + "Memory ratio = peak resident growth / (params + largest live activations).\n")
+            if profile {
+                var ops = TextTable(headers: ["op", "median ms", "share"], alignments: [.left, .right, .right])
+                let total = result.secondsByOp.values.reduce(0, +)
+                for (op, seconds) in result.secondsByOp.sorted(by: { $0.value > $1.value }) {
+                    ops.append([op, String(format: "%.2f", seconds * 1000), String(format: "%.1f%%", 100 * seconds / max(total, 1e-12))])
+                }
+                console.out("\n" + ops.text())
+            }
         }
         return .success
     }
