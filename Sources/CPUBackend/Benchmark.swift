@@ -10,6 +10,8 @@ public struct ForwardBenchmark: Sendable {
     public let macs: Int
     /// Bytes of every parameter and buffer tensor.
     public let parameterBytes: Int
+    /// Bytes of the linear layers' weights packed for the GEMM (a second copy of them).
+    public let packedBytes: Int
     /// Bytes of the largest set of activations alive at once.
     public let peakActivationBytes: Int
     /// Per op name, the median over runs of the time its nodes took, in seconds.
@@ -35,6 +37,7 @@ public struct ForwardBenchmark: Sendable {
         let baseline = ResidentMemory.current()
         let weights = try makeWeights()
         let interpreter = Interpreter(graph: graph, weights: weights)
+        interpreter.prepare()
         let warmUp = try interpreter.run(input, threads: threads)
         var times: [Double] = []
         var byOp: [String: [Double]] = [:]
@@ -47,9 +50,10 @@ public struct ForwardBenchmark: Sendable {
             for (op, seconds) in sums { byOp[op, default: []].append(seconds) }
         }
         let parameterBytes = 4 * (weights.parameters + weights.buffers).joined().reduce(0) { $0 + $1.count }
+        let packedBytes = 4 * weights.packed.reduce(0) { $0 + ($1.map { $0.k * $0.n } ?? 0) }
         let peak = ResidentMemory.peak()
         return ForwardBenchmark(seconds: times, macs: warmUp.nodes.reduce(0) { $0 + $1.counters.macs },
-                                parameterBytes: parameterBytes, peakActivationBytes: 4 * warmUp.peakActivationElements,
+                                parameterBytes: parameterBytes, packedBytes: packedBytes, peakActivationBytes: 4 * warmUp.peakActivationElements,
                                 secondsByOp: byOp.mapValues { $0.sorted()[$0.count / 2] },
                                 peakResidentBytes: zip(baseline, peak).map { max(0, $1 - $0) }.first)
     }

@@ -1,4 +1,9 @@
+import Foundation
+
 /// A dense, row-major float32 tensor that owns 64-byte-aligned storage.
+///
+/// Storage comes from and returns to ``BufferCache``, so the activations of one block are
+/// reused by the next instead of being faulted in afresh from the system on every node.
 public final class Tensor: @unchecked Sendable {
     public let shape: [Int]
     public let count: Int
@@ -16,19 +21,53 @@ public final class Tensor: @unchecked Sendable {
     public init(uninitialized shape: [Int]) {
         self.shape = shape
         count = shape.reduce(1, *)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
-        data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        data = BufferCache.shared.take(max(count, 1))
     }
 
     /// A tensor of `shape` holding `values` (row-major).
     public convenience init(shape: [Int], values: [Float]) {
-        self.init(zeros: shape)
+        self.init(uninitialized: shape)
         precondition(values.count == count, "\(values.count) values for shape \(shape)")
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
     }
 
-    deinit { UnsafeMutableRawPointer(data).deallocate() }
+    deinit { BufferCache.shared.give(data, count: max(count, 1)) }
 
     /// The elements as an array, row-major.
     public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
+}
+
+/// Freed tensor storage kept by exact size for reuse, up to ``limitBytes`` in all.
+final class BufferCache: @unchecked Sendable {
+    static let shared = BufferCache()
+    /// The most bytes kept for reuse; storage freed beyond it goes back to the system.
+    static let limitBytes = 256 << 20
+    /// Buffers below this many elements come straight from malloc, which caches them well.
+    static let smallest = 4096
+
+    private let lock = NSLock()
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var cachedBytes = 0
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count >= Self.smallest, let buffer = lock.withLock({ () -> UnsafeMutablePointer<Float>? in
+            guard let buffer = free[count]?.popLast() else { return nil }
+            cachedBytes -= count * 4
+            return buffer
+        }) {
+            return buffer
+        }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+        return raw.bindMemory(to: Float.self, capacity: count)
+    }
+
+    func give(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
+        let kept = count >= Self.smallest && lock.withLock { () -> Bool in
+            guard cachedBytes + count * 4 <= Self.limitBytes else { return false }
+            free[count, default: []].append(buffer)
+            cachedBytes += count * 4
+            return true
+        }
+        if !kept { UnsafeMutableRawPointer(buffer).deallocate() }
+    }
 }
