@@ -56,7 +56,7 @@ enum BlockedProduct {
 
     /// Runs the whole product with B already packed, split as `plan` says.
     static func run(_ op: ProductOperands, b: PackedPanels, plan: Plan) {
-        Parallel.forEachDynamic(count: plan.rowParts * plan.columnParts, threads: plan.threads) { part in
+        Parallel.forEach(count: plan.rowParts * plan.columnParts, threads: plan.threads) { part in
             let rows = Parallel.range(of: part / plan.columnParts, in: op.m, parts: plan.rowParts, unit: MicroKernel.rows)
             let slivers = Parallel.range(of: part % plan.columnParts, in: b.slivers, parts: plan.columnParts)
             guard !rows.isEmpty, !slivers.isEmpty else { return }
