@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import CPUBackend
 
@@ -25,6 +26,15 @@ struct ParallelTests {
             Parallel.forEach(count: 50, threads: 2) { inner in visits.data[outer * 50 + inner] += 1 }
         }
         #expect(visits.values == [Float](repeating: 1, count: 300))
+    }
+
+    @Test func loopsStartedFromTwoThreadsAtOnceBothFinish() {
+        // Whichever finds the pool busy runs alone; both loops cover all their indices.
+        let visits = Tensor(zeros: [2, 400])
+        DispatchQueue.concurrentPerform(iterations: 2) { caller in
+            Parallel.forEach(count: 400, threads: 2) { index in visits.data[caller * 400 + index] += 1 }
+        }
+        #expect(visits.values == [Float](repeating: 1, count: 800))
     }
 
     @Test func planSplitsRowsOrColumnsOnlyForEnoughWork() {
