@@ -5,10 +5,17 @@ import PackageDescription
 // The CPU kernels are compiled for the CPU of the machine that builds them (AVX-512 or AVX2 on
 // x86-64), which makes them several times faster than the baseline x86-64 target. Set
 // VITSCOPE_PORTABLE=1 to build a binary that runs on any x86-64 machine. arm64's baseline
-// already has the SIMD units the kernels use.
+// already has the SIMD units the kernels use. VITSCOPE_FMA tells the kernels that fused
+// multiply-add is an instruction (without it, each fused lane would be a call to fmaf);
+// VITSCOPE_AVX512 that the building CPU has AVX-512's 32 wide registers (Linux lists it in
+// /proc/cpuinfo), for larger register tiles.
 #if arch(x86_64)
-let nativeCPU: [SwiftSetting] = ProcessInfo.processInfo.environment["VITSCOPE_PORTABLE"] == nil
-    ? [.unsafeFlags(["-Xcc", "-march=native"])] : []
+let portable = ProcessInfo.processInfo.environment["VITSCOPE_PORTABLE"] != nil
+let avx512 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f") ?? false
+let nativeCPU: [SwiftSetting] = portable ? []
+    : [.unsafeFlags(["-Xcc", "-march=native"]), .define("VITSCOPE_FMA")] + (avx512 ? [.define("VITSCOPE_AVX512")] : [])
+#elseif arch(arm64)
+let nativeCPU: [SwiftSetting] = [.define("VITSCOPE_FMA")]
 #else
 let nativeCPU: [SwiftSetting] = []
 #endif

@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import CPUBackend
 
@@ -18,11 +19,22 @@ struct ParallelTests {
         #expect((0..<2).map { Parallel.range(of: $0, in: 5, parts: 2, unit: 12) } == [0..<0, 0..<5])
     }
 
-    @Test(arguments: [0, 1, 5, 40])
-    func forEachDynamicVisitsEveryIndexOnce(count: Int) {
-        let visits = Tensor(zeros: [max(count, 1)])
-        Parallel.forEachDynamic(count: count, threads: 2) { index in visits.data[index] += 1 }
-        #expect(visits.values == (count == 0 ? [0] : [Float](repeating: 1, count: count)))
+    @Test func nestedLoopsRunInline() {
+        // A loop inside a loop's body runs on that body's thread; nothing deadlocks or is lost.
+        let visits = Tensor(zeros: [6, 50])
+        Parallel.forEach(count: 6, threads: 2) { outer in
+            Parallel.forEach(count: 50, threads: 2) { inner in visits.data[outer * 50 + inner] += 1 }
+        }
+        #expect(visits.values == [Float](repeating: 1, count: 300))
+    }
+
+    @Test func loopsStartedFromTwoThreadsAtOnceBothFinish() {
+        // Whichever finds the pool busy runs alone; both loops cover all their indices.
+        let visits = Tensor(zeros: [2, 400])
+        DispatchQueue.concurrentPerform(iterations: 2) { caller in
+            Parallel.forEach(count: 400, threads: 2) { index in visits.data[caller * 400 + index] += 1 }
+        }
+        #expect(visits.values == [Float](repeating: 1, count: 800))
     }
 
     @Test func planSplitsRowsOrColumnsOnlyForEnoughWork() {

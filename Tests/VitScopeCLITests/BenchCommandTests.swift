@@ -21,6 +21,12 @@ struct BenchCommandTests {
         #expect(abs(gflops * median * 1e9 - 2 * 48 * 48 * 48) <= 1e-6 * 2 * 48 * 48 * 48)
     }
 
+    @Test func gemmShapesMayBeLongAndThin() throws {
+        #expect(try BenchCommand.gemmShape("12544x147x64") == (12544, 147, 64))
+        #expect(try BenchCommand.gemmShape("8192") == (8192, 8192, 8192))
+        #expect(try BenchCommand.gemmShape("1x100000000x1") == (1, 100_000_000, 1))
+    }
+
     @Test func gemmTableNamesTheProduct() {
         let result = vitscope("bench", "--gemm", "3x5x7", "--packed", "--runs", "1", "--threads", "2")
         #expect(result.code == .success)
@@ -31,8 +37,9 @@ struct BenchCommandTests {
 
     @Test(arguments: [
         (["bench"], "bench takes one MODEL or --gemm N"),
-        (["bench", "--gemm", "0"], "--gemm sides must be 1 to 8192, got '0'"),
-        (["bench", "--gemm", "9000"], "--gemm sides must be 1 to 8192, got '9000'"),
+        (["bench", "--gemm", "0"], "--gemm sides must be positive, got '0'"),
+        (["bench", "--gemm", "5x-1x5"], "--gemm sides must be positive, got '5x-1x5'"),
+        (["bench", "--gemm", "8193"], "--gemm '8193' needs more than 201326592 floats (768 MiB) for A, B and C"),
         (["bench", "--gemm", "2x3"], "--gemm expects N or MxKxN (e.g. 2048 or 197x384x1152), got '2x3'"),
         (["bench", "--gemm", "64", "--threads", "0"], "--threads expects 1 to 1024, got 0"),
         (["bench", "--gemm", "64", "--runs", "-1"], "--runs expects 1 to 10000, got -1"),

@@ -9,12 +9,14 @@ struct ProductOperands {
 
 /// The cache-blocked loops around the micro-kernels, and their split over threads.
 ///
-/// For each block of 256 rows of k, each block of up to 144 rows of A is packed (it stays in L2),
-/// then every 32-column sliver of packed B (it stays in L1) meets every row sliver of the block.
+/// For each block of up to 1024 rows of k (one pass over C), each block of up to 144 rows of A
+/// (read in place, or packed) meets every 32-column sliver of packed B: a block of A and a sliver
+/// of B stay in L2 while the sliver is swept down the block, 12 or 4 rows at a time.
 enum BlockedProduct {
-    /// Rows of A per packed block: 144 × 256 floats (144 KiB) stay in L2.
+    /// Rows of A per block: 144 rows × up to 1024 floats (576 KiB) stay in L2.
     static let rowBlock = 144
-    /// Multiply-accumulates below which a second thread costs more than it saves.
+    /// Multiply-accumulates each thread must get (about 8 µs of one core's work here) before a
+    /// second thread is used: below that, handing work out costs more than it saves.
     static let minimumWorkPerThread = 1 << 20
 
     /// Floats of scratch one task needs for blocks `depth` deep: a packed block of A, a packed
@@ -56,7 +58,7 @@ enum BlockedProduct {
 
     /// Runs the whole product with B already packed, split as `plan` says.
     static func run(_ op: ProductOperands, b: PackedPanels, plan: Plan) {
-        Parallel.forEachDynamic(count: plan.rowParts * plan.columnParts, threads: plan.threads) { part in
+        Parallel.forEach(count: plan.rowParts * plan.columnParts, threads: plan.threads) { part in
             let rows = Parallel.range(of: part / plan.columnParts, in: op.m, parts: plan.rowParts, unit: MicroKernel.rows)
             let slivers = Parallel.range(of: part % plan.columnParts, in: b.slivers, parts: plan.columnParts)
             guard !rows.isEmpty, !slivers.isEmpty else { return }

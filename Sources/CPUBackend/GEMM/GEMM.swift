@@ -10,7 +10,8 @@ public enum GEMM {
     /// // (m, k) · (k, n) → (m, n)
     ///
     /// Packs B, then runs the cache-blocked SIMD kernels; small products run on the calling thread
-    /// whatever `threads` says.
+    /// whatever `threads` says. For many small independent products (attention heads), run them
+    /// with `threads: 1` inside one `Parallel.forEach` over the products instead.
     /// - Parameters:
     ///   - m: rows of A and C; n: columns of B and C; k: columns of A, rows of B (any may be 0).
     ///   - bias: `n` values added to every row of C, or `nil`.

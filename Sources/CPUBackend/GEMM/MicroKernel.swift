@@ -22,12 +22,18 @@ enum MicroKernel {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
     }
 
-    /// c0 += a·b0 and, when `wide`, c1 += a·b1 (fused multiply-adds).
+    /// c0 += a·b0 and, when `wide`, c1 += a·b1: fused multiply-adds where the target has them
+    /// (`VITSCOPE_FMA`, set by Package.swift), a multiply then an add elsewhere.
     @inline(__always) static func step(_ c0: inout Vector, _ c1: inout Vector, _ a: Float, _ b0: Vector, _ b1: Vector,
                                        _ wide: Bool) {
         let x = Vector(repeating: a)
+        #if VITSCOPE_FMA
         c0 = c0.addingProduct(x, b0)
         if wide { c1 = c1.addingProduct(x, b1) }
+        #else
+        c0 = c0 + x * b0
+        if wide { c1 = c1 + x * b1 }
+        #endif
     }
 
     /// Writes one row of the tile: `c[0..<32] = acc (+ c) + bias`, or `c[0..<16]` unless `wide`.
@@ -48,25 +54,46 @@ enum MicroKernel {
         return (load(bias), wide ? load(bias + 16) : Vector())
     }
 
+    // With AVX-512 (`VITSCOPE_AVX512`, set by Package.swift) the 12-row kernels hold the whole
+    // tile: 24 of the 32 vector registers. With 16 registers of 256 bits (AVX2) or 32 of 128 bits
+    // (NEON) that would spill, so there each tile is run as 6 × 16 pieces, 12 registers' worth.
+
     /// (12, kc) · (kc, 32) → c (12 rows, `ldc` apart).
     @inline(never)
     static func tile12x32(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
                           c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
+        #if VITSCOPE_AVX512
         tile12(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: true)
+        #else
+        tile12x16(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
+                  c: c, ldc: ldc, accumulate: accumulate, bias: bias)
+        tile12x16(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b + 16, bStep: bStep,
+                  c: c + 16, ldc: ldc, accumulate: accumulate, bias: bias.map { $0 + 16 })
+        #endif
     }
 
     /// (12, kc) · (kc, 16) → c: the first 16 columns of a B sliver, for a last sliver of ≤ 16 columns.
     @inline(never)
     static func tile12x16(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
                           c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
+        #if VITSCOPE_AVX512
         tile12(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: false)
+        #else
+        tile6(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias)
+        tile6(kc, a + 6 &* aRowStride, aRowStride, aStep, b, bStep, c + 6 &* ldc, ldc, accumulate, bias)
+        #endif
     }
 
     /// (4, kc) · (kc, 32) → c (4 rows, `ldc` apart).
     @inline(never)
     static func tile4x32(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
                          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
+        #if VITSCOPE_AVX512
         tile4(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: true)
+        #else
+        tile4(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: false)
+        tile4(kc, a, aRowStride, aStep, b + 16, bStep, c + 16, ldc, accumulate, bias.map { $0 + 16 }, wide: false)
+        #endif
     }
 
     /// (4, kc) · (kc, 16) → c.
@@ -74,6 +101,27 @@ enum MicroKernel {
     static func tile4x16(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
                          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
         tile4(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: false)
+    }
+
+    /// The 6-row, 16-column kernel body for targets with fewer vector registers: 6 accumulators.
+    @inline(__always)
+    static func tile6(_ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ aStep: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
+                      _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ bias: UnsafePointer<Float>?) {
+        var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector(), unused = Vector()
+        var a0 = a, a3 = a + 3 &* rs, b = b, p = 0
+        let r2 = 2 &* rs
+        while p < kc {
+            let b0 = load(b)
+            step(&c0, &unused, a0[0], b0, b0, false); step(&c1, &unused, a0[rs], b0, b0, false)
+            step(&c2, &unused, a0[r2], b0, b0, false); step(&c3, &unused, a3[0], b0, b0, false)
+            step(&c4, &unused, a3[rs], b0, b0, false); step(&c5, &unused, a3[r2], b0, b0, false)
+            a0 += aStep; a3 += aStep; b += bStep; p &+= 1
+        }
+        let s = biasVectors(bias, false)
+        var c = c
+        finish(c0, unused, c, accumulate, s, false); c += ldc; finish(c1, unused, c, accumulate, s, false); c += ldc
+        finish(c2, unused, c, accumulate, s, false); c += ldc; finish(c3, unused, c, accumulate, s, false); c += ldc
+        finish(c4, unused, c, accumulate, s, false); c += ldc; finish(c5, unused, c, accumulate, s, false)
     }
 
     /// The 12-row kernel body: 24 accumulators (12 when not `wide`).

@@ -47,7 +47,7 @@ struct PackedPanels {
         let units = blocks * slivers
         // Threads only pay off when there is a good deal to copy.
         let parts = k * n >= 1 << 16 ? min(units, threads * BlockedProduct.partsPerThread) : 1
-        Parallel.forEachDynamic(count: parts, threads: threads) { part in
+        Parallel.forEach(count: parts, threads: threads) { part in
             for unit in Parallel.range(of: part, in: units, parts: parts) {
                 let block = unit / slivers, jr = unit % slivers
                 let pc = block * depthBlock, kc = min(depthBlock, k - pc)

@@ -27,8 +27,8 @@ enum BenchCommand: Command {
         example: vitscope bench --gemm 2048 --threads 2 --runs 7
         example: vitscope bench --gemm 197x384x1152 --packed --threads 1
         """
-    /// The largest side --gemm accepts (three 8192² float matrices take 768 MiB).
-    static let maxSide = 8192
+    /// The most floats A, B and C may hold together: three 8192² matrices, 768 MiB.
+    static let maxFloats = 3 * 8192 * 8192
 
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
         let threads = try args.integer("threads") ?? Parallel.processorCount
@@ -105,17 +105,22 @@ enum BenchCommand: Command {
         return .success
     }
 
-    /// `N` → (N, N, N); `MxKxN` → (M, K, N), each side 1...maxSide.
+    /// `N` → (N, N, N); `MxKxN` → (M, K, N): positive sides whose A, B and C fit in `maxFloats`.
     static func gemmShape(_ text: String) throws(UsageError) -> (m: Int, k: Int, n: Int) {
         let parts = text.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
         guard parts.count == 1 || parts.count == 3, parts.allSatisfy({ $0 != nil }) else {
             throw UsageError(message: "--gemm expects N or MxKxN (e.g. 2048 or 197x384x1152), got '\(text)'")
         }
         let sides = parts.map { $0! }
-        guard sides.allSatisfy({ (1...maxSide).contains($0) }) else {
-            throw UsageError(message: "--gemm sides must be 1 to \(maxSide), got '\(text)'")
+        guard sides.allSatisfy({ (1...maxFloats).contains($0) }) else {
+            throw UsageError(message: "--gemm sides must be positive, got '\(text)'")
         }
-        return sides.count == 1 ? (sides[0], sides[0], sides[0]) : (sides[0], sides[1], sides[2])
+        let (m, k, n) = sides.count == 1 ? (sides[0], sides[0], sides[0]) : (sides[0], sides[1], sides[2])
+        // Each side ≤ maxFloats < 2³¹, so the products cannot overflow.
+        guard m * k + k * n + m * n <= maxFloats else {
+            throw UsageError(message: "--gemm '\(text)' needs more than \(maxFloats) floats (768 MiB) for A, B and C")
+        }
+        return (m, k, n)
     }
 
     static func benchGEMM(_ shape: (m: Int, k: Int, n: Int), packed: Bool, threads: Int, runs: Int,
