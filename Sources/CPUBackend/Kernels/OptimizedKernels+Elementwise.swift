@@ -90,6 +90,8 @@ extension OptimizedKernels {
         return out
     }
 
+    /// Max pooling is one 3×3 window in ResNet's stem (well under 1% of its time), so the
+    /// reference loop serves both kernel sets.
     func maxPool2d(_ x: Tensor, _ window: Window, _ counters: inout Counters) -> Tensor {
         NaiveKernels().maxPool2d(x, window, &counters)
     }
