@@ -55,7 +55,7 @@ public struct ForwardBenchmark: Sendable {
         return ForwardBenchmark(seconds: times, macs: warmUp.nodes.reduce(0) { $0 + $1.counters.macs },
                                 parameterBytes: parameterBytes, packedBytes: packedBytes, peakActivationBytes: 4 * warmUp.peakActivationElements,
                                 secondsByOp: byOp.mapValues { $0.sorted()[$0.count / 2] },
-                                peakResidentBytes: zip(baseline, peak).map { max(0, $1 - $0) }.first)
+                                peakResidentBytes: baseline.flatMap { start in peak.map { max(0, $0 - start) } })
     }
 }
 
@@ -74,9 +74,4 @@ enum ResidentMemory {
     static func current() -> Int? { field("VmRSS") }
     /// Peak resident bytes so far (VmHWM).
     static func peak() -> Int? { field("VmHWM") }
-}
-
-private func zip(_ a: Int?, _ b: Int?) -> [(Int, Int)] {
-    guard let a, let b else { return [] }
-    return [(a, b)]
 }

@@ -31,6 +31,14 @@ public final class Tensor: @unchecked Sendable {
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
     }
 
+    /// A tensor of `shape` with elements `center + scale · u`, `u` uniform in `[-1, 1)` from `seed`.
+    public static func random(_ shape: [Int], seed: UInt64, center: Float = 0, scale: Float = 1) -> Tensor {
+        let tensor = Tensor(uninitialized: shape)
+        var generator = SeededGenerator(seed: seed)
+        generator.fill(tensor.data, count: tensor.count, center: center, scale: scale)
+        return tensor
+    }
+
     deinit { BufferCache.shared.give(data, count: max(count, 1)) }
 
     /// The elements as an array, row-major.

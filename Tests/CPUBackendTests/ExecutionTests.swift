@@ -8,12 +8,6 @@ import TestSupport
 /// Running a graph must do exactly the work the analytic model counts, node by node, and the
 /// optimised kernels must compute what the naive ones do.
 @Suite struct ExecutionTests {
-    static func randomInput(_ shape: [Int], seed: UInt64) -> Tensor {
-        let tensor = Tensor(zeros: shape)
-        var generator = SeededGenerator(seed: seed)
-        generator.fill(tensor.data, count: tensor.count, scale: 1)
-        return tensor
-    }
 
     /// 24 random small configs (about five of each family), each at a random size and batch.
     @Test(arguments: 0..<24)
@@ -27,7 +21,7 @@ import TestSupport
         let batch = random.int(1...2)
         let graph = try spec.graph(batch: .init(batch), height: .init(side), width: .init(width))
         let interpreter = Interpreter(graph: graph, weights: try Weights.random(for: graph, seed: UInt64(seed)))
-        let input = Self.randomInput([batch, spec.inChannels, side, width], seed: 7)
+        let input = Tensor.random([batch, spec.inChannels, side, width], seed: 7)
         let fast = try interpreter.run(input, threads: 2)
         let naive = try interpreter.run(input, kernels: .naive)
         for execution in [fast, naive] {
@@ -47,7 +41,7 @@ import TestSupport
                              config: .vit(ViTConfig(patchSize: 8, embedDim: 8, depth: 1, numHeads: 2, mlpRatio: 2)))
         let graph = try spec.graph(batch: 1)
         let execution = try Interpreter(graph: graph, weights: try Weights.random(for: graph, seed: 1))
-            .run(ExecutionTests.randomInput([1, 3, 16, 16], seed: 2))
+            .run(Tensor.random([1, 3, 16, 16], seed: 2))
         var nodes = graph.nodes
         let qkv = try #require(nodes.firstIndex { $0.path == "stage1/block0/attn/qkv" })
         var cost = nodes[qkv].cost

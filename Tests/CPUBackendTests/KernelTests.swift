@@ -10,10 +10,7 @@ import Testing
     static let fast = OptimizedKernels(), naive = NaiveKernels()
 
     static func random(_ shape: [Int], seed: UInt64, center: Float = 0, scale: Float = 1) -> Tensor {
-        let tensor = Tensor(zeros: shape)
-        var generator = SeededGenerator(seed: seed)
-        generator.fill(tensor.data, count: tensor.count, center: center, scale: scale)
-        return tensor
+        Tensor.random(shape, seed: seed, center: center, scale: scale)
     }
 
     /// Runs both kernels; their outputs must agree within `tolerance` (relative to the largest

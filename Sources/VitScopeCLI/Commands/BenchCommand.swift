@@ -53,9 +53,7 @@ enum BenchCommand: Command {
     static func benchModel(_ analysis: Analysis, threads: Int, runs: Int, format: OutputFormat, profile: Bool,
                            console: Console) throws -> ExitCode {
         let spec = analysis.spec
-        let input = Tensor(zeros: [analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width])
-        var generator = SeededGenerator(seed: 1)
-        generator.fill(input.data, count: input.count, scale: 1)
+        let input = Tensor.random([analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width], seed: 1)
         console.progress("timing \(spec.name): 1 warm-up and \(runs) runs")
         let result = try ForwardBenchmark.measure(graph: analysis.graph, input: input, runs: runs, threads: threads) {
             () throws(BackendError) -> Weights in try Weights.random(for: analysis.graph, seed: 0)

@@ -104,13 +104,8 @@ enum VerifyCommand: Command {
         let shape = [analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width]
         let weights = try file.map { try Weights.load($0, spec: spec, graph: graph) }
             ?? Weights.random(for: graph, seed: seed)
-        var input = Tensor(zeros: shape)
-        if let file, file.entry("vitscope.input")?.shape == shape {
-            input = try file.tensor("vitscope.input")
-        } else {
-            var generator = SeededGenerator(seed: seed &+ 1)
-            generator.fill(input.data, count: input.count, scale: 1)
-        }
+        let fromFile = file.flatMap { $0.entry("vitscope.input")?.shape == shape ? $0 : nil }
+        let input = try fromFile?.tensor("vitscope.input") ?? Tensor.random(shape, seed: seed &+ 1)
         let interpreter = Interpreter(graph: graph, weights: weights)
         interpreter.prepare()
         let start = DispatchTime.now().uptimeNanoseconds
