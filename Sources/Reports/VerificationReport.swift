@@ -99,7 +99,9 @@ public enum VerificationReport {
         var exponent = 0, mantissa = Double(value)
         while mantissa < 1 { mantissa *= 10; exponent -= 1 }
         while mantissa >= 10 { mantissa /= 10; exponent += 1 }
-        let rounded = (mantissa * 10).rounded() / 10
+        var rounded = (mantissa * 10).rounded() / 10
+        // 9.96 rounds to 10.0: carry into the exponent (float 1e-4 is 9.99…e-5).
+        if rounded >= 10 { rounded /= 10; exponent += 1 }
         return "\(rounded)e\(exponent)"
     }
 }

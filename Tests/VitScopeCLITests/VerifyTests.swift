@@ -1,5 +1,7 @@
 import CPUBackend
 import Foundation
+@testable import Reports
+import Architectures
 import Testing
 @testable import VitScopeCLI
 
@@ -74,5 +76,46 @@ import Testing
         let captured = Captured()
         #expect(VitScope.run(arguments, console: captured.console) == .usage)
         #expect(captured.err.split(separator: "\n").first.map(String.init) == firstLine)
+    }
+}
+
+/// The text `verify` and the report pages print, exactly.
+@Suite struct VerificationTextTests {
+    static let spec = """
+        {"name": "tiny", "family": "vit", "image_size": 16, "num_classes": 3,
+         "config": {"patch_size": 8, "embed_dim": 8, "depth": 1, "num_heads": 2, "mlp_ratio": 2}}
+        """
+
+    @Test func tableAndPageSection() throws {
+        let analysis = try ModelOptions.resolve(.named(try temporarySpec(Self.spec))).analyze()
+        let outcome = try VerifyCommand.verify(analysis, file: nil, seed: 0, threads: 1)
+        #expect(outcome.matches)
+        #expect(outcome.verification.params == 2235)
+        #expect(outcome.verification.params == analysis.summary.totals.params)
+        #expect(outcome.verification.macs == analysis.summary.totals.macs)
+        #expect(outcome.verification.elementwise == analysis.summary.totals.elementwise)
+        #expect(VerificationReport.pageSection(outcome, command: "vitscope verify tiny") == """
+            Run on the CPU by `vitscope verify tiny`: batch 1, input 3×16×16, random weights (seed 0). \
+            **All \(outcome.verification.nodes) nodes match**: every node's output shape, parameter elements, MACs and \
+            elementwise count, as the kernels counted them while running, equal the analytic figures above.
+
+            Executed: 2,235 parameters, \(NumberFormat.grouped(analysis.summary.totals.macs)) MACs, \
+            \(NumberFormat.grouped(analysis.summary.totals.elementwise)) elementwise operations.
+
+            """)
+        let row = VerificationReport.table([outcome]).rows[0]
+        #expect(Array(row.prefix(7)) == ["tiny", "1×3×16×16", String(analysis.graph.nodes.count), "2,235",
+                                         NumberFormat.grouped(analysis.summary.totals.macs), "-", "yes"])
+    }
+
+    @Test func mismatchDetailsAndScientificNotation() throws {
+        let analysis = try ModelOptions.resolve(.named(try temporarySpec(Self.spec))).analyze()
+        let good = try VerifyCommand.verify(analysis, file: nil, seed: 0, threads: 1)
+        let bad = VerificationOutcome(model: "tiny", input: [1, 3, 16, 16], verification: good.verification, seconds: 0,
+                                      logitsError: 0.00123, tolerance: 1e-4)
+        #expect(!bad.matches)
+        #expect(VerificationReport.details([bad]) == "tiny: logits differ from the reference by 1.2e-3 (tolerance 1.0e-4)\n")
+        #expect(VerificationReport.scientific(0) == "0")
+        #expect(VerificationReport.scientific(42) == "4.2e1")
     }
 }
