@@ -24,7 +24,7 @@ extension OptimizedKernels {
         Rows.forEach(x.rows, width: width, threads: threads) { r in
             let row = x.data + r * width, target = out.data + r * width
             var peak = Vec(repeating: -.infinity), i = 0
-            while i + 16 <= width { peak = pointwiseMax(peak, Vec.load(row + i)); i += 16 }
+            while i + 16 <= width { peak = VectorMath.max(peak, Vec.load(row + i)); i += 16 }
             var largest = VectorMath.horizontalMax(peak)
             while i < width { largest = Swift.max(largest, row[i]); i += 1 }
             VectorMath.map(row, target, count: width) { VectorMath.exp($0 - largest) }

@@ -52,12 +52,31 @@ enum VectorMath {
         return unsafeBitCast(unsafeBitCast(magnitude, to: SIMD16<UInt32>.self) | sign, to: Vec.self)
     }
 
+    /// The lane-wise larger of `a` and `b`. `pointwiseMax` of two variables compiles to a scalar
+    /// loop that orders NaNs lane by lane; a compare-and-replace is one `maxps`.
+    @inline(__always)
+    static func max(_ a: Vec, _ b: Vec) -> Vec {
+        var larger = a
+        larger.replace(with: b, where: b .> a)
+        return larger
+    }
+
+    @inline(__always)
+    static func max(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        var larger = a
+        larger.replace(with: b, where: b .> a)
+        return larger
+    }
+
     /// The largest lane, by halving (the generic `max()` reduction compiles to a slow loop).
     @inline(__always)
     static func horizontalMax(_ v: Vec) -> Float {
-        let a = pointwiseMax(v.lowHalf, v.highHalf), b = pointwiseMax(a.lowHalf, a.highHalf)
-        let c = pointwiseMax(b.lowHalf, b.highHalf)
-        return Swift.max(c[0], c[1])
+        let a = max(v.lowHalf, v.highHalf)
+        var b = a.lowHalf, c = a.highHalf
+        b.replace(with: c, where: c .> b)
+        var d = b.lowHalf, e = b.highHalf
+        d.replace(with: e, where: e .> d)
+        return Swift.max(d[0], d[1])
     }
 
     /// The sum of the lanes, by halving (pairwise, unlike the generic `sum()`).
