@@ -153,14 +153,18 @@ enum BlockedProduct {
     }
 
     /// Adds the valid `rows × cols` corner of a 32-wide tile into C (or stores it).
+    ///
+    /// C is read only when accumulating: the ragged sliver's part of C is usually not in cache, and
+    /// a load there waits for memory where a store would not.
     static func merge(_ tile: UnsafePointer<Float>, rows: Int, cols: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
                       accumulate: Bool, bias: UnsafePointer<Float>?) {
         for r in 0..<rows {
             let t = tile + r &* MicroKernel.cols, o = c + r &* ldc
-            for j in 0..<cols {
-                var v = t[j]
-                if let bias { v += bias[j] }
-                o[j] = accumulate ? o[j] + v : v
+            switch (accumulate, bias) {
+            case (true, let bias?): for j in 0..<cols { o[j] = o[j] + (t[j] + bias[j]) }
+            case (true, nil): for j in 0..<cols { o[j] = o[j] + t[j] }
+            case (false, let bias?): for j in 0..<cols { o[j] = t[j] + bias[j] }
+            case (false, nil): o.update(from: t, count: cols)
             }
         }
     }
