@@ -8,10 +8,8 @@ public struct ForwardBenchmark: Sendable {
     public let seconds: [Double]
     /// Multiply-accumulates of one forward pass, as the kernels counted them.
     public let macs: Int
-    /// Bytes of every parameter and buffer tensor.
+    /// Bytes of every parameter and buffer tensor (the linear weights are held packed, once).
     public let parameterBytes: Int
-    /// Bytes of the linear layers' weights packed for the GEMM (a second copy of them).
-    public let packedBytes: Int
     /// Bytes of the largest set of activations alive at once.
     public let peakActivationBytes: Int
     /// Per op name, the median over runs of the time its nodes took, in seconds.
@@ -49,11 +47,10 @@ public struct ForwardBenchmark: Sendable {
             for (node, run) in zip(graph.nodes, execution.nodes) { sums[node.op.name, default: 0] += run.seconds }
             for (op, seconds) in sums { byOp[op, default: []].append(seconds) }
         }
-        let parameterBytes = 4 * (weights.parameters + weights.buffers).joined().reduce(0) { $0 + $1.count }
-        let packedBytes = 4 * weights.packed.reduce(0) { $0 + ($1.map { $0.k * $0.n } ?? 0) }
+        let parameterBytes = 4 * weights.elements
         let peak = ResidentMemory.peak()
         return ForwardBenchmark(seconds: times, macs: warmUp.nodes.reduce(0) { $0 + $1.counters.macs },
-                                parameterBytes: parameterBytes, packedBytes: packedBytes, peakActivationBytes: 4 * warmUp.peakActivationElements,
+                                parameterBytes: parameterBytes, peakActivationBytes: 4 * warmUp.peakActivationElements,
                                 secondsByOp: byOp.mapValues { $0.sorted()[$0.count / 2] },
                                 peakResidentBytes: baseline.flatMap { start in peak.map { max(0, $0 - start) } })
     }

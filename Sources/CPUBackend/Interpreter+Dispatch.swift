@@ -5,7 +5,7 @@ extension Interpreter {
     /// Runs one node's kernel: the single place that maps each op to its kernel.
     func execute(_ node: Node, _ x: [Tensor], image: Tensor, kernels: any KernelSet, threads: Int,
                  _ counters: inout Counters) throws(BackendError) -> Tensor {
-        let p = weights.parameters[node.index]
+        let p = NodeParameters(weights: weights, index: node.index)
         switch node.op {
         case .input:
             let expected = try Weights.concrete(node.shape, node)
@@ -16,7 +16,7 @@ extension Interpreter {
         case .conv2d(let conv):
             return kernels.conv2d(x[0], weight: p[0], bias: conv.bias ? p[1] : nil, conv, threads: threads, &counters)
         case .linear(let linear):
-            return kernels.linear(x[0], weight: p[0], bias: linear.bias ? p[1] : nil, packed: weights.packed[node.index],
+            return kernels.linear(x[0], weight: weights.linearWeight(node.index), bias: linear.bias ? p[1] : nil,
                                   threads: threads, &counters)
         case .layerNorm(_, let eps):
             return kernels.layerNorm(x[0], weight: p[0], bias: p[1], eps: Float(eps), threads: threads, &counters)
@@ -69,4 +69,12 @@ extension Interpreter {
         }
         return value
     }
+}
+
+/// One node's parameters by position, read from ``Weights`` only when a kernel asks for them.
+struct NodeParameters {
+    let weights: Weights
+    let index: Int
+
+    subscript(position: Int) -> Tensor { weights.parameter(index, position) }
 }

@@ -58,12 +58,11 @@ public struct Interpreter: Sendable {
     }
 
     /// Packs the linear layers' weights for the GEMM once, so repeated runs do not repack them.
+    /// Each weight is then held only packed: naive kernels and ``Weights/parameters(_:)`` unpack
+    /// a copy when they need the plain tensor.
     public func prepare() {
         for node in graph.nodes {
-            guard case .linear = node.op, weights.packed[node.index] == nil else { continue }
-            let weight = weights.parameters[node.index][0]
-            weights.packed[node.index] = PackedMatrix(k: weight.shape[1], n: weight.shape[0], b: weight.data,
-                                                      bRowStride: 1, bColStride: weight.shape[1])
+            if case .linear = node.op { weights.packLinearWeight(node.index) }
         }
     }
 

@@ -1,24 +1,59 @@
 import ArchGraph
 import SizeAlgebra
 
-/// The parameter and buffer tensors of every node of a concrete graph, plus packed copies of the
-/// linear weights for the GEMM kernel.
+/// The parameter and buffer tensors of every node of a concrete graph. A linear layer's weight
+/// is held plainly, or (after ``packLinearWeight(_:)``) only in the GEMM's packed layout.
 public final class Weights: @unchecked Sendable {
-    /// Per node index: its parameter tensors in ``ArchGraph/Op/parameters(_:)`` order.
-    public internal(set) var parameters: [[Tensor]]
+    /// Per node index: its parameter tensors in ``ArchGraph/Op/parameters(_:)`` order; nil for a
+    /// linear weight held packed.
+    private var held: [[Tensor?]]
     /// Per node index: its buffers in ``ArchGraph/Op/buffers`` order.
     public internal(set) var buffers: [[Tensor]]
     /// Per node index: the linear layer's weight packed as the GEMM's right operand.
-    var packed: [PackedMatrix?]
+    private var packed: [PackedMatrix?]
 
     init(parameters: [[Tensor]], buffers: [[Tensor]]) {
-        self.parameters = parameters
+        held = parameters
         self.buffers = buffers
         packed = Array(repeating: nil, count: parameters.count)
     }
 
-    /// Elements allocated for the parameters of node `index`.
-    public func parameterElements(_ index: Int) -> Int { parameters[index].reduce(0) { $0 + $1.count } }
+    /// Node `index`'s parameter tensors; a linear weight held packed is unpacked into a new tensor.
+    public func parameters(_ index: Int) -> [Tensor] { held[index].indices.map { parameter(index, $0) } }
+
+    /// Parameter `position` of node `index`; a linear weight held packed is unpacked into a new tensor.
+    public func parameter(_ index: Int, _ position: Int) -> Tensor {
+        if let tensor = held[index][position] { return tensor }
+        return linearWeight(index).tensor
+    }
+
+    /// Node `index`'s linear weight (out, in): the packed matrix when it is held packed.
+    func linearWeight(_ index: Int) -> LinearWeight {
+        if let matrix = packed[index] { return .packed(matrix) }
+        return .plain(held[index][0]!)
+    }
+
+    /// Packs node `index`'s linear weight (out, in) as the GEMM's right operand and frees the
+    /// plain copy, so the weight is held once and no run packs it again. Does nothing when it
+    /// is held packed already.
+    func packLinearWeight(_ index: Int) {
+        guard packed[index] == nil, let weight = held[index][0] else { return }
+        packed[index] = PackedMatrix(k: weight.shape[1], n: weight.shape[0], b: weight.data,
+                                     bRowStride: 1, bColStride: weight.shape[1])
+        held[index][0] = nil
+    }
+
+    /// Elements of the parameters of node `index`.
+    public func parameterElements(_ index: Int) -> Int {
+        held[index].indices.reduce(0) { sum, position in
+            sum + (held[index][position]?.count ?? packed[index].map { $0.k * $0.n } ?? 0)
+        }
+    }
+
+    /// Elements of every parameter and buffer.
+    public var elements: Int {
+        held.indices.reduce(0) { $0 + parameterElements($1) } + buffers.joined().reduce(0) { $0 + $1.count }
+    }
 
     /// Deterministic weights for `graph` from `seed`: matrices and conv kernels uniform in
     /// ±1/√fan-in, biases likewise, norm scales 1 ± 0.1 and shifts ± 0.1, running variances in
@@ -28,7 +63,7 @@ public final class Weights: @unchecked Sendable {
         var parameters: [[Tensor]] = [], buffers: [[Tensor]] = []
         for node in graph.nodes {
             let shapes = try node.parameters.map { tensor throws(BackendError) in try concrete(tensor.shape, node) }
-            var tensors = shapes.map { Tensor(zeros: $0) }
+            var tensors = shapes.map { Tensor(zeros: $0, pooled: false) }
             let fanIn = shapes.first.map { $0.dropFirst().reduce(1, *) } ?? 1
             for (tensor, description) in zip(tensors, node.parameters) {
                 let (center, scale) = initialization(node.op, tensor: description.name, fanIn: fanIn)
@@ -36,7 +71,7 @@ public final class Weights: @unchecked Sendable {
             }
             var state: [Tensor] = []
             for description in node.op.buffers {
-                let tensor = Tensor(zeros: try concrete(description.shape, node))
+                let tensor = Tensor(zeros: try concrete(description.shape, node), pooled: false)
                 let isVariance = description.name == "running_var"
                 generator.fill(tensor.data, count: tensor.count, center: isVariance ? 1 : 0, scale: isVariance ? 0.5 : 0.1)
                 state.append(tensor)
@@ -81,4 +116,44 @@ public struct BackendError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 
     public var description: String { "\(path): \(message)" }
+}
+
+/// A linear layer's weight W (out, in) as a kernel receives it.
+enum LinearWeight {
+    case plain(Tensor)
+    case packed(PackedMatrix)
+
+    var outFeatures: Int {
+        switch self {
+        case .plain(let tensor): tensor.shape[0]
+        case .packed(let matrix): matrix.n
+        }
+    }
+
+    var inFeatures: Int {
+        switch self {
+        case .plain(let tensor): tensor.shape[1]
+        case .packed(let matrix): matrix.k
+        }
+    }
+
+    /// W as a plain (out, in) tensor: the one held, or a new one unpacked.
+    var tensor: Tensor {
+        switch self {
+        case .plain(let tensor): return tensor
+        case .packed(let matrix):
+            let tensor = Tensor(uninitialized: [matrix.n, matrix.k])
+            matrix.unpack(into: tensor.data, bRowStride: 1, bColStride: matrix.k)
+            return tensor
+        }
+    }
+
+    /// Wᵀ packed as the GEMM's right operand: the matrix held, or the plain tensor packed now.
+    var matrix: PackedMatrix {
+        switch self {
+        case .plain(let tensor):
+            PackedMatrix(k: tensor.shape[1], n: tensor.shape[0], b: tensor.data, bRowStride: 1, bColStride: tensor.shape[1])
+        case .packed(let matrix): matrix
+        }
+    }
 }

@@ -76,6 +76,22 @@ struct GEMMTests {
         }
     }
 
+    /// Unpacking gives back every element of B exactly, through ragged slivers and two blocks of k.
+    @Test(arguments: [(1, 1), (17, 33), (64, 96), (1100, 40)])
+    func packedMatrixUnpacksToB(k: Int, n: Int) {
+        let b = (0..<k * n).map { Float($0) - Float(k * n / 2) }
+        // B read transposed, as a linear layer's weight (n, k) is.
+        let packed = b.withUnsafeBufferPointer { PackedMatrix(k: k, n: n, b: $0.baseAddress!, bRowStride: 1, bColStride: k) }
+        var unpacked = [Float](repeating: .nan, count: k * n)
+        packed.unpack(into: &unpacked, bRowStride: 1, bColStride: k)
+        #expect(unpacked == b)
+        // And row-major into a padded layout: element (p, j) at p·(n + 3) + j, the padding untouched.
+        var padded = [Float](repeating: -1, count: k * (n + 3))
+        packed.unpack(into: &padded, bRowStride: n + 3, bColStride: 1)
+        #expect((0..<k).allSatisfy { p in (0..<n).allSatisfy { j in padded[p * (n + 3) + j] == b[j * k + p] } })
+        #expect((0..<k).allSatisfy { p in padded[p * (n + 3) + n ..< (p + 1) * (n + 3)].allSatisfy { $0 == -1 } })
+    }
+
     @Test func publicEntryPointsMatchNaive() {
         let fixture = ProductFixture(m: 40, n: 50, k: 30, layout: ProductLayout(padA: 1, bias: true, accumulate: true), seed: 7)
         let viaMultiply = fixture.result { a, b, c, bias in

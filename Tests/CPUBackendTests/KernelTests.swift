@@ -45,8 +45,11 @@ import Testing
     func linear(_ rows: Int, _ inFeatures: Int, _ outFeatures: Int) {
         let x = Self.random([1, rows, inFeatures], seed: 4)
         let weight = Self.random([outFeatures, inFeatures], seed: 5), bias = Self.random([outFeatures], seed: 6)
-        Self.agree { $0.linear(x, weight: weight, bias: bias, packed: nil, threads: 2, &$1) }
-        Self.agree { $0.linear(x, weight: weight, bias: nil, packed: nil, threads: 1, &$1) }
+        Self.agree { $0.linear(x, weight: .plain(weight), bias: bias, threads: 2, &$1) }
+        Self.agree { $0.linear(x, weight: .plain(weight), bias: nil, threads: 1, &$1) }
+        // Held packed, as after `Interpreter.prepare()`: the naive kernel reads it unpacked.
+        let packed = LinearWeight.packed(LinearWeight.plain(weight).matrix)
+        Self.agree { $0.linear(x, weight: packed, bias: bias, threads: 2, &$1) }
     }
 
     @Test(arguments: [(1, 1), (3136, 17), (7, 33), (2, 384)])

@@ -22,6 +22,11 @@ public final class PackedMatrix: @unchecked Sendable {
 
     deinit { UnsafeMutableRawPointer(panels.data).deallocate() }
 
+    /// Writes B back out, element (p, j) to `b[p·bRowStride + j·bColStride]`. // (k, n)
+    public func unpack(into b: UnsafeMutablePointer<Float>, bRowStride: Int, bColStride: Int) {
+        panels.unpack(into: b, bRowStride: bRowStride, bColStride: bColStride)
+    }
+
     /// `C = A·B (+ C when accumulate) (+ bias[j] on every row)`, with the contract of
     /// `GEMM.multiply`. // (m, k) · (k, n) → (m, n)
     public func multiply(m: Int, a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,

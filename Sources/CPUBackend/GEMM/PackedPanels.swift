@@ -40,6 +40,23 @@ struct PackedPanels {
         return UnsafePointer(data + (pc &* paddedN &+ jr &* kc &* MicroKernel.cols))
     }
 
+    /// Writes B back out of `data`, element (p, j) to `b[p·bRowStride + j·bColStride]`: the
+    /// inverse of `pack`.
+    func unpack(into b: UnsafeMutablePointer<Float>, bRowStride: Int, bColStride: Int) {
+        var pc = 0
+        while pc < k {
+            let kc = min(depthBlock, k - pc)
+            for jr in 0..<slivers {
+                let source = sliver(depthStart: pc, index: jr), j0 = jr * MicroKernel.cols
+                for p in 0..<kc {
+                    let target = b + (pc + p) * bRowStride + j0 * bColStride, row = source + p * MicroKernel.cols
+                    for j in 0..<min(MicroKernel.cols, n - j0) { target[j * bColStride] = row[j] }
+                }
+            }
+            pc += kc
+        }
+    }
+
     /// Packs B (element (p, j) at `b[p·bRowStride + j·bColStride]`) into `data`, splitting the
     /// slivers over up to `threads` threads. // (k, n) → blocks of (kc, 32) slivers
     func pack(_ b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int, threads: Int) {

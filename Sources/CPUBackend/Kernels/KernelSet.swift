@@ -20,8 +20,7 @@ public struct Counters: Hashable, Sendable {
 protocol KernelSet {
     func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, _ conv: Conv2d, threads: Int,
                 _ counters: inout Counters) -> Tensor
-    func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, packed: PackedMatrix?, threads: Int,
-                _ counters: inout Counters) -> Tensor
+    func linear(_ x: Tensor, weight: LinearWeight, bias: Tensor?, threads: Int, _ counters: inout Counters) -> Tensor
     func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float, threads: Int, _ counters: inout Counters) -> Tensor
     func batchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, eps: Float,
                    _ counters: inout Counters) -> Tensor

@@ -3,14 +3,12 @@ import ArchGraph
 /// The fast kernels: GEMM-based linear, conv (im2col), attention products; SIMD norms,
 /// softmax and activations; work split across threads where it pays.
 struct OptimizedKernels: KernelSet {
-    func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, packed: PackedMatrix?, threads: Int,
-                _ counters: inout Counters) -> Tensor {
+    func linear(_ x: Tensor, weight: LinearWeight, bias: Tensor?, threads: Int, _ counters: inout Counters) -> Tensor {
         // (rows, in) · (in, out) with the weight (out, in) read transposed.
-        let (inFeatures, outFeatures) = (weight.shape[1], weight.shape[0])
+        let (inFeatures, outFeatures) = (weight.inFeatures, weight.outFeatures)
         let rows = x.rows
         let out = Tensor(uninitialized: x.shape.dropLast() + [outFeatures])
-        let matrix = packed ?? PackedMatrix(k: inFeatures, n: outFeatures, b: weight.data, bRowStride: 1, bColStride: inFeatures)
-        matrix.multiply(m: rows, a: x.data, aRowStride: inFeatures, aColStride: 1, c: out.data, cRowStride: outFeatures,
+        weight.matrix.multiply(m: rows, a: x.data, aRowStride: inFeatures, aColStride: 1, c: out.data, cRowStride: outFeatures,
                         bias: bias.map { UnsafePointer($0.data) }, threads: threads)
         counters.macs += rows * outFeatures * inFeatures
         return out

@@ -37,8 +37,8 @@ struct NaiveKernels: KernelSet {
         return out
     }
 
-    func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, packed: PackedMatrix?, threads: Int,
-                _ counters: inout Counters) -> Tensor {
+    func linear(_ x: Tensor, weight: LinearWeight, bias: Tensor?, threads: Int, _ counters: inout Counters) -> Tensor {
+        let weight = weight.tensor
         let (inFeatures, outFeatures) = (weight.shape[1], weight.shape[0])
         let rows = x.rows
         let out = Tensor(zeros: x.shape.dropLast() + [outFeatures])

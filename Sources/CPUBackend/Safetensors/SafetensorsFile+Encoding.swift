@@ -40,7 +40,7 @@ extension Weights {
     public func named(spec: ModelSpec, graph: Graph) -> [(name: String, tensor: Tensor)] {
         let layout = ReferenceLayout(spec: spec, graph: graph)
         return graph.nodes.flatMap { node in
-            zip(node.parameters + node.op.buffers, parameters[node.index] + buffers[node.index]).map { description, tensor in
+            zip(node.parameters + node.op.buffers, parameters(node.index) + buffers[node.index]).map { description, tensor in
                 (ReferenceNames.name(spec: spec, node: node, tensor: description.name),
                  layout.toReferenceOrder(tensor, node: node, tensor: description.name))
             }

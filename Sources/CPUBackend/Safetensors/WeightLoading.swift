@@ -37,7 +37,7 @@ extension Weights {
                     return nil
                 }
                 let stored = try file.tensor(name)
-                let tensor = Tensor(zeros: expected)
+                let tensor = Tensor(zeros: expected, pooled: false)
                 tensor.data.update(from: stored.data, count: stored.count)
                 layout.toGraphOrder(tensor, node: node, tensor: description.name)
                 return tensor

@@ -60,7 +60,6 @@ enum BenchCommand: Command {
         }
         console.progress("")
         let memory = result.parameterBytes + result.peakActivationBytes
-        let memoryWithPacked = memory + result.packedBytes
         switch format {
         case .json:
             var members: [(String, JSONText)] = [
@@ -68,29 +67,28 @@ enum BenchCommand: Command {
                 ("input", .array([analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width].map(JSONText.int))),
                 ("threads", .int(threads)), ("runs", .int(runs)), ("median_seconds", .double(result.median)),
                 ("min_seconds", .double(result.minimum)), ("macs", .int(result.macs)), ("gflops", .double(result.gflops)),
-                ("parameter_bytes", .int(result.parameterBytes)), ("packed_weight_bytes", .int(result.packedBytes)),
+                ("parameter_bytes", .int(result.parameterBytes)),
                 ("peak_activation_bytes", .int(result.peakActivationBytes)),
             ]
             if let resident = result.peakResidentBytes {
                 members.append(("peak_resident_growth_bytes", .int(resident)))
                 members.append(("memory_ratio", .double(Double(resident) / Double(max(memory, 1)))))
-                members.append(("memory_ratio_with_packed", .double(Double(resident) / Double(max(memoryWithPacked, 1)))))
             }
             console.out(JSONText.object(members).rendered() + "\n")
         case .table, .markdown:
             var table = TextTable(headers: ["model", "input", "threads", "runs", "median ms", "min ms", "GFLOP/s",
-                                            "params MiB", "packed MiB", "activations MiB", "peak RSS MiB", "memory ratio"],
-                                  alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .right, .right])
+                                            "params MiB", "activations MiB", "peak RSS MiB", "memory ratio"],
+                                  alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .right])
             func mebibytes(_ bytes: Int) -> String { NumberFormat.scaled(bytes, 1 << 20, decimals: 1) }
             table.append([spec.name, "\(analysis.batch)×\(spec.inChannels)×\(spec.imageSize.height)×\(spec.imageSize.width)",
                           String(threads), String(runs), String(format: "%.2f", result.median * 1000),
                           String(format: "%.2f", result.minimum * 1000), String(format: "%.1f", result.gflops),
-                          mebibytes(result.parameterBytes), mebibytes(result.packedBytes), mebibytes(result.peakActivationBytes),
+                          mebibytes(result.parameterBytes), mebibytes(result.peakActivationBytes),
                           result.peakResidentBytes.map(mebibytes) ?? "-",
                           result.peakResidentBytes.map { String(format: "%.2f", Double($0) / Double(max(memory, 1))) } ?? "-"])
             console.out(table.text() + "GFLOP/s = 2 × MACs / median; float32, random weights; one untimed warm-up run. "
                         + "Memory ratio = peak resident growth / (params + largest live activations); the linear weights are "
-                        + "also held packed for the GEMM (packed MiB).\n")
+                        + "held once, packed for the GEMM.\n")
             if profile {
                 var ops = TextTable(headers: ["op", "median ms", "share"], alignments: [.left, .right, .right])
                 let total = result.secondsByOp.values.reduce(0, +)
