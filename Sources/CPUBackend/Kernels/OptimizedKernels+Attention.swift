@@ -27,8 +27,22 @@ extension OptimizedKernels {
             while i + 16 <= width { peak = VectorMath.max(peak, Vec.load(row + i)); i += 16 }
             var largest = VectorMath.horizontalMax(peak)
             while i < width { largest = Swift.max(largest, row[i]); i += 1 }
-            VectorMath.map(row, target, count: width) { VectorMath.exp($0 - largest) }
-            let inverse = 1 / Rows.sum(target, width)
+            // eˣ⁻ᵐᵃˣ and its running sum in one pass, summed in the order `Rows.sum` uses.
+            let shift = Vec(repeating: largest)
+            var sum = Vec()
+            i = 0
+            while i + 16 <= width {
+                let e = VectorMath.exp(Vec.load(row + i) - shift)
+                e.store(target + i)
+                sum += e
+                i += 16
+            }
+            var total = VectorMath.horizontalSum(sum)
+            if i < width {
+                VectorMath.store(VectorMath.exp(VectorMath.load(row + i, count: width - i) - shift), target + i, count: width - i)
+                while i < width { total += target[i]; i += 1 }
+            }
+            let inverse = 1 / total
             VectorMath.map(target, target, count: width) { $0 * inverse }
         }
         counters.elementwise += x.count
