@@ -33,6 +33,19 @@ import Testing
         #expect(result.out.contains("\"logits_relative_error\""))
     }
 
+    /// At another size or batch the file's logits do not apply: they are skipped with a note,
+    /// and the counts are still checked.
+    @Test func otherInputSizeSkipsTheLogits() throws {
+        let (spec, weights, _) = try Self.fixture("vit_p8_32")
+        let result = vitscope("verify", spec, "--weights", weights, "--batch", "2", "--format", "json")
+        #expect(result.code == .success, "\(result.err)")
+        #expect(result.err == "note: \(weights): the file's reference input is 1×3×32×32 and this run's is 2×3×32×32, "
+                + "so its logits are not compared; the counts are still checked on a random input\n")
+        #expect(result.out.contains("\"match\": true"))
+        #expect(result.out.contains("\"input\": [2, 3, 32, 32]"))
+        #expect(!result.out.contains("logits_relative_error"))
+    }
+
     @Test func differingLogitsFail() throws {
         let (spec, _, file) = try Self.fixture("vit_p8_32")
         var tensors: [(name: String, tensor: Tensor)] = []

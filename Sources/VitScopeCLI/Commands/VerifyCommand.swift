@@ -60,7 +60,10 @@ enum VerifyCommand: Command {
                 continue
             }
             do {
-                outcomes.append(try verify(analysis, file: file, seed: UInt64(seed), threads: threads))
+                outcomes.append(try verify(analysis, file: file, seed: UInt64(seed), threads: threads) { text in
+                    console.progress("")
+                    console.err("note: \(weightsPath ?? ""): \(text)\n")
+                })
             } catch let error as WeightsErrors {
                 console.progress("")
                 for problem in error.problems { console.err("error: \(weightsPath ?? ""): \(problem)\n") }
@@ -97,14 +100,21 @@ enum VerifyCommand: Command {
     }
 
     /// Runs `analysis`'s graph once and compares it with the analytic counts (and with the
-    /// file's reference logits, when it has them).
-    static func verify(_ analysis: Analysis, file: SafetensorsFile?, seed: UInt64, threads: Int) throws -> VerificationOutcome {
+    /// file's reference logits, when it has them and its input is this run's input shape).
+    /// - Parameter note: told why the file's logits are not compared, when they are not.
+    static func verify(_ analysis: Analysis, file: SafetensorsFile?, seed: UInt64, threads: Int,
+                       note: (String) -> Void = { _ in }) throws -> VerificationOutcome {
         let graph = analysis.graph
         let spec = analysis.spec
         let shape = [analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width]
         let weights = try file.map { try Weights.load($0, spec: spec, graph: graph) }
             ?? Weights.random(for: graph, seed: seed)
         let fromFile = file.flatMap { $0.entry("vitscope.input")?.shape == shape ? $0 : nil }
+        if let file, fromFile == nil, file.entry("vitscope.logits") != nil {
+            let given = file.entry("vitscope.input").map { "is " + $0.shape.map(String.init).joined(separator: "×") } ?? "is missing"
+            note("the file's reference input \(given) and this run's is \(shape.map(String.init).joined(separator: "×")), "
+                 + "so its logits are not compared; the counts are still checked on a random input")
+        }
         let input = try fromFile?.tensor("vitscope.input") ?? Tensor.random(shape, seed: seed &+ 1)
         let interpreter = Interpreter(graph: graph, weights: weights)
         interpreter.prepare()
@@ -112,7 +122,7 @@ enum VerifyCommand: Command {
         let execution = try interpreter.run(input, threads: threads)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var logitsError: Float?
-        if let file, let entry = file.entry("vitscope.logits") {
+        if let file = fromFile, let entry = file.entry("vitscope.logits") {
             let reference = try file.tensor("vitscope.logits")
             logitsError = entry.shape == execution.output.shape
                 ? Numerics.relativeError(execution.output, reference) : .infinity
