@@ -11,7 +11,11 @@ Measured in one run, each figure the median of several runs after warm-up:
 * ``side_by_side`` (with ``--vitscope BINARY``) - ``BINARY bench --gemm N
                --format json`` and ``torch.mm`` alternated for ``--rounds``
                rounds at each size, so both see the same machine load; each
-               side's figure is the median over rounds of its per-round median.
+               side's figure is the median over rounds of its per-round median;
+* ``models_side_by_side`` (with ``--vitscope BINARY``, unless
+               ``--skip-models``) - the same for each model and batch:
+               ``BINARY bench MODEL --batch B`` alternated with timm's forward
+               pass, and the ratio of vitscope's time to PyTorch's.
 
 ``--threads N`` sets ``torch.set_num_threads(N)`` and is passed on to
 ``vitscope bench``.  Nothing here is needed to build or test vitscope.
@@ -68,15 +72,30 @@ def vitscope_mm(binary, size, runs, threads):
     return report["median_seconds"], report["min_seconds"]
 
 
-def model_forward(name, batch, runs):
-    """Median and fastest seconds of one eager forward pass of timm model `name`."""
+def timm_model(name):
+    """timm model `name` with random weights, in eval mode."""
     import timm
     torch.manual_seed(0)
-    model = timm.create_model(name, pretrained=False).eval()
+    return timm.create_model(name, pretrained=False).eval()
+
+
+def model_forward(name, batch, runs, model=None):
+    """Median and fastest seconds of one eager forward pass of timm model `name`."""
+    model = model if model is not None else timm_model(name)
     x = torch.rand(batch, 3, 224, 224) * 2 - 1
     with torch.inference_mode():
         seconds = timed(lambda: model(x), runs, warmup=2)
     return statistics.median(seconds), min(seconds)
+
+
+def vitscope_forward(binary, name, batch, runs, threads):
+    """Median and fastest seconds that `vitscope bench MODEL` reports."""
+    output = subprocess.run(
+        [binary, "bench", name, "--batch", str(batch), "--runs", str(runs),
+         "--threads", str(threads), "--format", "json"],
+        check=True, capture_output=True, text=True).stdout
+    report = json.loads(output)
+    return report["median_seconds"], report["min_seconds"]
 
 
 def gflops(size, seconds):
@@ -135,6 +154,24 @@ def main():
                 "torch_round_gflops": [gflops(size, s) for s in torch_medians],
                 "vitscope_round_gflops": [gflops(size, s) for s in vitscope_medians],
             })
+
+        if not args.skip_models:
+            result["models_side_by_side"] = []
+            for name in MODELS:
+                model = timm_model(name)
+                for batch in BATCHES:
+                    torch_medians, vitscope_medians = [], []
+                    for _ in range(args.rounds):
+                        torch_medians.append(model_forward(name, batch, args.runs, model)[0])
+                        vitscope_medians.append(vitscope_forward(args.vitscope, name, batch, args.runs, args.threads)[0])
+                    torch_seconds = statistics.median(torch_medians)
+                    vitscope_seconds = statistics.median(vitscope_medians)
+                    result["models_side_by_side"].append({
+                        "model": name, "batch": batch, "threads": args.threads, "rounds": args.rounds,
+                        "torch_seconds": torch_seconds, "vitscope_seconds": vitscope_seconds,
+                        "ratio": vitscope_seconds / torch_seconds,
+                        "torch_round_seconds": torch_medians, "vitscope_round_seconds": vitscope_medians,
+                    })
 
     print(json.dumps(result, indent=2))
 
