@@ -59,7 +59,8 @@ public struct Interpreter: Sendable {
 
     /// Packs the linear layers' weights for the GEMM once, so repeated runs do not repack them.
     /// Each weight is then held only packed: naive kernels and ``Weights/parameters(_:)`` unpack
-    /// a copy when they need the plain tensor.
+    /// a copy when they need the plain tensor. It changes the weights, so call it before a run,
+    /// not while one is in progress.
     public func prepare() {
         for node in graph.nodes {
             if case .linear = node.op { weights.packLinearWeight(node.index) }
