@@ -16,7 +16,7 @@ public final class Tensor: @unchecked Sendable {
     /// A zero-filled tensor of `shape`.
     /// - Parameter pooled: false for tensors that live as long as a model (its parameters):
     ///   their storage comes straight from the system and goes back to it when freed, instead of
-    ///   staying resident in the cache for activations of the same size.
+    ///   staying resident in ``TensorArena``.
     public convenience init(zeros shape: [Int], pooled: Bool = true) {
         self.init(uninitialized: shape, pooled: pooled)
         data.initialize(repeating: 0, count: max(count, 1))
@@ -72,7 +72,7 @@ final class TensorArena: @unchecked Sendable {
     private let base: UnsafeMutablePointer<Float>?
     /// Granules reserved.
     private let capacity: Int
-    /// Free ranges in granules, sorted by start and never adjacent; the last one runs to the end.
+    /// Free ranges in granules, sorted by start, never adjacent (adjacent ones are merged).
     private var holes: [(start: Int, count: Int)]
 
     /// Reserves `bytes` of address space (pages are only made resident when written); without
@@ -94,6 +94,12 @@ final class TensorArena: @unchecked Sendable {
         base = nil
         capacity = 0
         holes = []
+    }
+
+    deinit {
+        #if canImport(Glibc) || canImport(Darwin)
+        if let base { munmap(base, capacity * Self.granule * 4) }
+        #endif
     }
 
     /// The physical memory, at most 1 TiB: no forward pass that fits in memory needs more.
