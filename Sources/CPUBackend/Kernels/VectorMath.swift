@@ -53,7 +53,8 @@ enum VectorMath {
     }
 
     /// The lane-wise larger of `a` and `b`. `pointwiseMax` of two variables compiles to a scalar
-    /// loop that orders NaNs lane by lane; a compare-and-replace is one `maxps`.
+    /// loop that orders NaNs lane by lane; a compare-and-replace is one `maxps`. (Written once
+    /// per width: a version generic over `SIMD` compiled back to the slow loop.)
     @inline(__always)
     static func max(_ a: Vec, _ b: Vec) -> Vec {
         var larger = a
