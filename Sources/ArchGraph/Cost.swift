@@ -7,6 +7,8 @@ import SizeAlgebra
 ///   excludes frozen ones. Buffers are not parameters.
 /// - `macs`: multiply-accumulates of conv, linear and matmul-like ops (attention products and
 ///   the Performer's feature maps included); bias additions excluded; grouped convs per group.
+/// - `attentionMacs`: the part of `macs` done by attention's token-mixing products (q·kᵀ,
+///   attn·v, the Performer), the one definition of the attention/other split.
 /// - `fvcoreExtra`: what fvcore adds on top of `macs`: LayerNorm 5 per element, BatchNorm
 ///   (inference) 2 per element, adaptive average pooling 1 per input element.
 /// - `elementwise`: elements processed by non-MAC ops (norms, softmax, activations, adds,
@@ -16,6 +18,7 @@ public struct Cost: Hashable, Sendable {
     public var params: Expr = .zero
     public var trainableParams: Expr = .zero
     public var macs: Expr = .zero
+    public var attentionMacs: Expr = .zero
     public var fvcoreExtra: Expr = .zero
     public var elementwise: Expr = .zero
     public var activations: Expr = .zero
@@ -29,6 +32,7 @@ public struct Cost: Hashable, Sendable {
         sum.params += rhs.params
         sum.trainableParams += rhs.trainableParams
         sum.macs += rhs.macs
+        sum.attentionMacs += rhs.attentionMacs
         sum.fvcoreExtra += rhs.fvcoreExtra
         sum.elementwise += rhs.elementwise
         sum.activations += rhs.activations

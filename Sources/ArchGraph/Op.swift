@@ -1,92 +1,12 @@
 import SizeAlgebra
 
-/// A sliding window: kernel, stride and symmetric zero padding, each as (height, width).
-public struct Window: Hashable, Sendable {
-    public var kernel: (Int, Int) { (kernelHeight, kernelWidth) }
-    public let kernelHeight: Int, kernelWidth: Int
-    public let strideHeight: Int, strideWidth: Int
-    public let paddingHeight: Int, paddingWidth: Int
-
-    public init(kernel: Int, stride: Int, padding: Int = 0) {
-        self.init(kernel: (kernel, kernel), stride: (stride, stride), padding: (padding, padding))
-    }
-
-    public init(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)) {
-        (kernelHeight, kernelWidth) = kernel
-        (strideHeight, strideWidth) = stride
-        (paddingHeight, paddingWidth) = padding
-    }
-
-    /// Output size along height for an input of height `h`: `⌊(h + 2p − k)/s⌋ + 1`.
-    public func outputHeight(_ h: Expr) -> Expr {
-        (h + Expr(2 * paddingHeight - kernelHeight)).floorDiv(strideHeight) + 1
-    }
-
-    /// Output size along width for an input of width `w`.
-    public func outputWidth(_ w: Expr) -> Expr {
-        (w + Expr(2 * paddingWidth - kernelWidth)).floorDiv(strideWidth) + 1
-    }
-
-    /// `k×k/s` (or `kh×kw/sh×sw`), padding when nonzero, for tables and errors.
-    public var summary: String {
-        let k = kernelHeight == kernelWidth ? "\(kernelHeight)" : "\(kernelHeight)×\(kernelWidth)"
-        let s = strideHeight == strideWidth ? "\(strideHeight)" : "\(strideHeight)×\(strideWidth)"
-        let p = paddingHeight == paddingWidth ? "\(paddingHeight)" : "\(paddingHeight)×\(paddingWidth)"
-        return "kernel \(k), stride \(s), padding \(p)"
-    }
-}
-
-/// A 2-D convolution on `(B, C, H, W)` images.
-public struct Conv2d: Hashable, Sendable {
-    public let inChannels: Int
-    public let outChannels: Int
-    public let window: Window
-    public let groups: Int
-    public let bias: Bool
-
-    public init(_ inChannels: Int, _ outChannels: Int, _ window: Window, groups: Int = 1, bias: Bool) {
-        self.inChannels = inChannels
-        self.outChannels = outChannels
-        self.window = window
-        self.groups = groups
-        self.bias = bias
-    }
-}
-
-/// A fully connected layer on the last axis.
-public struct Linear: Hashable, Sendable {
-    public let inFeatures: Int
-    public let outFeatures: Int
-    public let bias: Bool
-
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool) {
-        self.inFeatures = inFeatures
-        self.outFeatures = outFeatures
-        self.bias = bias
-    }
-}
-
-/// How a parameter tensor is initialised by the backend, and whether training updates it.
-public enum ParameterRole: String, Hashable, Sendable {
-    /// Learned: counted in `params` and `trainable_params`.
-    case trainable
-    /// Fixed at construction (T2T's sinusoid table, the Performer projection): counted in
-    /// `params` only.
-    case frozen
-}
-
-/// An elementwise nonlinearity.
-public enum Activation: String, Hashable, Sendable {
-    /// GELU with the exact erf form (`nn.GELU`).
-    case gelu
-    /// `x · σ(1.702 x)`, CvT's QuickGELU.
-    case quickGELU = "quick_gelu"
-    case relu
-}
-
-/// The closed set of primitive operations. Each case is defined once: shape inference in
-/// `Op+Shape.swift`, parameter tensors in `Op+Parameters.swift`, cost in `Op+Cost.swift`.
-/// Every `switch` over `Op` is exhaustive, so a new case does not compile until all exist.
+/// The closed set of primitive operations.
+///
+/// Each case is defined once, in one file under `Ops/`: a type conforming to `OpDefinition`
+/// states its shape inference, arity, parameter and buffer tensors, cost and the other facts
+/// the analysis needs, and ``definition`` maps each case to it with one exhaustive `switch`.
+/// Every `switch` over `Op` in the package is exhaustive (none has a `default:`), so a new case
+/// does not compile until its definition and its kernels exist.
 public enum Op: Hashable, Sendable {
     /// The input image, `() → (B, channels, H, W)`.
     case input(channels: Int)
@@ -138,35 +58,94 @@ public enum Op: Hashable, Sendable {
     case meanTokens
     /// One token, `(B, N, C) → (B, C)`.
     case selectToken(index: Int)
+
+    /// The op's home: the one `switch` that maps each case to the type defining it.
+    var definition: any OpDefinition {
+        switch self {
+        case .input(let channels): InputOp(channels: channels)
+        case .conv2d(let conv): conv
+        case .linear(let linear): linear
+        case .layerNorm(let channels, let eps): LayerNormOp(channels: channels, eps: eps)
+        case .batchNorm(let channels, let eps): BatchNormOp(channels: channels, eps: eps)
+        case .activation(let activation): activation
+        case .add: CombineOp(averages: false)
+        case .average: CombineOp(averages: true)
+        case .learnedTokens(let count, let channels): LearnedTokensOp(count: count, channels: channels)
+        case .positionEmbedding(let shape, let role): PositionEmbeddingOp(shape: shape, role: role)
+        case .concat(let axis): ConcatOp(axis: axis)
+        case .slice(let axis, let start, let length): SliceOp(axis: axis, start: start, length: length)
+        case .tokensToImage(let height, let width): TokensToImageOp(height: height, width: width)
+        case .imageToTokens: ImageToTokensOp()
+        case .unfold(let window): UnfoldOp(window: window)
+        case .attentionScores(let heads, let scale): AttentionScoresOp(heads: heads, scale: scale)
+        case .softmax: SoftmaxOp()
+        case .attentionContext(let heads): AttentionContextOp(heads: heads)
+        case .performerAttention(let features): PerformerAttentionOp(features: features)
+        case .maxPool2d(let window): MaxPool2dOp(window: window)
+        case .globalAveragePool: MeanPoolOp(overTokens: false)
+        case .meanTokens: MeanPoolOp(overTokens: true)
+        case .selectToken(let index): SelectTokenOp(index: index)
+        }
+    }
 }
 
 extension Op {
     /// The op's name in tables and JSON (`conv2d`, `linear`, …).
-    public var name: String {
-        switch self {
-        case .input: "input"
-        case .conv2d: "conv2d"
-        case .linear: "linear"
-        case .layerNorm: "layer_norm"
-        case .batchNorm: "batch_norm"
-        case .activation(let a): a.rawValue
-        case .add: "add"
-        case .average: "average"
-        case .learnedTokens: "learned_tokens"
-        case .positionEmbedding: "position_embedding"
-        case .concat: "concat"
-        case .slice: "slice"
-        case .tokensToImage: "tokens_to_image"
-        case .imageToTokens: "image_to_tokens"
-        case .unfold: "unfold"
-        case .attentionScores: "attention_scores"
-        case .softmax: "softmax"
-        case .attentionContext: "attention_context"
-        case .performerAttention: "performer_attention"
-        case .maxPool2d: "max_pool2d"
-        case .globalAveragePool: "global_average_pool"
-        case .meanTokens: "mean_tokens"
-        case .selectToken: "select_token"
+    public var name: String { definition.name }
+
+    /// How many inputs the op takes.
+    public var arity: Arity { definition.arity }
+
+    /// The layer when the op is a linear layer, whose weight the backend holds packed.
+    public var linearLayer: Linear? { definition as? Linear }
+
+    /// Whether the op is one of attention's token-mixing products: q·kᵀ (`attention_scores`),
+    /// attn·v (`attention_context`) or T2T's Performer attention. Their MACs are
+    /// ``Cost/attentionMacs``.
+    public var isAttentionProduct: Bool { definition.isAttentionProduct }
+
+    /// The family the op's elementwise work belongs to, or `nil` for ops with none.
+    public var elementwiseKind: ElementwiseKind? { definition.elementwiseKind }
+
+    /// The parameter tensors the op owns for inputs of the given shapes, in PyTorch's order.
+    /// - Parameter inputs: the shapes of the op's inputs.
+    public func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { definition.parameters(inputs) }
+
+    /// State tensors the op reads at inference that are not parameters (never counted): batch
+    /// norm's running statistics, in PyTorch's `state_dict` order after the parameters.
+    public var buffers: [ParameterTensor] { definition.buffers }
+
+    /// The output shape for `inputs`, with the checks the op makes on them.
+    /// - Parameters:
+    ///   - inputs: the shapes of the op's inputs, in order.
+    ///   - size: the graph's batch, height and width.
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let definition = definition
+        let arity = definition.arity
+        guard arity.accepts(inputs.count) else {
+            switch arity {
+            case .exactly(let n): throw ShapeError("takes \(n) input(s), got \(inputs.count)")
+            case .atLeast(let n): throw ShapeError(n == 1 ? "takes at least one input" : "takes at least \(n) inputs")
+            }
         }
+        return try definition.inferShape(inputs, size: size, checker: &checker)
+    }
+
+    /// The cost of one application of the op to inputs of shapes `inputs` giving `output`.
+    /// Parameter counts come from ``parameters(_:)``; see ``Cost`` for the conventions.
+    public func cost(_ inputs: [[Expr]], output: [Expr]) -> Cost {
+        let definition = definition
+        var cost = Cost()
+        for tensor in definition.parameters(inputs) {
+            cost.params += tensor.count
+            if tensor.role == .trainable { cost.trainableParams += tensor.count }
+        }
+        if definition.outputIsActivation { cost.activations = Expr.product(output) }
+        let work = definition.work(inputs, output: output)
+        cost.macs = work.macs
+        if definition.isAttentionProduct { cost.attentionMacs = work.macs }
+        cost.fvcoreExtra = work.fvcoreExtra
+        cost.elementwise = work.elementwise
+        return cost
     }
 }

@@ -2,7 +2,7 @@ import SizeAlgebra
 
 /// A ``Cost`` evaluated at a concrete size.
 public struct CostValues: Hashable, Sendable {
-    public var params = 0, trainableParams = 0, macs = 0, fvcoreExtra = 0, elementwise = 0, activations = 0
+    public var params = 0, trainableParams = 0, macs = 0, attentionMacs = 0, fvcoreExtra = 0, elementwise = 0, activations = 0
     /// `macs + fvcoreExtra`.
     public var fvcore = 0
     /// `2 × macs`.
@@ -15,6 +15,7 @@ public struct CostValues: Hashable, Sendable {
         params = try cost.params.evaluate(binding)
         trainableParams = try cost.trainableParams.evaluate(binding)
         macs = try cost.macs.evaluate(binding)
+        attentionMacs = try cost.attentionMacs.evaluate(binding)
         fvcoreExtra = try cost.fvcoreExtra.evaluate(binding)
         elementwise = try cost.elementwise.evaluate(binding)
         activations = try cost.activations.evaluate(binding)

@@ -25,7 +25,8 @@ public struct ClosedForm: Sendable {
         let graph = try spec.symbolicGraph()
         var attention = Expr.zero, other = Expr.zero
         for node in graph.nodes {
-            if node.op.isAttentionProduct { attention += node.cost.macs } else { other += node.cost.macs }
+            attention += node.cost.attentionMacs
+            other += node.cost.macs - node.cost.attentionMacs
         }
         let total = graph.totalCost
         let (params, macs) = (total.params, total.macs)

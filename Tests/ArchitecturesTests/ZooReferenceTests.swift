@@ -91,7 +91,9 @@ func fvcoreAsReported(_ graph: Graph, spec: ModelSpec, binding: Binding) throws 
             for part in [tokens * m * e, tokens * m * e, tokens * m, tokens * m * e] {
                 total += fvcoreEinsum(part) - part
             }
-        default:
+        case .attentionScores, .attentionContext, .input, .conv2d, .linear, .layerNorm, .batchNorm, .activation, .add,
+             .average, .learnedTokens, .positionEmbedding, .concat, .slice, .tokensToImage, .imageToTokens, .unfold,
+             .softmax, .maxPool2d, .globalAveragePool, .meanTokens, .selectToken:
             break
         }
     }

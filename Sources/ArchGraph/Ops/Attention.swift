@@ -1,0 +1,115 @@
+import SizeAlgebra
+
+/// Scaled dot products `scale · q·kᵀ` per head: `q (B, Nq, h·d)`, `k (B, Nk, h·d) → (B, h, Nq, Nk)`.
+struct AttentionScoresOp: OpDefinition {
+    let heads: Int
+    let scale: Double
+
+    var name: String { "attention_scores" }
+    var arity: Arity { .exactly(2) }
+
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let (q, k) = (inputs[0], inputs[1])
+        try checker.rank(q, 3, "q (B, N, C)")
+        try checker.rank(k, 3, "k (B, N, C)")
+        try checker.equal(k[2], q[2], "q and k widths")
+        try checker.equal(k[0], q[0], "q and k batch")
+        try checker.divisible(q[2], heads)
+        return [q[0], Expr(heads), q[1], k[1]]
+    }
+
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { [] }
+    var buffers: [ParameterTensor] { [] }
+
+    /// `(B, h, Nq, Nk)` scores, each a dot product of width `C / h`; the scaling is not counted.
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work {
+        let width = inputs[0][2].constant ?? 0
+        return Work(macs: Expr.product(output) * Expr(width / heads))
+    }
+
+    var elementwiseKind: ElementwiseKind? { nil }
+    var isAttentionProduct: Bool { true }
+    var outputIsActivation: Bool { true }
+}
+
+/// Softmax over the last axis.
+struct SoftmaxOp: OpDefinition {
+    var name: String { "softmax" }
+    var arity: Arity { .exactly(1) }
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] { inputs[0] }
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { [] }
+    var buffers: [ParameterTensor] { [] }
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work { Work(elementwise: Expr.product(output)) }
+    var elementwiseKind: ElementwiseKind? { .softmax }
+    var isAttentionProduct: Bool { false }
+    var outputIsActivation: Bool { true }
+}
+
+/// `attn·v` per head, heads merged: `attn (B, h, Nq, Nk)`, `v (B, Nk, h·d) → (B, Nq, h·d)`.
+struct AttentionContextOp: OpDefinition {
+    let heads: Int
+
+    var name: String { "attention_context" }
+    var arity: Arity { .exactly(2) }
+
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let (attention, v) = (inputs[0], inputs[1])
+        try checker.rank(attention, 4, "attn (B, h, Nq, Nk)")
+        try checker.rank(v, 3, "v (B, Nk, C)")
+        try checker.equal(attention[1], Expr(heads), "attention heads")
+        try checker.equal(attention[3], v[1], "attended tokens and value tokens")
+        try checker.divisible(v[2], heads)
+        return [attention[0], attention[2], v[2]]
+    }
+
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { [] }
+    var buffers: [ParameterTensor] { [] }
+
+    /// `(B, Nq, h·d)` outputs, each a sum over `Nk` tokens.
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work {
+        Work(macs: Expr.product(output) * inputs[0][3])
+    }
+
+    var elementwiseKind: ElementwiseKind? { nil }
+    var isAttentionProduct: Bool { true }
+    var outputIsActivation: Bool { true }
+}
+
+/// T2T's single-head Performer attention with `features` positive random features:
+/// `kqv (B, T, 3e) → (B, T, e)` with a frozen projection of shape `(features, e)`.
+struct PerformerAttentionOp: OpDefinition {
+    let features: Int
+
+    var name: String { "performer_attention" }
+    var arity: Arity { .exactly(1) }
+
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let x = inputs[0]
+        try checker.rank(x, 3, "kqv (B, T, 3e)")
+        guard let width = x[2].constant, width % 3 == 0 else {
+            throw ShapeError("kqv width \(x[2]) is not a multiple of 3")
+        }
+        return [x[0], x[1], Expr(width / 3)]
+    }
+
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] {
+        let width = inputs.first?.last.flatMap(\.constant).map { $0 / 3 } ?? 0
+        return [ParameterTensor("projection", [Expr(features), Expr(width)], .frozen,
+                                initialization: .uniform(center: 0, spread: 1))]
+    }
+
+    var buffers: [ParameterTensor] { [] }
+
+    /// Per token: kᵀw and qᵀw (2·m·e), `D = q'·Σk'` (m), `Σ v⊗k'` (e·m) and `q'·(Σ v⊗k')` (m·e)
+    /// MACs; the feature maps' exponentials (2m) and the row norms and normalisation (3e)
+    /// elementwise.
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work {
+        let tokens = inputs[0][0] * inputs[0][1]
+        let e = output[2]
+        return Work(macs: tokens * Expr(features) * (e * 4 + 1), elementwise: tokens * (Expr(2 * features) + e * 3))
+    }
+
+    var elementwiseKind: ElementwiseKind? { .performer }
+    var isAttentionProduct: Bool { true }
+    var outputIsActivation: Bool { true }
+}

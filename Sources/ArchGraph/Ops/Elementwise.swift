@@ -1,0 +1,86 @@
+import SizeAlgebra
+
+/// An elementwise nonlinearity, any shape.
+public enum Activation: String, Hashable, Sendable, OpDefinition {
+    /// GELU with the exact erf form (`nn.GELU`).
+    case gelu
+    /// `x · σ(1.702 x)`, CvT's QuickGELU.
+    case quickGELU = "quick_gelu"
+    case relu
+
+    var name: String { rawValue }
+    var arity: Arity { .exactly(1) }
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] { inputs[0] }
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { [] }
+    var buffers: [ParameterTensor] { [] }
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work { Work(elementwise: Expr.product(output)) }
+    var elementwiseKind: ElementwiseKind? { .activation }
+    var isAttentionProduct: Bool { false }
+    var outputIsActivation: Bool { true }
+}
+
+/// The elementwise sum of two tensors of one shape (`add`), or the mean of one or more
+/// (`average`, DeiT's two heads at inference).
+struct CombineOp: OpDefinition {
+    /// Whether the inputs are averaged rather than added.
+    let averages: Bool
+
+    var name: String { averages ? "average" : "add" }
+    var arity: Arity { averages ? .atLeast(1) : .exactly(2) }
+
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let x = inputs[0]
+        for (index, other) in inputs.enumerated().dropFirst() where other.count != x.count {
+            throw ShapeError("input \(index) has shape \(format(other)), input 0 has \(format(x))")
+        }
+        for other in inputs.dropFirst() {
+            for axis in x.indices { try checker.equal(other[axis], x[axis], "axis \(axis) of the operands") }
+        }
+        return x
+    }
+
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { [] }
+    var buffers: [ParameterTensor] { [] }
+
+    /// One per output element for a sum; one per input element for an average.
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work {
+        Work(elementwise: Expr.product(output) * Expr(averages ? inputs.count : 1))
+    }
+
+    var elementwiseKind: ElementwiseKind? { .add }
+    var isAttentionProduct: Bool { false }
+    var outputIsActivation: Bool { true }
+}
+
+/// `x + P` for a parameter `P` of shape `shape`, equal to `x`'s shape without the batch axis.
+struct PositionEmbeddingOp: OpDefinition {
+    let shape: [Expr]
+    let role: ParameterRole
+
+    var name: String { "position_embedding" }
+    var arity: Arity { .exactly(1) }
+
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let x = inputs[0]
+        guard x.count == shape.count + 1 else {
+            throw ShapeError("embedding of shape \(format(shape)) does not fit input \(format(x))")
+        }
+        for axis in shape.indices {
+            let what = x.count == 3 && axis == 0
+                ? "input tokens and table length (the table is sized for the image when the model is built)"
+                : "axis \(axis + 1) of the input and of the position embedding (fixed when the model is built)"
+            try checker.equal(x[axis + 1], shape[axis], what)
+        }
+        return x
+    }
+
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] {
+        [ParameterTensor("embedding", [1] + shape, role, initialization: .uniform(center: 0, spread: 0.5))]
+    }
+
+    var buffers: [ParameterTensor] { [] }
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work { Work(elementwise: Expr.product(output)) }
+    var elementwiseKind: ElementwiseKind? { .add }
+    var isAttentionProduct: Bool { false }
+    var outputIsActivation: Bool { true }
+}

@@ -1,0 +1,39 @@
+import SizeAlgebra
+
+/// A fully connected layer on the last axis: `(…, in) → (…, out)`.
+public struct Linear: Hashable, Sendable, OpDefinition {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public let bias: Bool
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.bias = bias
+    }
+
+    var name: String { "linear" }
+    var arity: Arity { .exactly(1) }
+
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let x = inputs[0]
+        try checker.equal(try checker.last(x), Expr(inFeatures), "input features")
+        return x.dropLast() + [Expr(outFeatures)]
+    }
+
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] {
+        let weight = ParameterTensor("weight", [Expr(outFeatures), Expr(inFeatures)])
+        return bias ? [weight, ParameterTensor("bias", [Expr(outFeatures)])] : [weight]
+    }
+
+    var buffers: [ParameterTensor] { [] }
+
+    /// Each output element is a dot product of width `in`; the bias is not counted.
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work {
+        Work(macs: Expr.product(output) * Expr(inFeatures))
+    }
+
+    var elementwiseKind: ElementwiseKind? { nil }
+    var isAttentionProduct: Bool { false }
+    var outputIsActivation: Bool { true }
+}

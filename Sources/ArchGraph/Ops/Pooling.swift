@@ -1,0 +1,58 @@
+import SizeAlgebra
+
+/// Max pooling on `(B, C, H, W)`.
+struct MaxPool2dOp: OpDefinition {
+    let window: Window
+
+    var name: String { "max_pool2d" }
+    var arity: Arity { .exactly(1) }
+
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let x = inputs[0]
+        try checker.rank(x, 4, "(B, C, H, W)")
+        let (h, w) = try window.outputGrid(x, checker: checker)
+        return [x[0], x[1], h, w]
+    }
+
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { [] }
+    var buffers: [ParameterTensor] { [] }
+    /// Every output compares the `kh · kw` taps of its window, padding included.
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work { Work(elementwise: Expr.product(output) * Expr(window.taps)) }
+    var elementwiseKind: ElementwiseKind? { .pool }
+    var isAttentionProduct: Bool { false }
+    var outputIsActivation: Bool { true }
+}
+
+/// A mean over the spatial axes, `(B, C, H, W) → (B, C)` (`globalAveragePool`), or over the
+/// tokens, `(B, N, C) → (B, C)` (`meanTokens`).
+struct MeanPoolOp: OpDefinition {
+    /// Whether the input is a token sequence rather than an image.
+    let overTokens: Bool
+
+    var name: String { overTokens ? "mean_tokens" : "global_average_pool" }
+    var arity: Arity { .exactly(1) }
+
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let x = inputs[0]
+        if overTokens {
+            try checker.rank(x, 3, "(B, N, C)")
+            return [x[0], x[2]]
+        }
+        try checker.rank(x, 4, "(B, C, H, W)")
+        return [x[0], x[1]]
+    }
+
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { [] }
+    var buffers: [ParameterTensor] { [] }
+
+    /// One per input element; fvcore counts adaptive average pooling (not the token mean) at 1
+    /// per input element.
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work {
+        let elements = Expr.product(inputs[0])
+        return Work(fvcoreExtra: overTokens ? .zero : elements, elementwise: elements)
+    }
+
+    var elementwiseKind: ElementwiseKind? { .pool }
+    var isAttentionProduct: Bool { false }
+    var outputIsActivation: Bool { true }
+}
