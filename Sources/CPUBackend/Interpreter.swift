@@ -9,9 +9,10 @@ public enum KernelChoice: String, Sendable, CaseIterable {
     /// The plain reference loops.
     case naive
 
-    var kernels: any KernelSet {
+    /// The kernels, with `fault` injected into the optimised ones (tests only).
+    func kernels(fault: KernelFault? = nil) -> any KernelSet {
         switch self {
-        case .optimized: OptimizedKernels()
+        case .optimized: OptimizedKernels(fault: fault)
         case .naive: NaiveKernels()
         }
     }
@@ -39,7 +40,8 @@ public struct Execution: Sendable {
 }
 
 /// Runs a concrete graph node by node: one exhaustive switch over ``ArchGraph/Op`` picks the
-/// kernel, so an op without a kernel does not compile. There is no model code here.
+/// kernel, so an op without a kernel does not compile. It runs any graph: nothing here knows a
+/// model family.
 public struct Interpreter: Sendable {
     public let graph: Graph
     public let weights: Weights
@@ -63,7 +65,7 @@ public struct Interpreter: Sendable {
     /// not while one is in progress.
     public func prepare() {
         for node in graph.nodes {
-            if case .linear = node.op { weights.packLinearWeight(node.index) }
+            if node.op.linearLayer != nil { weights.packLinearWeight(node.index) }
         }
     }
 
@@ -74,7 +76,14 @@ public struct Interpreter: Sendable {
     ///   - threads: worker threads for the optimised kernels.
     /// - Returns: the last node's output and per-node measurements.
     public func run(_ input: Tensor, kernels choice: KernelChoice = .optimized, threads: Int = 1) throws(BackendError) -> Execution {
-        let kernels = choice.kernels
+        try run(input, kernels: choice, threads: threads, fault: nil)
+    }
+
+    /// ``run(_:kernels:threads:)`` with a fault injected into one node's optimised kernel, for
+    /// the tests that prove `verify` catches a kernel that skips or repeats work.
+    func run(_ input: Tensor, kernels choice: KernelChoice, threads: Int,
+             fault: (node: Int, fault: KernelFault)?) throws(BackendError) -> Execution {
+        let kernels = choice.kernels(), faulty = fault.map { choice.kernels(fault: $0.fault) }
         var values = [Tensor?](repeating: nil, count: graph.nodes.count)
         var records: [NodeExecution] = []
         records.reserveCapacity(graph.nodes.count)
@@ -83,7 +92,8 @@ public struct Interpreter: Sendable {
             var counters = Counters()
             let inputs = node.inputs.map { values[$0]! }
             let start = DispatchTime.now().uptimeNanoseconds
-            let output = try execute(node, inputs, image: input, kernels: kernels, threads: threads, &counters)
+            let output = try execute(node, inputs, image: input, kernels: fault?.node == node.index ? faulty ?? kernels : kernels,
+                                     threads: threads, &counters)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             values[node.index] = output
             live += output.count

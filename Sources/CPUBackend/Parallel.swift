@@ -27,6 +27,19 @@ public enum Parallel {
         WorkerPool.shared.run(count: count, threads: threads, chunk: chunk, body)
     }
 
+    /// ``forEach(count:threads:_:)`` that adds up what the calls return: the work each piece
+    /// counted as it ran.
+    public static func sum(count: Int, threads: Int, _ body: (Int) -> Int) -> Int {
+        if min(threads, count) <= 1 {
+            var total = 0
+            for index in 0..<max(count, 0) { total += body(index) }
+            return total
+        }
+        let total = Tally()
+        forEach(count: count, threads: threads) { index in total.add(body(index)) }
+        return total.value
+    }
+
     /// Splits `0..<count` into `parts` contiguous ranges whose lengths differ by at most one
     /// `unit`, each a multiple of `unit` except possibly the last, and returns range `part`.
     /// - Parameters:
@@ -40,4 +53,13 @@ public enum Parallel {
         let end = min(count, (part + 1) * units / parts * unit)
         return start..<end
     }
+}
+
+/// A sum that several threads add to, under a lock.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+
+    func add(_ amount: Int) { lock.withLock { total += amount } }
+    var value: Int { lock.withLock { total } }
 }

@@ -55,41 +55,31 @@ public final class Weights: @unchecked Sendable {
         held.indices.reduce(0) { $0 + parameterElements($1) } + buffers.joined().reduce(0) { $0 + $1.count }
     }
 
-    /// Deterministic weights for `graph` from `seed`: matrices and conv kernels uniform in
-    /// ±1/√fan-in, biases likewise, norm scales 1 ± 0.1 and shifts ± 0.1, running variances in
-    /// [0.5, 1.5], tokens and embeddings ± 0.5, the Performer projection ± 1.
+    /// Deterministic weights for `graph` from `seed`, each tensor filled as its op declares
+    /// (``ArchGraph/Initialization``): matrices, conv kernels and their biases uniform in
+    /// ±1/√fan-in, norm scales 1 ± 0.1 and shifts ± 0.1, running variances in [0.5, 1.5],
+    /// tokens and embeddings ± 0.5, the Performer projection ± 1.
     public static func random(for graph: Graph, seed: UInt64) throws(BackendError) -> Weights {
         var generator = SeededGenerator(seed: seed)
         var parameters: [[Tensor]] = [], buffers: [[Tensor]] = []
         for node in graph.nodes {
             let shapes = try node.parameters.map { tensor throws(BackendError) in try concrete(tensor.shape, node) }
-            var tensors = shapes.map { Tensor(zeros: $0, pooled: false) }
             let fanIn = shapes.first.map { $0.dropFirst().reduce(1, *) } ?? 1
-            for (tensor, description) in zip(tensors, node.parameters) {
-                let (center, scale) = initialization(node.op, tensor: description.name, fanIn: fanIn)
+            func filled(_ description: ParameterTensor, _ shape: [Int]) -> Tensor {
+                let tensor = Tensor(zeros: shape, pooled: false)
+                let (center, scale): (Float, Float) = switch description.initialization {
+                case .fanIn: (0, 1 / Float(max(fanIn, 1)).squareRoot())
+                case .uniform(let center, let spread): (Float(center), Float(spread))
+                }
                 generator.fill(tensor.data, count: tensor.count, center: center, scale: scale)
+                return tensor
             }
-            var state: [Tensor] = []
-            for description in node.op.buffers {
-                let tensor = Tensor(zeros: try concrete(description.shape, node), pooled: false)
-                let isVariance = description.name == "running_var"
-                generator.fill(tensor.data, count: tensor.count, center: isVariance ? 1 : 0, scale: isVariance ? 0.5 : 0.1)
-                state.append(tensor)
-            }
-            parameters.append(tensors)
-            buffers.append(state)
-            tensors.removeAll()
+            parameters.append(zip(node.parameters, shapes).map(filled))
+            buffers.append(try node.op.buffers.map { description throws(BackendError) in
+                filled(description, try concrete(description.shape, node))
+            })
         }
         return Weights(parameters: parameters, buffers: buffers)
-    }
-
-    private static func initialization(_ op: Op, tensor: String, fanIn: Int) -> (center: Float, scale: Float) {
-        switch op {
-        case .layerNorm, .batchNorm: (tensor == "weight" ? 1 : 0, 0.1)
-        case .learnedTokens, .positionEmbedding: (0, 0.5)
-        case .performerAttention: (0, 1)
-        default: (0, 1 / Float(max(fanIn, 1)).squareRoot())
-        }
     }
 
     /// `shape` as integers; a graph built at a concrete size has only constant sizes.

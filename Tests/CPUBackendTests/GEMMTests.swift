@@ -153,7 +153,7 @@ struct GEMMTests {
         }
         Parallel.forEach(count: 4, threads: 2) { index in
             tasks[index].a.withUnsafeBufferPointer { a in
-                packed.multiply(m: m, a: a.baseAddress!, aRowStride: k, aColStride: 1, c: outputs.data + index * m * n,
+                _ = packed.multiply(m: m, a: a.baseAddress!, aRowStride: k, aColStride: 1, c: outputs.data + index * m * n,
                                 cRowStride: n, bias: tasks[index].bias)
             }
         }

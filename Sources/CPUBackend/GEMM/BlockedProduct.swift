@@ -5,6 +5,8 @@ struct ProductOperands {
     let c: UnsafeMutablePointer<Float>, cRowStride: Int
     let bias: UnsafePointer<Float>?
     let accumulate: Bool
+    /// A fault to inject into the first tile of the first part (tests of the counters only).
+    var fault: KernelFault? = nil
 }
 
 /// The cache-blocked loops around the micro-kernels, and their split over threads.
@@ -57,27 +59,32 @@ enum BlockedProduct {
     }
 
     /// Runs the whole product with B already packed, split as `plan` says.
-    static func run(_ op: ProductOperands, b: PackedPanels, plan: Plan) {
-        Parallel.forEach(count: plan.rowParts * plan.columnParts, threads: plan.threads) { part in
+    /// - Returns: the multiply-accumulates the micro-kernels ran, summed over the tiles.
+    static func run(_ op: ProductOperands, b: PackedPanels, plan: Plan) -> Int {
+        Parallel.sum(count: plan.rowParts * plan.columnParts, threads: plan.threads) { part in
             let rows = Parallel.range(of: part / plan.columnParts, in: op.m, parts: plan.rowParts, unit: MicroKernel.rows)
             let slivers = Parallel.range(of: part % plan.columnParts, in: b.slivers, parts: plan.columnParts)
-            guard !rows.isEmpty, !slivers.isEmpty else { return }
-            ScratchPool.shared.withBuffer(count: scratchCount(depth: b.depthBlock)) { scratch in
-                runPart(op, b: b, rows: rows, slivers: slivers, scratch: scratch)
+            guard !rows.isEmpty, !slivers.isEmpty else { return 0 }
+            var part = op
+            if part.fault != nil, rows.lowerBound != 0 || slivers.lowerBound != 0 { part.fault = nil }
+            return ScratchPool.shared.withBuffer(count: scratchCount(depth: b.depthBlock)) { scratch in
+                runPart(part, b: b, rows: rows, slivers: slivers, scratch: scratch)
             }
         }
     }
 
     /// Computes rows `rows` and column slivers `slivers` of C on the calling thread.
+    /// - Returns: the multiply-accumulates of the tiles it ran: valid rows × columns × depth.
     ///
     /// Rows of A that are contiguous along k (`aColStride == 1`) are read in place, all but a last
     /// sliver of fewer than 4 rows, which is packed; other layouts of A are packed block by block.
     static func runPart(_ op: ProductOperands, b: PackedPanels, rows: Range<Int>, slivers: Range<Int>,
-                        scratch: UnsafeMutablePointer<Float>) {
+                        scratch: UnsafeMutablePointer<Float>) -> Int {
         let packedA = scratch
         let tailA = packedA + Packing.capacityA(rows: rowBlock, depth: b.depthBlock)
         let tile = tailA + MicroKernel.smallRows * b.depthBlock
         let ldc = op.cRowStride, lda = op.aRowStride, inPlace = op.aColStride == 1
+        var macs = 0, fault = op.fault
         var pc = 0
         while pc < op.k {
             let kc = min(b.depthBlock, op.k &- pc)
@@ -113,14 +120,24 @@ enum BlockedProduct {
                             (ap, ars, aStep) = (UnsafePointer(tailA), 1, MicroKernel.smallRows)
                         }
                         let cp = op.c + ((ic &+ i) &* ldc &+ j0)
-                        if valid == width && (cols == MicroKernel.cols || cols == 16) {
-                            kernel(rows: width, cols: cols, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
-                                   c: cp, ldc: ldc, accumulate: accumulate, bias: biasJ)
-                        } else {
-                            kernel(rows: width, cols: cols, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
-                                   c: tile, ldc: MicroKernel.cols, accumulate: false, bias: nil)
-                            merge(tile, rows: valid, cols: cols, into: cp, ldc: ldc, accumulate: accumulate, bias: biasJ)
+                        // One run per tile; an injected fault skips the part's first tile or runs it twice.
+                        var runs = 1
+                        if let injected = fault {
+                            runs = injected.runs
+                            fault = nil
                         }
+                        let direct = valid == width && (cols == MicroKernel.cols || cols == 16)
+                        for _ in 0..<runs {
+                            if direct {
+                                kernel(rows: width, cols: cols, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
+                                       c: cp, ldc: ldc, accumulate: accumulate, bias: biasJ)
+                            } else {
+                                kernel(rows: width, cols: cols, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
+                                       c: tile, ldc: MicroKernel.cols, accumulate: false, bias: nil)
+                                merge(tile, rows: valid, cols: cols, into: cp, ldc: ldc, accumulate: accumulate, bias: biasJ)
+                            }
+                        }
+                        macs &+= runs &* valid &* cols &* kc
                         i &+= width
                     }
                 }
@@ -128,6 +145,7 @@ enum BlockedProduct {
             }
             pc &+= kc
         }
+        return macs
     }
 
     /// The kernel for a sliver of `rows` (12 or 4) rows and `cols` (≤ 32) columns.

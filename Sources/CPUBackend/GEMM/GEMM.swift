@@ -17,31 +17,48 @@ public enum GEMM {
     ///   - bias: `n` values added to every row of C, or `nil`.
     ///   - accumulate: add the product to C's contents instead of overwriting them.
     ///   - threads: the most threads to use.
+    /// - Returns: the multiply-accumulates the micro-kernels ran, counted tile by tile
+    ///   (`m · n · k` when every tile ran once).
+    @discardableResult
     public static func multiply(m: Int, n: Int, k: Int,
                                 a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
                                 b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int,
                                 c: UnsafeMutablePointer<Float>, cRowStride: Int,
-                                bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1) {
+                                bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1) -> Int {
+        multiply(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride, b: b, bRowStride: bRowStride,
+                 bColStride: bColStride, c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate, threads: threads,
+                 fault: nil)
+    }
+
+    /// `multiply` with a fault injected into its first tile (the kernels pass their node's fault on).
+    static func multiply(m: Int, n: Int, k: Int,
+                         a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
+                         b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int,
+                         c: UnsafeMutablePointer<Float>, cRowStride: Int,
+                         bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1,
+                         fault: KernelFault?) -> Int {
         let operands = ProductOperands(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride,
-                                       c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate)
-        product(operands, b: b, bRowStride: bRowStride, bColStride: bColStride, threads: threads,
-                minimumWork: BlockedProduct.minimumWorkPerThread)
+                                       c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate, fault: fault)
+        return product(operands, b: b, bRowStride: bRowStride, bColStride: bColStride, threads: threads,
+                       minimumWork: BlockedProduct.minimumWorkPerThread)
     }
 
     /// `multiply` with the least work per thread as a parameter (tests lower it to reach the
     /// threaded paths with small matrices).
+    @discardableResult
     static func product(_ op: ProductOperands, b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int,
-                        threads: Int, minimumWork: Int) {
+                        threads: Int, minimumWork: Int) -> Int {
         precondition(op.m >= 0 && op.n >= 0 && op.k >= 0, "GEMM sizes must not be negative: m \(op.m), n \(op.n), k \(op.k)")
-        guard op.m > 0, op.n > 0 else { return }
+        guard op.m > 0, op.n > 0 else { return 0 }
         guard op.k > 0 else {
-            return fillWithoutProduct(m: op.m, n: op.n, c: op.c, cRowStride: op.cRowStride, bias: op.bias, accumulate: op.accumulate)
+            fillWithoutProduct(m: op.m, n: op.n, c: op.c, cRowStride: op.cRowStride, bias: op.bias, accumulate: op.accumulate)
+            return 0
         }
         let plan = BlockedProduct.plan(m: op.m, n: op.n, k: op.k, threads: threads, minimumWork: minimumWork)
-        ScratchPool.shared.withBuffer(count: PackedPanels.capacity(k: op.k, n: op.n)) { data in
+        return ScratchPool.shared.withBuffer(count: PackedPanels.capacity(k: op.k, n: op.n)) { data in
             let panels = PackedPanels(k: op.k, n: op.n, data: data)
             panels.pack(b, bRowStride: bRowStride, bColStride: bColStride, threads: plan.threads)
-            BlockedProduct.run(op, b: panels, plan: plan)
+            return BlockedProduct.run(op, b: panels, plan: plan)
         }
     }
 

@@ -28,22 +28,33 @@ public final class PackedMatrix: @unchecked Sendable {
     }
 
     /// `C = A·B (+ C when accumulate) (+ bias[j] on every row)`, with the contract of
-    /// `GEMM.multiply`. // (m, k) · (k, n) → (m, n)
+    /// `GEMM.multiply`, returning the multiply-accumulates it ran. // (m, k) · (k, n) → (m, n)
+    @discardableResult
     public func multiply(m: Int, a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
                          c: UnsafeMutablePointer<Float>, cRowStride: Int,
-                         bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1) {
+                         bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1) -> Int {
+        multiply(m: m, a: a, aRowStride: aRowStride, aColStride: aColStride, c: c, cRowStride: cRowStride, bias: bias,
+                 accumulate: accumulate, threads: threads, fault: nil)
+    }
+
+    /// `multiply` with a fault injected into its first tile.
+    func multiply(m: Int, a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
+                  c: UnsafeMutablePointer<Float>, cRowStride: Int,
+                  bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1, fault: KernelFault?) -> Int {
         let operands = ProductOperands(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride,
-                                       c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate)
-        product(operands, threads: threads, minimumWork: BlockedProduct.minimumWorkPerThread)
+                                       c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate, fault: fault)
+        return product(operands, threads: threads, minimumWork: BlockedProduct.minimumWorkPerThread)
     }
 
     /// `multiply` with the least work per thread as a parameter (see `GEMM.product`).
-    func product(_ op: ProductOperands, threads: Int, minimumWork: Int) {
+    @discardableResult
+    func product(_ op: ProductOperands, threads: Int, minimumWork: Int) -> Int {
         precondition(op.m >= 0, "GEMM sizes must not be negative: m \(op.m)")
-        guard op.m > 0, n > 0 else { return }
+        guard op.m > 0, n > 0 else { return 0 }
         guard k > 0 else {
-            return GEMM.fillWithoutProduct(m: op.m, n: n, c: op.c, cRowStride: op.cRowStride, bias: op.bias, accumulate: op.accumulate)
+            GEMM.fillWithoutProduct(m: op.m, n: n, c: op.c, cRowStride: op.cRowStride, bias: op.bias, accumulate: op.accumulate)
+            return 0
         }
-        BlockedProduct.run(op, b: panels, plan: BlockedProduct.plan(m: op.m, n: n, k: k, threads: threads, minimumWork: minimumWork))
+        return BlockedProduct.run(op, b: panels, plan: BlockedProduct.plan(m: op.m, n: n, k: k, threads: threads, minimumWork: minimumWork))
     }
 }

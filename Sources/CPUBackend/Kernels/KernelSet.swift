@@ -13,8 +13,10 @@ public struct Counters: Hashable, Sendable {
     }
 }
 
-/// The kernels of the ops that have an optimised and a naive implementation. Layout-only ops
-/// (token concat/split, reshapes, broadcasts) have a single implementation in ``Layout``.
+/// The kernels of the ops that have an optimised and a naive implementation, one requirement per
+/// op; each op's two implementations live in one file under `Ops/`. Layout-only ops (token
+/// concat/split, reshapes, broadcasts) have a single implementation in ``Layout``
+/// (`Ops/TokenKernels.swift`).
 ///
 /// Shapes are row-major: images `(B, C, H, W)`, tokens `(B, N, C)`, attention `(B, h, Nq, Nk)`.
 protocol KernelSet {
@@ -38,12 +40,17 @@ protocol KernelSet {
     func meanTokens(_ x: Tensor, _ counters: inout Counters) -> Tensor
 }
 
-/// Output sizes of sliding windows, shared by every kernel that slides one.
-extension Window {
-    func outputSize(height: Int, width: Int) -> (Int, Int) {
-        ((height + 2 * paddingHeight - kernelHeight) / strideHeight + 1,
-         (width + 2 * paddingWidth - kernelWidth) / strideWidth + 1)
-    }
+/// The reference kernels: direct loops in the order the definitions read, scalar libm functions,
+/// no blocking, no threads, counting as they go. Tests compare every optimised kernel against
+/// these. Each op's two kernels sit side by side in one file under `Ops/`.
+struct NaiveKernels: KernelSet {}
+
+/// The fast kernels: GEMM-based linear, conv (im2col) and attention products; SIMD norms,
+/// softmax and activations; work split across threads where it pays. Each counts the work it
+/// did from the extents of the loops and tiles it ran.
+struct OptimizedKernels: KernelSet {
+    /// A fault to inject into this node's kernel (tests only): see ``KernelFault``.
+    var fault: KernelFault? = nil
 }
 
 /// Row-major shape helpers.
