@@ -93,6 +93,9 @@ extension Op {
     /// The op's name in tables and JSON (`conv2d`, `linear`, …).
     public var name: String { definition.name }
 
+    /// The case, without its payload.
+    public var kind: OpKind { definition.kind }
+
     /// How many inputs the op takes.
     public var arity: Arity { definition.arity }
 

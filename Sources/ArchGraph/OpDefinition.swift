@@ -38,6 +38,8 @@ struct Work {
 protocol OpDefinition: Hashable, Sendable {
     /// The op's name in tables and JSON (`conv2d`, `linear`, …).
     var name: String { get }
+    /// The case of ``Op`` it defines.
+    var kind: OpKind { get }
     /// How many inputs it takes.
     var arity: Arity { get }
     /// The output shape for `inputs` (already checked against ``arity``), with the size checks
@@ -62,6 +64,13 @@ protocol OpDefinition: Hashable, Sendable {
     var isAttentionProduct: Bool { get }
     /// Whether the output counts as an activation (`false` only for the input image).
     var outputIsActivation: Bool { get }
+}
+
+/// The cases of ``Op`` without their payloads: what a test that covers every op enumerates.
+public enum OpKind: String, CaseIterable, Hashable, Sendable {
+    case input, conv2d, linear, layerNorm, batchNorm, activation, add, average, learnedTokens, positionEmbedding
+    case concat, slice, tokensToImage, imageToTokens, unfold, attentionScores, softmax, attentionContext
+    case performerAttention, maxPool2d, globalAveragePool, meanTokens, selectToken
 }
 
 /// The graph's batch, height and width, each a variable or a constant.

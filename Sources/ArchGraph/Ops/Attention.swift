@@ -6,6 +6,7 @@ struct AttentionScoresOp: OpDefinition {
     let scale: Double
 
     var name: String { "attention_scores" }
+    var kind: OpKind { .attentionScores }
     var arity: Arity { .exactly(2) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
@@ -35,6 +36,7 @@ struct AttentionScoresOp: OpDefinition {
 /// Softmax over the last axis.
 struct SoftmaxOp: OpDefinition {
     var name: String { "softmax" }
+    var kind: OpKind { .softmax }
     var arity: Arity { .exactly(1) }
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] { inputs[0] }
     func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { [] }
@@ -50,6 +52,7 @@ struct AttentionContextOp: OpDefinition {
     let heads: Int
 
     var name: String { "attention_context" }
+    var kind: OpKind { .attentionContext }
     var arity: Arity { .exactly(2) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
@@ -81,6 +84,7 @@ struct PerformerAttentionOp: OpDefinition {
     let features: Int
 
     var name: String { "performer_attention" }
+    var kind: OpKind { .performerAttention }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {

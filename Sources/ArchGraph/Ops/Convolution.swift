@@ -73,6 +73,7 @@ public struct Conv2d: Hashable, Sendable, OpDefinition {
     public var inPerGroup: Int { inChannels / max(groups, 1) }
 
     var name: String { "conv2d" }
+    var kind: OpKind { .conv2d }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
@@ -109,6 +110,7 @@ struct UnfoldOp: OpDefinition {
     let window: Window
 
     var name: String { "unfold" }
+    var kind: OpKind { .unfold }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {

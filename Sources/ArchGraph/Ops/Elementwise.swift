@@ -9,6 +9,7 @@ public enum Activation: String, Hashable, Sendable, OpDefinition {
     case relu
 
     var name: String { rawValue }
+    var kind: OpKind { .activation }
     var arity: Arity { .exactly(1) }
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] { inputs[0] }
     func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { [] }
@@ -26,6 +27,7 @@ struct CombineOp: OpDefinition {
     let averages: Bool
 
     var name: String { averages ? "average" : "add" }
+    var kind: OpKind { averages ? .average : .add }
     var arity: Arity { averages ? .atLeast(1) : .exactly(2) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
@@ -58,6 +60,7 @@ struct PositionEmbeddingOp: OpDefinition {
     let role: ParameterRole
 
     var name: String { "position_embedding" }
+    var kind: OpKind { .positionEmbedding }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {

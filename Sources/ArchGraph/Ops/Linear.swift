@@ -13,6 +13,7 @@ public struct Linear: Hashable, Sendable, OpDefinition {
     }
 
     var name: String { "linear" }
+    var kind: OpKind { .linear }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {

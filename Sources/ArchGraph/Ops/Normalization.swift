@@ -6,6 +6,7 @@ struct LayerNormOp: OpDefinition {
     let eps: Double
 
     var name: String { "layer_norm" }
+    var kind: OpKind { .layerNorm }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
@@ -34,6 +35,7 @@ struct BatchNormOp: OpDefinition {
     let eps: Double
 
     var name: String { "batch_norm" }
+    var kind: OpKind { .batchNorm }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {

@@ -5,6 +5,7 @@ struct MaxPool2dOp: OpDefinition {
     let window: Window
 
     var name: String { "max_pool2d" }
+    var kind: OpKind { .maxPool2d }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
@@ -30,6 +31,7 @@ struct MeanPoolOp: OpDefinition {
     let overTokens: Bool
 
     var name: String { overTokens ? "mean_tokens" : "global_average_pool" }
+    var kind: OpKind { overTokens ? .meanTokens : .globalAveragePool }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {

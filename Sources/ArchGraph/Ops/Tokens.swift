@@ -7,6 +7,7 @@ struct InputOp: OpDefinition {
     let channels: Int
 
     var name: String { "input" }
+    var kind: OpKind { .input }
     var arity: Arity { .exactly(0) }
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
         [size.batch, Expr(channels), size.height, size.width]
@@ -26,6 +27,7 @@ struct LearnedTokensOp: OpDefinition {
     let channels: Int
 
     var name: String { "learned_tokens" }
+    var kind: OpKind { .learnedTokens }
     var arity: Arity { .exactly(0) }
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
         [size.batch, Expr(count), Expr(channels)]
@@ -45,6 +47,7 @@ struct ConcatOp: OpDefinition {
     let axis: Int
 
     var name: String { "concat" }
+    var kind: OpKind { .concat }
     var arity: Arity { .atLeast(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
@@ -80,6 +83,7 @@ struct SliceOp: OpDefinition {
     let length: Expr
 
     var name: String { "slice" }
+    var kind: OpKind { .slice }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
@@ -108,6 +112,7 @@ struct TokensToImageOp: OpDefinition {
     let width: Expr
 
     var name: String { "tokens_to_image" }
+    var kind: OpKind { .tokensToImage }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
@@ -128,6 +133,7 @@ struct TokensToImageOp: OpDefinition {
 /// `(B, C, H, W) → (B, H·W, C)`.
 struct ImageToTokensOp: OpDefinition {
     var name: String { "image_to_tokens" }
+    var kind: OpKind { .imageToTokens }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
@@ -149,6 +155,7 @@ struct SelectTokenOp: OpDefinition {
     let index: Int
 
     var name: String { "select_token" }
+    var kind: OpKind { .selectToken }
     var arity: Arity { .exactly(1) }
 
     func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
