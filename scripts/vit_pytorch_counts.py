@@ -86,7 +86,7 @@ def case_key(call, shape):
 def run():
     """The ``vit_pytorch`` fixture section: version and one record per case."""
     import torch
-    from reference_counts import log, measure
+    from counting import log, measure
 
     scope = {name: getattr(importlib.import_module(module), name) for module, name in CLASSES}
     section = {"version": importlib.metadata.version("vit-pytorch"), "models": {}}
