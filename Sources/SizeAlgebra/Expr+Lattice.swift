@@ -1,6 +1,7 @@
-/// A polynomial in B, H, W with rational coefficients: an ``Expr`` with every floor
-/// `⌊p/c⌋` replaced by `p/c`. It equals the expression exactly on the size lattice where every
-/// such division is exact (see ``Expr/latticeConditions``).
+/// A polynomial in B, H, W with rational coefficients: an ``Expr`` with every floor `⌊p/c⌋`
+/// replaced by `(p − k)/c`, `k` being the remainder of `p` on one residue class of the sizes.
+/// It equals the expression exactly on that class (see ``Expr/lattice(of:containing:)`` and
+/// ``Expr/latticeForm(on:)``).
 public struct LatticeForm: Hashable, Sendable, CustomStringConvertible {
     /// Exponents of B, H and W.
     public struct Powers: Hashable, Sendable { public var b = 0, h = 0, w = 0 }

@@ -5,7 +5,7 @@ import Testing
 /// `⌊(x + 2p − k)/s⌋ + 1` for sizes where the numerator is non-negative.
 private func out(_ x: Int, _ k: Int, _ s: Int, _ p: Int) -> Int { (x + 2 * p - k) / s + 1 }
 
-/// One expected stage: name, grid, spatial tokens + extra tokens, channels.
+/// One expected stage: name, grid, extra (class and distillation) tokens, channels.
 struct ExpectedStage: Equatable, CustomStringConvertible {
     let name: String, grid: [Int]?, extra: Int, channels: Int?
     var description: String { "\(name) \(grid ?? []) +\(extra) ch \(channels ?? 0)" }
