@@ -1,4 +1,5 @@
 import CPUBackend
+import JSONOutput
 
 /// One model's forward pass checked against its analytic graph, as `verify` reports it.
 public struct VerificationOutcome: Sendable {

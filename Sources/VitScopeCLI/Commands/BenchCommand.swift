@@ -1,6 +1,7 @@
 import Architectures
 import CPUBackend
 import Foundation
+import JSONOutput
 import Reports
 
 /// `vitscope bench MODEL`: times forward passes of a model on the CPU backend;

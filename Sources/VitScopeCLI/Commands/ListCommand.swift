@@ -1,4 +1,5 @@
 import Architectures
+import JSONOutput
 import Reports
 
 /// `vitscope list`: every preset with its family, input size, params and MACs.

@@ -1,4 +1,5 @@
 import Architectures
+import JSONOutput
 import Reports
 
 /// `vitscope validate SPEC|MODEL`: every problem in a spec, or a one-line confirmation.
