@@ -1,6 +1,7 @@
 import Architectures
 import Foundation
 import Reports
+import Verifying
 
 /// `vitscope report`: regenerates the reports folder from the spec files.
 enum ReportCommand: Command {
@@ -75,7 +76,7 @@ enum ReportCommand: Command {
             console?.progress("running \(counter.next())/\(total): \(analysis.spec.name)")
             let outcome: VerificationOutcome
             do {
-                outcome = try VerifyCommand.verify(analysis, file: nil, seed: 0, threads: threads)
+                outcome = try VerificationRun(analysis, seed: 0).execute(threads: threads)
             } catch {
                 // The page then says the model is not verified; the failure is not hidden.
                 console?.err("warning: \(analysis.spec.name) did not run on the CPU backend: \(error)\n")
