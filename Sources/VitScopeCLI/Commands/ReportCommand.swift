@@ -7,7 +7,6 @@ import Verifying
 enum ReportCommand: Command {
     static let name = "report"
     static let abstract = "Regenerate the reports folder (zoo table, spatial-dimensions and resolution studies, one page per model, SVG charts) from spec files."
-    static let usage = "vitscope report [--out DIR] [--specs DIR] [--check] [--no-execution]"
     static let options = [
         OptionSpec(name: "out", value: "DIR", help: "folder to write the reports into (default reports)"),
         OptionSpec(name: "specs", value: "DIR", help: "folder of spec files to report on, searched recursively for *.json (default specs)"),

@@ -9,8 +9,7 @@ import Verifying
 enum VerifyCommand: Command {
     static let name = "verify"
     static let abstract = "Run models on the CPU and check every node's shape, params and MACs against the analytic counts."
-    static let usage = "vitscope verify MODEL...|--vit-pytorch CALL...|--all [--weights FILE] [--threads N] [--seed N] [--image-size N|HxW] "
-        + "[--batch N] [--num-classes N] [--format table|markdown|json]"
+    static let forms = [UsageForm(operands: ModelOptions.operands + [.option("all")], repeated: true)]
     static let options = [
         OptionSpec(name: "all", value: nil, help: "verify every preset at its own size"),
         OptionSpec(name: "weights", value: "FILE", help: "a .safetensors file of the reference implementation's weights (one MODEL)"),
