@@ -25,26 +25,32 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vitscope", targets: ["vitscope"]),
-        .library(name: "VitScope", targets: ["SizeAlgebra", "ArchGraph", "Architectures", "CPUBackend", "Reports", "VitScopeCLI"]),
+        .library(name: "VitScope", targets: ["JSONOutput", "SizeAlgebra", "ArchGraph", "Architectures", "CPUBackend", "Verifying", "Reports", "VitScopeCLI"]),
     ],
     targets: [
+        // The one JSON writer; no dependencies, so every module can use it.
+        .target(name: "JSONOutput"),
         .target(name: "SizeAlgebra"),
         .target(name: "ArchGraph", dependencies: ["SizeAlgebra"]),
-        .target(name: "Architectures", dependencies: ["SizeAlgebra", "ArchGraph"],
+        .target(name: "Architectures", dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph"],
                 linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
-        .target(name: "CPUBackend", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures"], swiftSettings: nativeCPU),
-        .target(name: "Reports", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures", "CPUBackend"]),
-        .target(name: "VitScopeCLI", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures", "Reports", "CPUBackend"]),
+        .target(name: "CPUBackend", dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph", "Architectures"], swiftSettings: nativeCPU),
+        // The verification pipeline: run a model's graph on the CPU and compare it with the analysis.
+        .target(name: "Verifying", dependencies: ["Architectures", "CPUBackend"]),
+        .target(name: "Reports", dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph", "Architectures", "CPUBackend", "Verifying"]),
+        .target(name: "VitScopeCLI", dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph", "Architectures", "Reports", "CPUBackend", "Verifying"]),
         .executableTarget(name: "vitscope", dependencies: ["VitScopeCLI"]),
         // Random small specs shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Architectures", "CPUBackend"]),
+        .testTarget(name: "JSONOutputTests", dependencies: ["JSONOutput"]),
         .testTarget(name: "SizeAlgebraTests", dependencies: ["SizeAlgebra"]),
         .testTarget(name: "ArchGraphTests", dependencies: ["ArchGraph", "SizeAlgebra"]),
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "ArchGraph", "SizeAlgebra", "TestSupport", "CPUBackend"]),
         .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend", "ArchGraph", "Architectures", "SizeAlgebra", "TestSupport"],
                     swiftSettings: nativeCPU),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        .testTarget(name: "VitScopeCLITests", dependencies: ["VitScopeCLI", "Architectures", "Reports"]),
+        .testTarget(name: "VerifyingTests", dependencies: ["Verifying", "Architectures", "CPUBackend"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "JSONOutput"]),
+        .testTarget(name: "VitScopeCLITests", dependencies: ["VitScopeCLI", "Architectures", "Reports", "Verifying"]),
     ],
     swiftLanguageModes: [.v6]
 )

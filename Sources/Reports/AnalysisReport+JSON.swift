@@ -1,5 +1,6 @@
 import ArchGraph
 import Architectures
+import JSONOutput
 
 extension AnalysisReport {
     static func costObject(_ c: CostValues) -> [(String, JSONText)] {

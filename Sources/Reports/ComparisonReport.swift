@@ -1,5 +1,6 @@
 import ArchGraph
 import Architectures
+import JSONOutput
 
 /// `compare` output: models side by side, stage by stage, then totals and ratios.
 public enum ComparisonReport {

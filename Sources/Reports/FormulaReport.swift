@@ -1,4 +1,5 @@
 import Architectures
+import JSONOutput
 import SizeAlgebra
 
 /// `formula` output: closed forms, the lattice they hold on, and the checks.

@@ -1,5 +1,6 @@
 import ArchGraph
 import Architectures
+import JSONOutput
 
 /// One size of a sweep: the analysis, or why the size was skipped.
 public struct SweepPoint: Sendable {

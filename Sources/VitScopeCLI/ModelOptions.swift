@@ -6,7 +6,9 @@ enum OutputFormat: String, CaseIterable {
     case table, markdown, json
 }
 
-/// Options shared by every command that takes MODEL.
+/// Options shared by every command that takes MODEL, declared once here: the MODEL operand and
+/// `--vit-pytorch` (see ModelReference.swift), `--image-size`, `--batch`, `--num-classes` and
+/// `--format`.
 enum ModelOptions {
     static let imageSizeOption = OptionSpec(name: "image-size", value: "N|HxW",
                                       help: "input size in pixels, square (224) or height×width (192x256); position embeddings are built for it")
@@ -14,7 +16,19 @@ enum ModelOptions {
     static let numClassesOption = OptionSpec(name: "num-classes", value: "N", help: "classifier outputs; 0 removes the head")
     static let sizeOptions = [imageSizeOption, batchOption, numClassesOption]
 
-    static func format(_ formats: [OutputFormat] = OutputFormat.allCases) -> OptionSpec {
+    /// `MODEL|--vit-pytorch CALL`: what stands for MODEL in a usage line.
+    static let operands: [Operand] = [.positional("MODEL"), .option(vitPytorchOption.name)]
+
+    /// The usage of a command that takes one MODEL (or several, with `repeated`).
+    static func usage(repeated: Bool = false, required: [String] = []) -> UsageForm {
+        UsageForm(operands: operands, repeated: repeated, required: required)
+    }
+
+    /// `--format` offering `formats`, the first being the default.
+    static func format(_ formats: [OutputFormat] = OutputFormat.allCases) -> OptionSpec { formatOption(formats) }
+
+    /// `--format` offering `formats` of any kind (sweep's include CSV), the first being the default.
+    static func formatOption<Format: RawRepresentable<String>>(_ formats: [Format]) -> OptionSpec {
         OptionSpec(name: "format", value: formats.map(\.rawValue).joined(separator: "|"),
                    help: "output format (default \(formats[0].rawValue))")
     }
@@ -38,9 +52,15 @@ enum ModelOptions {
         return numbers.count == 1 ? ImageSize(numbers[0]) : ImageSize(height: numbers[0], width: numbers[1])
     }
 
+    /// The `--format` given, one of `formats`, or the first of them when none is.
     static func outputFormat(_ args: ParsedArguments, _ formats: [OutputFormat] = OutputFormat.allCases) throws(UsageError) -> OutputFormat {
+        try chosenFormat(args, formats)
+    }
+
+    /// The `--format` given, one of `formats` of any kind, or the first of them when none is.
+    static func chosenFormat<Format: RawRepresentable<String>>(_ args: ParsedArguments, _ formats: [Format]) throws(UsageError) -> Format {
         guard let text = args.values["format"] else { return formats[0] }
-        guard let format = OutputFormat(rawValue: text), formats.contains(format) else {
+        guard let format = Format(rawValue: text), formats.contains(where: { $0.rawValue == text }) else {
             throw UsageError(message: "--format expects one of \(formats.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
         }
         return format

@@ -3,6 +3,7 @@ import Foundation
 @testable import Reports
 import Architectures
 import Testing
+import Verifying
 @testable import VitScopeCLI
 
 /// `vitscope verify`: exit codes, the summary line, and bad weight files named by tensor.
@@ -101,7 +102,7 @@ import Testing
 
     @Test func tableAndPageSection() throws {
         let analysis = try ModelOptions.resolve(.named(try temporarySpec(Self.spec))).analyze()
-        let outcome = try VerifyCommand.verify(analysis, file: nil, seed: 0, threads: 1)
+        let outcome = try VerificationRun(analysis, seed: 0).execute(threads: 1)
         #expect(outcome.matches)
         #expect(outcome.verification.params == 2235)
         #expect(outcome.verification.params == analysis.summary.totals.params)
@@ -123,7 +124,7 @@ import Testing
 
     @Test func mismatchDetailsAndScientificNotation() throws {
         let analysis = try ModelOptions.resolve(.named(try temporarySpec(Self.spec))).analyze()
-        let good = try VerifyCommand.verify(analysis, file: nil, seed: 0, threads: 1)
+        let good = try VerificationRun(analysis, seed: 0).execute(threads: 1)
         let bad = VerificationOutcome(model: "tiny", input: [1, 3, 16, 16], verification: good.verification, seconds: 0,
                                       logitsError: 0.00123, tolerance: 1e-4)
         #expect(!bad.matches)

@@ -1,3 +1,5 @@
+import JSONOutput
+
 /// Strings and numbers: the scalar parts of the JSON grammar.
 extension JSONScanner {
     /// Parses a string literal at the cursor (which is on its opening quote).
@@ -45,13 +47,13 @@ extension JSONScanner {
         advance()
         var value = try parseHex4()
         if (0xDC00...0xDFFF).contains(value) {
-            throw fail("expected a character or a high surrogate, found the unpaired low surrogate \\u\(JSONLiteral.hex4(value))",
+            throw fail("expected a character or a high surrogate, found the unpaired low surrogate \\u\(JSONText.hex4(value))",
                        line: escapeLine, column: escapeColumn)
         }
         if (0xD800...0xDBFF).contains(value) {
             let high = value
             let lowLine = line, lowColumn = column
-            let expectation = "a low surrogate (\\uDC00 to \\uDFFF) after the high surrogate \\u\(JSONLiteral.hex4(high))"
+            let expectation = "a low surrogate (\\uDC00 to \\uDFFF) after the high surrogate \\u\(JSONText.hex4(high))"
             guard current == Byte.backslash, next == UInt8(ascii: "u") else {
                 throw fail(expected: expectation, word: false)
             }
@@ -59,12 +61,12 @@ extension JSONScanner {
             advance()
             let low = try parseHex4()
             guard (0xDC00...0xDFFF).contains(low) else {
-                throw fail("expected \(expectation), found \\u\(JSONLiteral.hex4(low))", line: lowLine, column: lowColumn)
+                throw fail("expected \(expectation), found \\u\(JSONText.hex4(low))", line: lowLine, column: lowColumn)
             }
             value = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
         }
         guard let scalar = Unicode.Scalar(value) else {
-            throw fail("expected a Unicode scalar, found \\u\(JSONLiteral.hex4(value))", line: escapeLine, column: escapeColumn)
+            throw fail("expected a Unicode scalar, found \\u\(JSONText.hex4(value))", line: escapeLine, column: escapeColumn)
         }
         buffer.append(contentsOf: scalar.utf8)
     }

@@ -1,3 +1,5 @@
+import JSONOutput
+
 /// A strict RFC 8259 JSON parser that records where every value and key starts.
 ///
 /// Syntax errors throw a ``SpecError`` holding one ``Problem`` that says what was expected
@@ -91,7 +93,7 @@ struct JSONScanner {
             return "'" + text + (run.count > 20 ? "…" : "") + "'"
         }
         if byte >= 0x20 && byte < 0x7F { return "'" + String(Unicode.Scalar(byte)) + "'" }
-        if byte < 0x80 { return "U+" + JSONLiteral.hex4(UInt32(byte)) }
+        if byte < 0x80 { return "U+" + JSONText.hex4(UInt32(byte)) }
         if let scalar = scalarHere() { return "'" + scalar + "'" }
         let hex = String(byte, radix: 16, uppercase: true)
         return "byte 0x" + (hex.count < 2 ? "0" : "") + hex
@@ -166,7 +168,7 @@ struct JSONScanner {
             if let first = firstSeen[key] {
                 duplicates.append(Problem(
                     field: path.description,
-                    message: "duplicate key \(JSONLiteral.quoted(key)) (first at line \(first.line), column \(first.column))",
+                    message: "duplicate key \(JSONText.quoted(key)) (first at line \(first.line), column \(first.column))",
                     fix: "remove one of them", line: keyLine, column: keyColumn))
             } else {
                 firstSeen[key] = (keyLine, keyColumn)

@@ -1,3 +1,5 @@
+import JSONOutput
+
 /// A parsed JSON value together with the 1-based line and column where it starts.
 public struct JSONValue: Hashable, Sendable {
     /// What the value is.
@@ -34,8 +36,8 @@ public struct JSONValue: Hashable, Sendable {
         case .bool(let value): value ? "true" : "false"
         case .number(let number): number.literal
         case .string(let text):
-            text.count > 40 ? "the string \(JSONLiteral.quoted(String(text.prefix(40)) + "…"))"
-                : "the string \(JSONLiteral.quoted(text))"
+            text.count > 40 ? "the string \(JSONText.quoted(String(text.prefix(40)) + "…"))"
+                : "the string \(JSONText.quoted(text))"
         case .array(let elements): elements.isEmpty ? "an empty array" : "an array"
         case .object: "an object"
         }
@@ -86,10 +88,10 @@ struct JSONPath: Hashable, Sendable, CustomStringConvertible {
     /// The path of member `key` of the object at this path.
     func key(_ key: String) -> JSONPath {
         var path = self
-        if JSONLiteral.isIdentifier(key) {
+        if Self.isIdentifier(key) {
             path.text += text.isEmpty ? key : "." + key
         } else {
-            path.text += "[" + JSONLiteral.quoted(key) + "]"
+            path.text += "[" + JSONText.quoted(key) + "]"
         }
         return path
     }
@@ -102,35 +104,6 @@ struct JSONPath: Hashable, Sendable, CustomStringConvertible {
     }
 
     var description: String { text.isEmpty ? Self.rootName : text }
-}
-
-/// Helpers for writing JSON text.
-public enum JSONLiteral {
-    /// `text` as a JSON string literal, with quotes, backslashes and control characters escaped.
-    public static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + hex4(scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-
-    /// Four upper-case hex digits.
-    static func hex4(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
 
     /// Whether `key` can be printed bare in a path: `[A-Za-z_][A-Za-z0-9_]*`.
     static func isIdentifier(_ key: String) -> Bool {

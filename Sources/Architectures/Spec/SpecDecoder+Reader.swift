@@ -1,3 +1,5 @@
+import JSONOutput
+
 /// An object's known members, read against a list of valid keys.
 struct ObjectFields {
     let path: JSONPath
@@ -40,7 +42,7 @@ struct SpecReader {
                 values[member.key] = member.value
                 continue
             }
-            let fix = Suggestion.nearest(to: member.key, among: keys).map { "did you mean \(JSONLiteral.quoted($0))?" }
+            let fix = Suggestion.nearest(to: member.key, among: keys).map { "did you mean \(JSONText.quoted($0))?" }
                 ?? "valid keys are " + keys.joined(separator: ", ")
             problems.append(Problem(field: path.key(member.key).description, message: "unknown key", fix: fix,
                                     line: member.keyLine, column: member.keyColumn))
@@ -50,7 +52,7 @@ struct SpecReader {
 
     /// Reports `key` as missing from `fields` and returns nil.
     mutating func missing<T>(_ fields: ObjectFields, _ key: String) -> T? {
-        report(fields.path.key(key), at: fields.object, "missing required key \(JSONLiteral.quoted(key))")
+        report(fields.path.key(key), at: fields.object, "missing required key \(JSONText.quoted(key))")
         return nil
     }
 
@@ -166,8 +168,8 @@ struct SpecReader {
         guard let text = string(value, at: path) else { return nil }
         if let choice = T(rawValue: text) { return choice }
         let valid = T.allCases.map(\.rawValue)
-        report(path, at: value, "expected one of \(valid.joined(separator: ", ")), found \(JSONLiteral.quoted(text))",
-               fix: Suggestion.nearest(to: text, among: valid).map { "did you mean \(JSONLiteral.quoted($0))?" })
+        report(path, at: value, "expected one of \(valid.joined(separator: ", ")), found \(JSONText.quoted(text))",
+               fix: Suggestion.nearest(to: text, among: valid).map { "did you mean \(JSONText.quoted($0))?" })
         return nil
     }
 }

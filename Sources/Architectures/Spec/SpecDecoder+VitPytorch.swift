@@ -1,3 +1,5 @@
+import JSONOutput
+
 /// The `config` of a `vit_pytorch` spec: `"class"` and that class's keyword arguments.
 ///
 /// `image_size`, `channels` and `num_classes` are the spec's top-level `image_size`,
@@ -17,7 +19,7 @@ extension SpecReader {
         }
         guard case .string(let name) = classValue.kind, let modelClass = VitPytorchClass(rawValue: name) else {
             let suggestion: String? = if case .string(let name) = classValue.kind {
-                Suggestion.nearest(to: name, among: names).map { "did you mean \(JSONLiteral.quoted($0))?" }
+                Suggestion.nearest(to: name, among: names).map { "did you mean \(JSONText.quoted($0))?" }
             } else { nil }
             report(path.key("class"), at: classValue, "expected one of \(names.joined(separator: ", ")), found \(classValue.foundDescription)",
                    fix: suggestion)

@@ -1,3 +1,5 @@
+import JSONOutput
+
 /// A Python literal as vit-pytorch constructor calls use them, with the 1-based line and
 /// column (in Unicode scalars) where it starts.
 public struct PythonValue: Hashable, Sendable {
@@ -77,7 +79,7 @@ public struct PythonValue: Hashable, Sendable {
         case .none: "null"
         case .bool(let value): value ? "true" : "false"
         case .int, .float: literal
-        case .string(let text): "the string " + JSONLiteral.quoted(text.count > 40 ? String(text.prefix(40)) + "…" : text)
+        case .string(let text): "the string " + JSONText.quoted(text.count > 40 ? String(text.prefix(40)) + "…" : text)
         case .tuple(let elements), .list(let elements): elements.isEmpty ? "an empty array" : "an array"
         case .object: "an object"
         }

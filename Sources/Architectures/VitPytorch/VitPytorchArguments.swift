@@ -1,3 +1,5 @@
+import JSONOutput
+
 /// One keyword argument of a vit-pytorch class, from a call or from a spec file's `config`.
 struct VitPytorchArgument {
     let name: String
@@ -180,7 +182,7 @@ struct VitPytorchArgumentReader {
         if case .string(let text) = value.kind, let pool = VitPytorchPool(rawValue: text) { return pool }
         let suggestion: String? = if case .string(let text) = value.kind {
             Suggestion.nearest(to: text, among: VitPytorchPool.allCases.map(\.rawValue)).map {
-                isSpecFile ? "did you mean \(JSONLiteral.quoted($0))?" : "did you mean '\($0)'?"
+                isSpecFile ? "did you mean \(JSONText.quoted($0))?" : "did you mean '\($0)'?"
             }
         } else { nil }
         report(name, at: value, (isSpecFile ? "expected \"cls\" or \"mean\", found " : "expected 'cls' or 'mean', found ") + "\(found(value)); "

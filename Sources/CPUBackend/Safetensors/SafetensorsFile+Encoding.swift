@@ -1,5 +1,6 @@
 import Architectures
 import ArchGraph
+import JSONOutput
 
 extension SafetensorsFile {
     /// The bytes of a safetensors file holding `tensors` as F32, in the given order.
@@ -7,17 +8,17 @@ extension SafetensorsFile {
     ///   - tensors: names and tensors.
     ///   - metadata: the header's `__metadata__` map, written with sorted keys.
     public static func encode(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:]) -> [UInt8] {
-        var header = "{"
+        var members: [(String, JSONText)] = []
         if !metadata.isEmpty {
-            header += "\"__metadata__\":{" + metadata.sorted { $0.key < $1.key }
-                .map { JSONLiteral.quoted($0.key) + ":" + JSONLiteral.quoted($0.value) }.joined(separator: ",") + "},"
+            members.append(("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
         }
         var offset = 0
-        header += tensors.map { name, tensor in
-            defer { offset += tensor.count * 4 }
-            return JSONLiteral.quoted(name) + ":{\"dtype\":\"F32\",\"shape\":[" + tensor.shape.map(String.init).joined(separator: ",")
-                + "],\"data_offsets\":[\(offset),\(offset + tensor.count * 4)]}"
-        }.joined(separator: ",") + "}"
+        for (name, tensor) in tensors {
+            members.append((name, .object([("dtype", .string("F32")), ("shape", .array(tensor.shape.map(JSONText.int))),
+                                           ("data_offsets", .array([.int(offset), .int(offset + tensor.count * 4)]))])))
+            offset += tensor.count * 4
+        }
+        var header = JSONText.object(members).rendered(.tight)
         while (header.utf8.count + 8) % 8 != 0 { header += " " }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(8 + header.utf8.count + offset)

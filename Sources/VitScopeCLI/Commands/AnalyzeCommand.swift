@@ -5,7 +5,7 @@ import Reports
 enum AnalyzeCommand: Command {
     static let name = "analyze"
     static let abstract = "Analyse one model: per-stage grids, tokens, widths, params and MACs, and exact totals."
-    static let usage = "vitscope analyze MODEL|--vit-pytorch CALL [--image-size N|HxW] [--batch N] [--num-classes N] [--layers] [--format table|markdown|json]"
+    static let forms = [ModelOptions.usage()]
     static let options = [ModelOptions.vitPytorchOption] + ModelOptions.sizeOptions + [
         OptionSpec(name: "layers", value: nil, help: "also list every layer (JSON always includes them)"),
         ModelOptions.format(),

@@ -1,6 +1,7 @@
 import Architectures
 import CPUBackend
 import Foundation
+import JSONOutput
 import Reports
 
 /// `vitscope bench MODEL`: times forward passes of a model on the CPU backend;
@@ -8,8 +9,11 @@ import Reports
 enum BenchCommand: Command {
     static let name = "bench"
     static let abstract = "Time the CPU backend: a model's forward pass (median time, GFLOP/s, memory) or the float32 matrix product."
-    static let usage = "vitscope bench MODEL|--vit-pytorch CALL [--batch N] [--image-size N|HxW] [--threads N] [--runs N] [--format table|json]\n"
-        + "       vitscope bench --gemm N|MxKxN [--packed] [--threads N] [--runs N] [--format table|json]"
+    static let forms = [
+        UsageForm(operands: ModelOptions.operands,
+                  optional: ["batch", "image-size", "num-classes", "profile", "threads", "runs", "format"]),
+        UsageForm(operands: [.option("gemm")], optional: ["packed", "threads", "runs", "format"]),
+    ]
     static let options = [
         ModelOptions.vitPytorchOption, ModelOptions.batchOption, ModelOptions.imageSizeOption, ModelOptions.numClassesOption,
         OptionSpec(name: "gemm", value: "N|MxKxN", help: "time C = A·B with A (M, K) and B (K, N); N alone is a square N³ product"),

@@ -5,7 +5,7 @@ import Reports
 enum CompareCommand: Command {
     static let name = "compare"
     static let abstract = "Compare models side by side: grid, tokens, channels, params and MACs per stage, then totals and ratios."
-    static let usage = "vitscope compare MODEL|--vit-pytorch CALL... [--image-size N|HxW] [--batch N] [--num-classes N] [--format table|markdown|json]"
+    static let forms = [ModelOptions.usage(repeated: true)]
     static let options = [ModelOptions.vitPytorchOption] + ModelOptions.sizeOptions + [ModelOptions.format()]
     static let discussion = """
         The overrides apply to every model. Ratios are to the first model. --vit-pytorch CALL may be repeated and

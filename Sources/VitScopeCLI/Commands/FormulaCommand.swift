@@ -5,10 +5,10 @@ import Reports
 enum FormulaCommand: Command {
     static let name = "formula"
     static let abstract = "Print params and MACs as closed forms in B, H, W (attention apart), the lattice where they lose their floors, and check them."
-    static let usage = "vitscope formula MODEL|--vit-pytorch CALL [--image-size N|HxW] [--num-classes N] [--format table|json]"
+    static let forms = [ModelOptions.usage()]
     static let options = [
         ModelOptions.vitPytorchOption,
-        OptionSpec(name: "image-size", value: "N|HxW", help: "the size whose lattice the floor-free form is given on (default: the model's own)"),
+        ModelOptions.imageSizeOption.with(help: "the size whose lattice the floor-free form is given on (default: the model's own)"),
         ModelOptions.numClassesOption, ModelOptions.format([.table, .json]),
     ]
     static let discussion = """

@@ -1,11 +1,11 @@
 import Architectures
+import JSONOutput
 import Reports
 
 /// `vitscope list`: every preset with its family, input size, params and MACs.
 enum ListCommand: Command {
     static let name = "list"
     static let abstract = "List the preset models: name, family, input size, params and MACs at the preset's own size."
-    static let usage = "vitscope list [--format table|markdown|json]"
     static let options = [ModelOptions.format()]
     static let discussion = "Presets use timm's names where timm has the model, the authors' names otherwise."
 

@@ -1,12 +1,12 @@
 import Architectures
 import Foundation
 import Reports
+import Verifying
 
 /// `vitscope report`: regenerates the reports folder from the spec files.
 enum ReportCommand: Command {
     static let name = "report"
     static let abstract = "Regenerate the reports folder (zoo table, spatial-dimensions and resolution studies, one page per model, SVG charts) from spec files."
-    static let usage = "vitscope report [--out DIR] [--specs DIR] [--check] [--no-execution]"
     static let options = [
         OptionSpec(name: "out", value: "DIR", help: "folder to write the reports into (default reports)"),
         OptionSpec(name: "specs", value: "DIR", help: "folder of spec files to report on, searched recursively for *.json (default specs)"),
@@ -75,7 +75,7 @@ enum ReportCommand: Command {
             console?.progress("running \(counter.next())/\(total): \(analysis.spec.name)")
             let outcome: VerificationOutcome
             do {
-                outcome = try VerifyCommand.verify(analysis, file: nil, seed: 0, threads: threads)
+                outcome = try VerificationRun(analysis, seed: 0).execute(threads: threads)
             } catch {
                 // The page then says the model is not verified; the failure is not hidden.
                 console?.err("warning: \(analysis.spec.name) did not run on the CPU backend: \(error)\n")

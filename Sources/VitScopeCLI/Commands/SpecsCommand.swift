@@ -5,7 +5,6 @@ import Foundation
 enum SpecsCommand: Command {
     static let name = "specs"
     static let abstract = "Write every preset (and the vit-pytorch examples) as a JSON spec file (DIR/<family>/<name>.json), a starting point for your own."
-    static let usage = "vitscope specs [--out DIR]"
     static let options = [OptionSpec(name: "out", value: "DIR", help: "folder to write into (default specs)")]
     static let discussion = "Files are written atomically; existing preset files are replaced. A test fails when the committed specs/ differ."
 

@@ -1,16 +1,21 @@
 import Architectures
 import Reports
 
+/// Sweep's output formats: the analysis formats and CSV.
+enum SweepFormat: String, CaseIterable {
+    case table, markdown, json, csv
+}
+
 /// `vitscope sweep MODEL --image-sizes …`: tokens per stage, params and MACs against input size.
 enum SweepCommand: Command {
     static let name = "sweep"
     static let abstract = "Sweep one model over input sizes: tokens per stage, params and MACs per size; invalid sizes are skipped with the reason."
-    static let usage = "vitscope sweep MODEL|--vit-pytorch CALL --image-sizes LIST [--batch N] [--num-classes N] [--format table|markdown|json|csv]"
+    static let forms = [ModelOptions.usage(required: ["image-sizes"])]
     static let options = [
         ModelOptions.vitPytorchOption,
         OptionSpec(name: "image-sizes", value: "LIST", help: "sizes: 160,224,288 or ranges START:STOP:STEP (STOP included), each N or HxW"),
         ModelOptions.batchOption, ModelOptions.numClassesOption,
-        OptionSpec(name: "format", value: "table|markdown|json|csv", help: "output format (default table)"),
+        ModelOptions.formatOption(SweepFormat.allCases),
     ]
     static let discussion = "example: vitscope sweep pit_s_224 --image-sizes 160:512:32 --format csv"
     /// Most sizes one sweep takes.
@@ -21,10 +26,7 @@ enum SweepCommand: Command {
         guard models.count == 1 else { throw UsageError(message: "sweep takes one MODEL") }
         guard let list = args.values["image-sizes"] else { throw UsageError(message: "sweep needs --image-sizes, e.g. 160,224,288 or 160:512:32") }
         let sizes = try imageSizes(list)
-        let format = args.values["format"] ?? "table"
-        guard ["table", "markdown", "json", "csv"].contains(format) else {
-            throw UsageError(message: "--format expects one of table, markdown, json, csv, got '\(format)'")
-        }
+        let format = try ModelOptions.chosenFormat(args, SweepFormat.allCases)
         var overrides = try ModelOptions.overrides(args)
         let spec: ModelSpec
         do { spec = try ModelOptions.resolve(models[0]) } catch {
@@ -36,10 +38,10 @@ enum SweepCommand: Command {
             return SweepPoint(size: size, result: Result { () throws(SpecError) in try spec.analyze(overrides) })
         }
         switch format {
-        case "csv": console.out(SweepReport.csv(points))
-        case "json": console.out(SweepReport.json(spec.name, points).rendered() + "\n")
-        case "markdown": console.out(SweepReport.markdown(points))
-        default: console.out(SweepReport.text(points))
+        case .csv: console.out(SweepReport.csv(points))
+        case .json: console.out(SweepReport.json(spec.name, points).rendered() + "\n")
+        case .markdown: console.out(SweepReport.markdown(points))
+        case .table: console.out(SweepReport.text(points))
         }
         return .success
     }

@@ -1,11 +1,12 @@
 import Architectures
+import JSONOutput
 import Reports
 
 /// `vitscope validate SPEC|MODEL`: every problem in a spec, or a one-line confirmation.
 enum ValidateCommand: Command {
     static let name = "validate"
     static let abstract = "Check a spec file or preset (with overrides): exit 0 if valid, 1 listing every problem."
-    static let usage = "vitscope validate SPEC.json|MODEL|--vit-pytorch CALL [--image-size N|HxW] [--batch N] [--num-classes N] [--format table|json]"
+    static let forms = [UsageForm(operands: [.positional("SPEC.json")] + ModelOptions.operands)]
     static let options = [ModelOptions.vitPytorchOption] + ModelOptions.sizeOptions + [ModelOptions.format([.table, .json])]
 
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
