@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "ArchGraph", dependencies: ["SizeAlgebra"]),
         .target(name: "Architectures", dependencies: ["SizeAlgebra", "ArchGraph"],
                 linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
-        .target(name: "CPUBackend", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures"], swiftSettings: nativeCPU),
+        .target(name: "CPUBackend", dependencies: ["SizeAlgebra", "ArchGraph"], swiftSettings: nativeCPU),
         .target(name: "Reports", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures", "CPUBackend"]),
         .target(name: "VitScopeCLI", dependencies: ["SizeAlgebra", "ArchGraph", "Architectures", "Reports", "CPUBackend"]),
         .executableTarget(name: "vitscope", dependencies: ["VitScopeCLI"]),

@@ -1,4 +1,3 @@
-import Architectures
 import ArchGraph
 
 extension SafetensorsFile {
@@ -10,12 +9,12 @@ extension SafetensorsFile {
         var header = "{"
         if !metadata.isEmpty {
             header += "\"__metadata__\":{" + metadata.sorted { $0.key < $1.key }
-                .map { JSONLiteral.quoted($0.key) + ":" + JSONLiteral.quoted($0.value) }.joined(separator: ",") + "},"
+                .map { quoted($0.key) + ":" + quoted($0.value) }.joined(separator: ",") + "},"
         }
         var offset = 0
         header += tensors.map { name, tensor in
             defer { offset += tensor.count * 4 }
-            return JSONLiteral.quoted(name) + ":{\"dtype\":\"F32\",\"shape\":[" + tensor.shape.map(String.init).joined(separator: ",")
+            return quoted(name) + ":{\"dtype\":\"F32\",\"shape\":[" + tensor.shape.map(String.init).joined(separator: ",")
                 + "],\"data_offsets\":[\(offset),\(offset + tensor.count * 4)]}"
         }.joined(separator: ",") + "}"
         while (header.utf8.count + 8) % 8 != 0 { header += " " }
@@ -32,18 +31,49 @@ extension SafetensorsFile {
         }
         return bytes
     }
+
+    /// `text` as a JSON string literal for a header: quotes, backslashes and control
+    /// characters escaped.
+    private static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
 }
 
 extension Weights {
-    /// The weights under the reference implementation's names, parameters then buffers per
-    /// node, ready for ``SafetensorsFile/encode(_:metadata:)``.
-    public func named(spec: ModelSpec, graph: Graph) -> [(name: String, tensor: Tensor)] {
-        let layout = ReferenceLayout(spec: spec, graph: graph)
-        return graph.nodes.flatMap { node in
-            zip(node.parameters + node.op.buffers, parameters(node.index) + buffers[node.index]).map { description, tensor in
-                (ReferenceNames.name(spec: spec, node: node, tensor: description.name),
-                 layout.toReferenceOrder(tensor, node: node, tensor: description.name))
+    /// The weights under the reference implementation's names and in its layouts, as the
+    /// graph's nodes declare them, parameters then buffers per node, ready for
+    /// ``SafetensorsFile/encode(_:metadata:)``.
+    /// - Throws: a problem for each node with tensors whose builder declared no reference names.
+    public func named(graph: Graph) throws(WeightsErrors) -> [(name: String, tensor: Tensor)] {
+        var named: [(name: String, tensor: Tensor)] = []
+        var problems: [WeightsError] = []
+        for node in graph.nodes {
+            do {
+                let references = try node.referenceTensors()
+                for (reference, tensor) in zip(references, parameters(node.index) + buffers[node.index]) {
+                    named.append((reference.name, reference.layout?.toReferenceOrder(tensor) ?? tensor))
+                }
+            } catch {
+                problems.append(error)
             }
         }
+        if !problems.isEmpty { throw WeightsErrors(problems: problems) }
+        return named
     }
 }
