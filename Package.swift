@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "ArchGraph", dependencies: ["SizeAlgebra"]),
         .target(name: "Architectures", dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph"],
                 linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]),
-        .target(name: "CPUBackend", dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph", "Architectures"], swiftSettings: nativeCPU),
+        .target(name: "CPUBackend", dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph"], swiftSettings: nativeCPU),
         // The verification pipeline: run a model's graph on the CPU and compare it with the analysis.
         .target(name: "Verifying", dependencies: ["Architectures", "CPUBackend"]),
         .target(name: "Reports", dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph", "Architectures", "CPUBackend", "Verifying"]),

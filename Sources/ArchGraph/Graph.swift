@@ -39,6 +39,20 @@ public struct StageInfo: Hashable, Sendable {
     public var spatialTokens: Expr? { grid.map { Expr.product($0) } }
 }
 
+/// A token-mixing block of a model (a transformer block, a T2T layer, a ResNet bottleneck),
+/// as the model's builder marks it with ``GraphBuilder/block(_:module:_:)``.
+public struct BlockInfo: Hashable, Sendable {
+    /// The block's scope path, e.g. `stage2/block3`.
+    public let path: String
+    /// Index into ``Graph/stages``.
+    public let stage: Int
+
+    public init(path: String, stage: Int) {
+        self.path = path
+        self.stage = stage
+    }
+}
+
 /// One primitive applied at a scope path.
 public struct Node: Hashable, Sendable {
     public let index: Int
@@ -52,6 +66,35 @@ public struct Node: Hashable, Sendable {
     public let cost: Cost
     /// Index into ``Graph/stages``.
     public let stage: Int
+    /// Index into ``Graph/blocks`` of the innermost block the node belongs to, if any.
+    public let block: Int?
+    /// How the reference implementation stores ``parameters``, in the same order; empty when
+    /// the builder declared no reference name for the node.
+    public let referenceParameters: [ReferenceTensor]
+    /// How the reference implementation stores the op's ``Op/buffers``, in the same order;
+    /// empty when the builder declared no reference name for the node.
+    public let referenceBuffers: [ReferenceTensor]
+
+    init(index: Int, path: String, op: Op, inputs: [Int], shape: [Expr], parameters: [ParameterTensor], cost: Cost,
+         stage: Int, block: Int? = nil, referenceParameters: [ReferenceTensor] = [], referenceBuffers: [ReferenceTensor] = []) {
+        self.index = index
+        self.path = path
+        self.op = op
+        self.inputs = inputs
+        self.shape = shape
+        self.parameters = parameters
+        self.cost = cost
+        self.stage = stage
+        self.block = block
+        self.referenceParameters = referenceParameters
+        self.referenceBuffers = referenceBuffers
+    }
+
+    /// Whether the builder declared the reference names of the node's tensors (a node without
+    /// tensors needs none).
+    public var hasReferenceNames: Bool {
+        referenceParameters.count == parameters.count && referenceBuffers.count == op.buffers.count
+    }
 }
 
 /// A model as a list of primitive nodes in execution order, with its stages and the size
@@ -59,10 +102,24 @@ public struct Node: Hashable, Sendable {
 public struct Graph: Sendable {
     public let nodes: [Node]
     public let stages: [StageInfo]
+    /// The token-mixing blocks in depth order; ``Node/block`` indexes them.
+    public let blocks: [BlockInfo]
     public let constraints: [Constraint]
     /// The batch, height and width the graph was built for: variables or constants.
     public let batch: Expr, height: Expr, width: Expr
     public let inputChannels: Int
+
+    init(nodes: [Node], stages: [StageInfo], blocks: [BlockInfo] = [], constraints: [Constraint],
+         batch: Expr, height: Expr, width: Expr, inputChannels: Int) {
+        self.nodes = nodes
+        self.stages = stages
+        self.blocks = blocks
+        self.constraints = constraints
+        self.batch = batch
+        self.height = height
+        self.width = width
+        self.inputChannels = inputChannels
+    }
 
     /// The summed cost of all nodes.
     public var totalCost: Cost { nodes.reduce(Cost.zero) { $0 + $1.cost } }

@@ -24,15 +24,22 @@ public struct Value: Hashable, Sendable {
 
 /// Builds a ``Graph`` from primitives emitted under nested scopes and stages.
 ///
-/// Blocks and models call ``add(_:_:name:)`` inside ``scope(_:_:)`` and ``stage(_:_:)``; they
-/// never compute costs themselves.
+/// Blocks and models call ``add(_:_:name:reference:countedByFvcore:)`` inside
+/// ``scope(_:module:_:)``, ``block(_:module:_:)`` and ``stage(_:module:_:)``; they never
+/// compute costs themselves. Each scope also says which module of the reference
+/// implementation it corresponds to, if any, and each node with tensors names them within
+/// it, so that every tensor carries its reference `state_dict` name.
 public final class GraphBuilder {
     public let batch: Expr, height: Expr, width: Expr
     private var nodes: [Node] = []
     private var stages: [StageInfo] = []
+    private var blocks: [BlockInfo] = []
     private var constraints: [Constraint] = []
     private var scopes: [String] = []
+    /// The reference module of each scope in ``scopes``, `nil` for a scope without one.
+    private var modules: [String?] = []
     private var currentStage: Int?
+    private var currentBlock: Int?
 
     /// A builder for inputs of size `batch × channels × height × width`, each a variable or constant.
     public init(batch: Expr, height: Expr, width: Expr) {
@@ -50,19 +57,40 @@ public final class GraphBuilder {
     public static func symbolic() -> GraphBuilder { GraphBuilder(batch: .B, height: .H, width: .W) }
 
     /// Runs `body` with `name` appended to the scope path.
-    public func scope<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+    /// - Parameters:
+    ///   - module: the reference implementation's module this scope is, relative to the
+    ///     enclosing scopes' modules (`blocks.3` for `block3`; dots allowed), or `nil` when the
+    ///     scope has no module of its own.
+    public func scope<T>(_ name: String, module: String?, _ body: () throws -> T) rethrows -> T {
         scopes.append(name)
-        defer { scopes.removeLast() }
+        modules.append(module)
+        defer {
+            scopes.removeLast()
+            modules.removeLast()
+        }
         return try body()
     }
 
     /// Runs `body` as stage `info`: its nodes belong to the stage and sit under the stage's name.
-    public func stage<T>(_ info: StageInfo, _ body: () throws -> T) rethrows -> T {
+    /// - Parameter module: the reference module of the stage (`transformers.1`), or `nil`.
+    public func stage<T>(_ info: StageInfo, module: String?, _ body: () throws -> T) rethrows -> T {
         let previous = currentStage
         stages.append(info)
         currentStage = stages.count - 1
         defer { currentStage = previous }
-        return try scope(info.name, body)
+        return try scope(info.name, module: module, body)
+    }
+
+    /// Runs `body` as the scope `name` and records it as one token-mixing block of the current
+    /// stage (a transformer block, a T2T layer, a bottleneck): its nodes belong to the block.
+    /// Blocks do not nest; a node belongs to the innermost one.
+    /// - Parameter module: the reference module of the block (`blocks.3`), or `nil`.
+    public func block<T>(_ name: String, module: String?, _ body: () throws -> T) rethrows -> T {
+        let previous = currentBlock
+        blocks.append(BlockInfo(path: path(name), stage: currentStage ?? 0))
+        currentBlock = blocks.count - 1
+        defer { currentBlock = previous }
+        return try scope(name, module: module, body)
     }
 
     /// The current scope path joined with `name`.
@@ -70,6 +98,9 @@ public final class GraphBuilder {
 
     /// Appends `op` applied to `inputs` as node `name` under the current scope.
     /// - Parameters:
+    ///   - reference: what the reference implementation calls the op's tensors, within the
+    ///     enclosing scopes' modules; a node with parameters or buffers needs one, or weights
+    ///     cannot be loaded into it (``Node/hasReferenceNames`` is false).
     ///   - countedByFvcore: `false` when the reference implementation computes this op from
     ///     primitives fvcore has no handle for, so that fvcore's total leaves out the op's
     ///     ``Cost/fvcoreExtra`` term (vit-pytorch's CvT writes its channel LayerNorm with
@@ -77,7 +108,8 @@ public final class GraphBuilder {
     ///     counts 5 per element). Every other count is unaffected.
     /// - Throws: ``GraphError`` naming the node's path when the op rejects the input shapes.
     @discardableResult
-    public func add(_ op: Op, _ inputs: [Value] = [], name: String, countedByFvcore: Bool = true) throws -> Value {
+    public func add(_ op: Op, _ inputs: [Value] = [], name: String, reference: ReferenceName? = nil,
+                    countedByFvcore: Bool = true) throws -> Value {
         let path = path(name)
         guard let stage = currentStage else {
             throw GraphError(path: path, message: "node added outside any stage")
@@ -98,8 +130,17 @@ public final class GraphBuilder {
         }
         var cost = op.cost(shapes, output: shape)
         if !countedByFvcore { cost.fvcoreExtra = .zero }
+        let parameters = op.parameters(shapes)
+        var named: (parameters: [ReferenceTensor], buffers: [ReferenceTensor]) = ([], [])
+        if let reference {
+            switch reference.resolve(parameters + op.buffers, prefix: modules.compactMap { $0 }) {
+            case .success(let tensors): named = (Array(tensors.prefix(parameters.count)), Array(tensors.dropFirst(parameters.count)))
+            case .failure(let error): throw GraphError(path: path, message: error.message)
+            }
+        }
         let node = Node(index: nodes.count, path: path, op: op, inputs: inputs.map(\.node), shape: shape,
-                        parameters: op.parameters(shapes), cost: cost, stage: stage)
+                        parameters: parameters, cost: cost, stage: stage, block: currentBlock,
+                        referenceParameters: named.parameters, referenceBuffers: named.buffers)
         nodes.append(node)
         return Value(node: node.index, shape: shape)
     }
@@ -117,7 +158,7 @@ public final class GraphBuilder {
 
     /// The finished graph.
     public func finish(inputChannels: Int) -> Graph {
-        Graph(nodes: nodes, stages: stages, constraints: constraints,
+        Graph(nodes: nodes, stages: stages, blocks: blocks, constraints: constraints,
               batch: batch, height: height, width: width, inputChannels: inputChannels)
     }
 }

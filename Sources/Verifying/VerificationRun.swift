@@ -42,7 +42,7 @@ public struct VerificationRun: Sendable {
         let graph = analysis.graph
         let spec = analysis.spec
         let shape = [analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width]
-        let weights = try file.map { try Weights.load($0, spec: spec, graph: graph) }
+        let weights = try file.map { try Weights.load($0, graph: graph) }
             ?? Weights.random(for: graph, seed: seed)
         let reference = file.flatMap { $0.entry("vitscope.input")?.shape == shape ? $0 : nil }
         var notes: [String] = []

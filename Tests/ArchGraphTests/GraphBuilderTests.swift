@@ -7,7 +7,7 @@ struct GraphBuilderTests {
     /// A one-stage builder at `batch × 3 × size × size`.
     func build(batch: Int = 2, size: Int = 32, _ body: (GraphBuilder, Value) throws -> Void) throws -> Graph {
         let builder = GraphBuilder(Binding(batch: batch, height: size, width: size))
-        try builder.stage(StageInfo(name: "stage1", kind: .conv)) {
+        try builder.stage(StageInfo(name: "stage1", kind: .conv), module: nil) {
             let image = try builder.add(.input(channels: 3), name: "image")
             try body(builder, image)
         }
@@ -71,7 +71,7 @@ struct GraphBuilderTests {
                                    message: "tokens_to_image token count and grid 5×5: 16 ≠ 25")) {
             _ = try build(batch: 1, size: 4) { b, x in
                 let tokens = try b.add(.imageToTokens, [x], name: "flatten")
-                _ = try b.scope("block0") { try b.add(.tokensToImage(height: 5, width: 5), [tokens], name: "unflatten") }
+                _ = try b.scope("block0", module: nil) { try b.add(.tokensToImage(height: 5, width: 5), [tokens], name: "unflatten") }
             }
         }
         #expect(throws: GraphError(path: "stage1/conv", message: "conv2d input channels: 3 ≠ 4")) {
@@ -89,7 +89,7 @@ struct GraphBuilderTests {
         let builder = GraphBuilder(Binding(batch: 1, height: 1 << 32, width: 1 << 32))
         #expect(throws: GraphError(path: "stage1/flatten", message: "image_to_tokens output size does not fit in a 64-bit integer",
                                    isOverflow: true)) {
-            try builder.stage(StageInfo(name: "stage1", kind: .embed)) {
+            try builder.stage(StageInfo(name: "stage1", kind: .embed), module: nil) {
                 let image = try builder.add(.input(channels: 3), name: "image")
                 try builder.add(.imageToTokens, [image], name: "flatten")
             }
@@ -98,7 +98,7 @@ struct GraphBuilderTests {
 
     @Test func symbolicMismatchesBecomeConstraints() throws {
         let builder = GraphBuilder.symbolic()
-        try builder.stage(StageInfo(name: "stage1", kind: .embed)) {
+        try builder.stage(StageInfo(name: "stage1", kind: .embed), module: nil) {
             let image = try builder.add(.input(channels: 3), name: "image")
             let tokens = try builder.add(.imageToTokens, [image], name: "flatten")
             try builder.add(.tokensToImage(height: .H, width: .H), [tokens], name: "square")

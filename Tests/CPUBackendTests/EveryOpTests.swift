@@ -10,7 +10,7 @@ import Testing
     /// `2 × 3 × 8 × 8` through every op once or more.
     static func graph() throws -> Graph {
         let b = GraphBuilder(Binding(batch: 2, height: 8, width: 8))
-        try b.stage(StageInfo(name: "all", kind: .conv)) {
+        try b.stage(StageInfo(name: "all", kind: .conv), module: nil) {
             let image = try b.add(.input(channels: 3), name: "image")
             let conv = try b.add(.conv2d(Conv2d(3, 6, Window(kernel: 3, stride: 1, padding: 1), bias: true)), [image], name: "conv")
             let bn = try b.add(.batchNorm(channels: 6, eps: 1e-5), [conv], name: "bn")

@@ -42,7 +42,7 @@ import Testing
         let input = try file.tensor("vitscope.input")
         let spec = try Self.spec(file, input: input)
         let graph = try spec.graph(batch: .init(input.shape[0]), height: .init(input.shape[2]), width: .init(input.shape[3]))
-        let weights = try Weights.load(file, spec: spec, graph: graph)
+        let weights = try Weights.load(file, graph: graph)
         let interpreter = Interpreter(graph: graph, weights: weights)
         let reference = try file.tensor("vitscope.logits")
         for (kernels, threads) in [(KernelChoice.optimized, 2), (.naive, 1)] {

@@ -11,13 +11,13 @@ import Testing
 
     static func tensors() throws -> (graph: Graph, named: [(name: String, tensor: Tensor)]) {
         let graph = try spec.graph(batch: 1)
-        return (graph, try Weights.random(for: graph, seed: 3).named(spec: spec, graph: graph))
+        return (graph, try Weights.random(for: graph, seed: 3).named(graph: graph))
     }
 
     static func problems(_ bytes: [UInt8]) throws -> [String] {
         let graph = try spec.graph(batch: 1)
         do {
-            _ = try Weights.load(try SafetensorsFile(bytes: bytes), spec: spec, graph: graph)
+            _ = try Weights.load(try SafetensorsFile(bytes: bytes), graph: graph)
             return []
         } catch let error as WeightsErrors {
             return error.problems.map(\.description)
@@ -35,8 +35,8 @@ import Testing
             "blocks.0.mlp.fc1.bias", "blocks.0.mlp.fc2.weight", "blocks.0.mlp.fc2.bias", "norm.weight", "norm.bias",
             "head.weight", "head.bias",
         ])
-        let loaded = try Weights.load(try SafetensorsFile(bytes: SafetensorsFile.encode(named)), spec: Self.spec, graph: graph)
-        #expect(loaded.named(spec: Self.spec, graph: graph).map(\.tensor.values) == named.map(\.tensor.values))
+        let loaded = try Weights.load(try SafetensorsFile(bytes: SafetensorsFile.encode(named)), graph: graph)
+        #expect(try loaded.named(graph: graph).map(\.tensor.values) == named.map(\.tensor.values))
     }
 
     @Test func reportsMissingExtraAndMisshapenTensors() throws {

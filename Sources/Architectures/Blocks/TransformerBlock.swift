@@ -21,54 +21,57 @@ extension GraphBuilder {
 
     /// timm's `Attention`: fused qkv linear, softmax attention with scale `(C/h)^-½`, output linear.
     func selfAttention(_ x: Value, dim: Int, heads: Int, qkvBias: Bool) throws -> Value {
-        try scope("attn") {
-            let qkv = try add(.linear(Linear(dim, 3 * dim, bias: qkvBias)), [x], name: "qkv")
+        try scope("attn", module: "attn") {
+            let qkv = try add(.linear(Linear(dim, 3 * dim, bias: qkvBias)), [x], name: "qkv", reference: .module("qkv"))
             let (q, k, v) = try split3(qkv, width: dim, names: ("q", "k", "v"))
             let headDim = dim / heads
             let context = try attentionCore(q: q, k: k, v: v, heads: heads, scale: 1 / Double(headDim).squareRoot())
-            return try add(.linear(Linear(dim, dim, bias: true)), [context], name: "proj")
+            return try add(.linear(Linear(dim, dim, bias: true)), [context], name: "proj", reference: .module("proj"))
         }
     }
 
     /// Two linear layers with a nonlinearity between them, named `fc1`, `act`, `fc2` as in
-    /// timm's `Mlp`, or as the reference names them (`0`, `1`, `2` for an `nn.Sequential`).
+    /// timm's `Mlp`, or as the reference names them (`0`, `1`, `2` for an `nn.Sequential`);
+    /// the scope and the linear layers are the reference modules `mlp`, `names.0` and `names.2`.
     func mlp(_ x: Value, dim: Int, hidden: Int, out: Int? = nil, activation: Activation = .gelu,
              names: (String, String, String) = ("fc1", "act", "fc2")) throws -> Value {
-        try scope("mlp") {
-            let h = try add(.linear(Linear(dim, hidden, bias: true)), [x], name: names.0)
+        try scope("mlp", module: "mlp") {
+            let h = try add(.linear(Linear(dim, hidden, bias: true)), [x], name: names.0, reference: .module(names.0))
             let a = try add(.activation(activation), [h], name: names.1)
-            return try add(.linear(Linear(hidden, out ?? dim, bias: true)), [a], name: names.2)
+            return try add(.linear(Linear(hidden, out ?? dim, bias: true)), [a], name: names.2, reference: .module(names.2))
         }
     }
 
     /// The pre-norm transformer block of timm, T2T-ViT and PiT:
     /// `x + attn(norm1(x))`, then `x + mlp(norm2(x))`.
     func transformerBlock(_ x: Value, dim: Int, heads: Int, mlpHidden: Int, qkvBias: Bool, eps: Double) throws -> Value {
-        let n1 = try add(.layerNorm(channels: dim, eps: eps), [x], name: "norm1")
+        let n1 = try add(.layerNorm(channels: dim, eps: eps), [x], name: "norm1", reference: .module("norm1"))
         let attended = try selfAttention(n1, dim: dim, heads: heads, qkvBias: qkvBias)
         let x1 = try add(.add, [x, attended], name: "residual1")
-        let n2 = try add(.layerNorm(channels: dim, eps: eps), [x1], name: "norm2")
+        let n2 = try add(.layerNorm(channels: dim, eps: eps), [x1], name: "norm2", reference: .module("norm2"))
         let m = try mlp(n2, dim: dim, hidden: mlpHidden)
         return try add(.add, [x1, m], name: "residual2")
     }
 
-    /// `depth` transformer blocks named `block0`, `block1`, …
+    /// `depth` transformer blocks named `block0`, `block1`, …, each a block of the graph and the
+    /// reference module `blocks.0`, `blocks.1`, … (timm's `blocks` `nn.Sequential`).
     func transformerBlocks(_ x: Value, depth: Int, dim: Int, heads: Int, mlpHidden: Int, qkvBias: Bool,
                            eps: Double) throws -> Value {
         var x = x
         for index in 0..<depth {
-            x = try scope("block\(index)") {
+            x = try block("block\(index)", module: "blocks.\(index)") {
                 try transformerBlock(x, dim: dim, heads: heads, mlpHidden: mlpHidden, qkvBias: qkvBias, eps: eps)
             }
         }
         return x
     }
 
-    /// A classifier on one token, or the token itself when `numClasses` is 0 (timm's `Identity`).
+    /// A classifier on one token, or the token itself when `numClasses` is 0 (timm's `Identity`);
+    /// the classifier is the reference module `name`.
     func tokenHead(_ x: Value, token: Int, dim: Int, numClasses: Int, name: String) throws -> Value {
         let selected = try add(.selectToken(index: token), [x], name: "select_\(name)")
         guard numClasses > 0 else { return selected }
-        return try add(.linear(Linear(dim, numClasses, bias: true)), [selected], name: name)
+        return try add(.linear(Linear(dim, numClasses, bias: true)), [selected], name: name, reference: .module(name))
     }
 
     /// timm's head for one class token, or DeiT/PiT's average of the class and distillation heads.

@@ -2,7 +2,7 @@ import ArchGraph
 import SizeAlgebra
 
 /// vit-pytorch's shared modules, emitted under scope paths that follow its module names
-/// (`layers/0/0/to_qkv` for `layers.0.0.to_qkv`), so a state dict maps onto the nodes.
+/// (`layers/0/0/to_qkv` for `layers.0.0.to_qkv`), each scope and node declaring that module.
 extension GraphBuilder {
     /// Dispatches to the builder of the config's class.
     func buildVitPytorch(_ config: VitPytorchConfig, inChannels: Int, numClasses: Int) throws {
@@ -46,22 +46,22 @@ extension GraphBuilder {
     func vitPytorchAttention(_ x: Value, dim: Int, heads: Int, dimHead: Int) throws -> Value {
         let inner = try checkedWidth(heads, dimHead, name: "to_qkv")
         let qkvWidth = try checkedWidth(3, inner, name: "to_qkv")
-        let normed = try add(.layerNorm(channels: dim, eps: 1e-5), [x], name: "norm")
-        let qkv = try add(.linear(Linear(dim, qkvWidth, bias: false)), [normed], name: "to_qkv")
+        let normed = try add(.layerNorm(channels: dim, eps: 1e-5), [x], name: "norm", reference: .module("norm"))
+        let qkv = try add(.linear(Linear(dim, qkvWidth, bias: false)), [normed], name: "to_qkv", reference: .module("to_qkv"))
         let (q, k, v) = try split3(qkv, width: inner, names: ("q", "k", "v"))
         let context = try attentionCore(q: q, k: k, v: v, heads: heads, scale: 1 / Double(dimHead).squareRoot())
         if heads == 1 && dimHead == dim { return context }
-        return try add(.linear(Linear(inner, dim, bias: true)), [context], name: "to_out/0")
+        return try add(.linear(Linear(inner, dim, bias: true)), [context], name: "to_out/0", reference: .module("to_out.0"))
     }
 
     /// vit-pytorch's `FeedForward` (vit.py, pit.py): `net` = LayerNorm, Linear, GELU, Dropout,
     /// Linear, Dropout; the dropouts are omitted (no parameters, no work at inference).
     func vitPytorchFeedForward(_ x: Value, dim: Int, hidden: Int) throws -> Value {
-        try scope("net") {
-            let normed = try add(.layerNorm(channels: dim, eps: 1e-5), [x], name: "0")
-            let h = try add(.linear(Linear(dim, hidden, bias: true)), [normed], name: "1")
+        try scope("net", module: "net") {
+            let normed = try add(.layerNorm(channels: dim, eps: 1e-5), [x], name: "0", reference: .module("0"))
+            let h = try add(.linear(Linear(dim, hidden, bias: true)), [normed], name: "1", reference: .module("1"))
             let a = try add(.activation(.gelu), [h], name: "2")
-            return try add(.linear(Linear(hidden, dim, bias: true)), [a], name: "4")
+            return try add(.linear(Linear(hidden, dim, bias: true)), [a], name: "4", reference: .module("4"))
         }
     }
 
@@ -71,19 +71,19 @@ extension GraphBuilder {
                                finalNorm: Bool) throws -> Value {
         var x = x
         for index in 0..<depth {
-            x = try scope("layers/\(index)") {
-                let attended = try scope("0") {
+            x = try scope("layers/\(index)", module: "layers.\(index)") {
+                let attended = try scope("0", module: "0") {
                     let out = try vitPytorchAttention(x, dim: dim, heads: heads, dimHead: dimHead)
                     return try add(.add, [out, x], name: "residual")
                 }
-                return try scope("1") {
+                return try scope("1", module: "1") {
                     let out = try vitPytorchFeedForward(attended, dim: dim, hidden: mlpDim)
                     return try add(.add, [out, attended], name: "residual")
                 }
             }
         }
         guard finalNorm else { return x }
-        return try add(.layerNorm(channels: dim, eps: 1e-5), [x], name: "norm")
+        return try add(.layerNorm(channels: dim, eps: 1e-5), [x], name: "norm", reference: .module("norm"))
     }
 
     /// The class token prepended to `tokens` and the learned position table added, as vit-pytorch's
@@ -91,10 +91,11 @@ extension GraphBuilder {
     func vitPytorchTokens(_ tokens: Value, dim: Int, classToken: Bool, positions: Expr) throws -> Value {
         var x = tokens
         if classToken {
-            let cls = try add(.learnedTokens(count: 1, channels: dim), name: "cls_token")
+            let cls = try add(.learnedTokens(count: 1, channels: dim), name: "cls_token", reference: .tensors("cls_token"))
             x = try add(.concat(axis: 1), [cls, tokens], name: "concat")
         }
-        return try add(.positionEmbedding(shape: [positions, Expr(dim)], role: .trainable), [x], name: "pos_embedding")
+        return try add(.positionEmbedding(shape: [positions, Expr(dim)], role: .trainable), [x], name: "pos_embedding",
+                       reference: .tensors("pos_embedding"))
     }
 
     /// The pooled token (`x[:, 0]`, or `x.mean(dim = 1)` for `pool='mean'`) of ViT and T2TViT.

@@ -27,8 +27,14 @@ extension GraphBuilder {
             let info = index == last
                 ? StageInfo(name: "embed", kind: .embed, grid: [gridH, gridW], extraTokens: 1, channels: c.dim)
                 : StageInfo(name: "t2t\(index + 1)", kind: .tokensToToken, grid: [gridH, gridW], channels: tokenWidth, heads: 1, depth: 1)
-            tokens = try stage(info) {
-                let split = try scope("to_patch_embedding") {
+            tokens = try stage(info, module: nil) {
+                // In a tokens-to-token stage the depth tables take the whole stage's share of
+                // `to_patch_embedding` (unfold and transformer) as one block.
+                func patchEmbedding(_ body: () throws -> Value) throws -> Value {
+                    index < last ? try block("to_patch_embedding", module: "to_patch_embedding", body)
+                        : try scope("to_patch_embedding", module: "to_patch_embedding", body)
+                }
+                let split = try patchEmbedding {
                     let source: Value
                     if let tokens {
                         source = try add(.tokensToImage(height: h, width: w), [tokens], name: "\(4 * index)")
@@ -40,12 +46,13 @@ extension GraphBuilder {
                     }
                     let split = try add(.unfold(window), [source], name: "\(4 * index + 1)")
                     guard index < last else { return split }
-                    return try scope("\(4 * index + 3)") {
+                    return try scope("\(4 * index + 3)", module: "\(4 * index + 3)") {
                         try vitPytorchTransformer(split, dim: tokenWidth, depth: 1, heads: 1, dimHead: tokenWidth, mlpDim: tokenWidth, finalNorm: true)
                     }
                 }
                 guard index == last else { return split }
-                let projected = try add(.linear(Linear(tokenWidth, c.dim, bias: true)), [split], name: "to_patch_embedding/\(4 * index + 4)")
+                let projected = try add(.linear(Linear(tokenWidth, c.dim, bias: true)), [split], name: "to_patch_embedding/\(4 * index + 4)",
+                                        reference: .module("to_patch_embedding.\(4 * index + 4)"))
                 // vit-pytorch sizes the table as output_image_size ** 2 + 1 from image_size; on a
                 // square input that is the grid the unfolds produce.
                 return try vitPytorchTokens(projected, dim: c.dim, classToken: true, positions: gridH * gridW + 1)
@@ -53,17 +60,18 @@ extension GraphBuilder {
         }
         guard let embedded = tokens else { return }
         let encoded = try stage(StageInfo(name: "stage1", kind: .transformer, grid: [gridH, gridW], extraTokens: 1,
-                                          channels: c.dim, heads: c.heads, depth: c.depth)) {
-            try scope("transformer") {
+                                          channels: c.dim, heads: c.heads, depth: c.depth), module: nil) {
+            // One block for the whole transformer, as the depth tables have grouped it.
+            try block("transformer", module: "transformer") {
                 try vitPytorchTransformer(embedded, dim: c.dim, depth: c.depth, heads: c.heads, dimHead: c.dimHead,
                                           mlpDim: c.mlpDim, finalNorm: true)
             }
         }
-        try stage(StageInfo(name: "head", kind: .head, channels: c.dim)) {
+        try stage(StageInfo(name: "head", kind: .head, channels: c.dim), module: nil) {
             let pooled = try vitPytorchPool(encoded, pool: c.pool)
             // vit-pytorch builds Linear(dim, 0) for num_classes=0: no parameters, no work.
             if numClasses > 0 {
-                try add(.linear(Linear(c.dim, numClasses, bias: true)), [pooled], name: "mlp_head")
+                try add(.linear(Linear(c.dim, numClasses, bias: true)), [pooled], name: "mlp_head", reference: .module("mlp_head"))
             }
         }
     }

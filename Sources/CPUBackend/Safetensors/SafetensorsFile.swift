@@ -1,5 +1,3 @@
-import Architectures
-
 /// A `.safetensors` file: an 8-byte little-endian header length, a JSON header naming each
 /// tensor's dtype, shape and byte range, then the raw little-endian data.
 public struct SafetensorsFile: Sendable {
@@ -35,19 +33,19 @@ public struct SafetensorsFile: Sendable {
             throw WeightsError("the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length; the file is truncated or not safetensors")
         }
         let headerEnd = 8 + Int(headerLength)
-        let header: JSONValue
+        let header: HeaderValue
         do {
-            header = try JSONParser.parse(bytes: Array(bytes[8..<headerEnd]))
+            header = try HeaderReader.parse(Array(bytes[8..<headerEnd]))
         } catch {
-            throw WeightsError("the header is not valid JSON: \(error.problems.first.map { "\($0)" } ?? "")")
+            throw WeightsError("the header is not valid JSON: \(error.message)")
         }
-        guard case .object(let members) = header.kind else { throw WeightsError("the header is not a JSON object") }
+        guard case .object(let members) = header else { throw WeightsError("the header is not a JSON object") }
         data = Array(bytes[headerEnd...])
         var entries: [Entry] = [], metadata: [String: String] = [:]
         for member in members {
             if member.key == "__metadata__" {
-                if case .object(let pairs) = member.value.kind {
-                    for pair in pairs { if case .string(let text) = pair.value.kind { metadata[pair.key] = text } }
+                if case .object(let pairs) = member.value {
+                    for pair in pairs { if case .string(let text) = pair.value { metadata[pair.key] = text } }
                 }
                 continue
             }
@@ -58,16 +56,16 @@ public struct SafetensorsFile: Sendable {
         index = Dictionary(entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    private static func entry(_ name: String, _ value: JSONValue, dataCount: Int) throws(WeightsError) -> Entry {
-        guard case .string(let dtype) = value["dtype"]?.kind else {
+    private static func entry(_ name: String, _ value: HeaderValue, dataCount: Int) throws(WeightsError) -> Entry {
+        guard case .string(let dtype) = value["dtype"] else {
             throw WeightsError(tensor: name, "has no dtype string in the header")
         }
-        guard case .array(let dims) = value["shape"]?.kind, case .array(let range) = value["data_offsets"]?.kind,
+        guard case .array(let dims) = value["shape"], case .array(let range) = value["data_offsets"],
               range.count == 2 else {
             throw WeightsError(tensor: name, "needs a shape array and two data_offsets in the header")
         }
-        func integer(_ v: JSONValue) -> Int? {
-            if case .number(let n) = v.kind, let i = n.intValue, i >= 0 { return i }
+        func integer(_ v: HeaderValue) -> Int? {
+            if case .integer(let i?) = v, i >= 0 { return i }
             return nil
         }
         let shape = dims.compactMap(integer), bounds = range.compactMap(integer)

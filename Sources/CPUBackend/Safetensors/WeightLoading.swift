@@ -1,5 +1,4 @@
 import ArchGraph
-import Architectures
 
 extension Weights {
     /// Tensors a checkpoint may hold that inference never reads.
@@ -14,17 +13,17 @@ extension Weights {
         stored.filter { $0 != 1 } == expected.filter { $0 != 1 }
     }
 
-    /// The weights of `graph` read from a safetensors file written by the reference
-    /// implementation of `spec`'s family: every parameter and buffer must be present as F32 with
-    /// the graph's shape, and every tensor in the file must be used (BatchNorm's
-    /// `num_batches_tracked`, `vitscope.*` fixture entries and empty tensors excepted).
+    /// The weights of `graph` read from a safetensors file written by the model's reference
+    /// implementation, under the names and in the layouts the graph's nodes declare
+    /// (``Node/referenceParameters``, ``Node/referenceBuffers``): every parameter and buffer must
+    /// be present as F32 with the graph's shape, and every tensor in the file must be used
+    /// (BatchNorm's `num_batches_tracked`, `vitscope.*` fixture entries and empty tensors excepted).
     /// - Throws: every problem found, each naming the tensor and the node.
-    public static func load(_ file: SafetensorsFile, spec: ModelSpec, graph: Graph) throws(WeightsErrors) -> Weights {
-        let layout = ReferenceLayout(spec: spec, graph: graph)
+    public static func load(_ file: SafetensorsFile, graph: Graph) throws(WeightsErrors) -> Weights {
         var problems: [WeightsError] = []
         var used: Set<String> = []
-        func read(_ node: Node, _ description: ParameterTensor) -> Tensor? {
-            let name = ReferenceNames.name(spec: spec, node: node, tensor: description.name)
+        func read(_ node: Node, _ description: ParameterTensor, _ reference: ReferenceTensor) -> Tensor? {
+            let name = reference.name
             used.insert(name)
             do {
                 let expected = try concrete(description.shape, node)
@@ -39,7 +38,7 @@ extension Weights {
                 let stored = try file.tensor(name)
                 let tensor = Tensor(zeros: expected, pooled: false)
                 tensor.data.update(from: stored.data, count: stored.count)
-                layout.toGraphOrder(tensor, node: node, tensor: description.name)
+                reference.layout?.toGraphOrder(tensor)
                 return tensor
             } catch let error as WeightsError {
                 problems.append(error)
@@ -50,8 +49,12 @@ extension Weights {
         }
         var parameters: [[Tensor]] = [], buffers: [[Tensor]] = []
         for node in graph.nodes {
-            parameters.append(node.parameters.compactMap { read(node, $0) })
-            buffers.append(node.op.buffers.compactMap { read(node, $0) })
+            guard node.hasReferenceNames else {
+                do { _ = try node.referenceTensors() } catch { problems.append(error) }
+                continue
+            }
+            parameters.append(zip(node.parameters, node.referenceParameters).compactMap { read(node, $0, $1) })
+            buffers.append(zip(node.op.buffers, node.referenceBuffers).compactMap { read(node, $0, $1) })
         }
         for entry in file.entries where !used.contains(entry.name) && !isIgnored(entry) {
             problems.append(WeightsError(tensor: entry.name, "is not used by any node of the model (shape \(entry.shape))"))

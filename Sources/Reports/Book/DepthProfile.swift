@@ -21,36 +21,27 @@ extension Analysis {
     var nodesWithLayers: Zip2Sequence<[Node], [LayerSummary]> { zip(graph.nodes, summary.layers) }
 
     /// MACs of every attention product (q·kᵀ, attn·v, Performer attention).
-    public var attentionMacs: Int {
-        nodesWithLayers.reduce(0) { $0 + ($1.0.op.isAttentionProduct ? $1.1.cost.macs : 0) }
-    }
+    public var attentionMacs: Int { summary.totals.attentionMacs }
 
     /// Attention-product MACs of the stage called `stage`.
     public func attentionMacs(stage: String) -> Int {
-        nodesWithLayers.reduce(0) { $0 + ($1.0.op.isAttentionProduct && $1.1.stage == stage ? $1.1.cost.macs : 0) }
+        summary.stages.first { $0.name == stage }?.cost.attentionMacs ?? 0
     }
 
-    /// The blocks of transformer, tokens-to-token and conv stages in depth order: nodes grouped
-    /// by the first two parts of their scope path (`stage2/block3/attn/qkv` → `stage2/block3`);
-    /// nodes directly under a stage (`stage2/flatten`) belong to no block.
+    /// The graph's blocks (``Graph/blocks``) in depth order, each with the summed counts of
+    /// its nodes (``Node/block``); nodes outside every block (`stage2/flatten`) are left out.
     public var depthSteps: [DepthStep] {
-        let mixing: Set<StageKind> = [.transformer, .tokensToToken, .conv]
-        let stages = Dictionary(summary.stages.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var order: [String] = []
-        var totals: [String: (stage: String, params: Int, macs: Int, attention: Int)] = [:]
+        var totals = Array(repeating: (params: 0, macs: 0, attention: 0), count: graph.blocks.count)
         for (node, layer) in nodesWithLayers {
-            guard let stage = stages[layer.stage], mixing.contains(stage.kind) else { continue }
-            let parts = node.path.split(separator: "/")
-            guard parts.count >= 3 else { continue }
-            let key = String(parts[0]) + "/" + String(parts[1])
-            if totals[key] == nil { order.append(key); totals[key] = (layer.stage, 0, 0, 0) }
-            totals[key]?.params += layer.cost.params
-            totals[key]?.macs += layer.cost.macs
-            if node.op.isAttentionProduct { totals[key]?.attention += layer.cost.macs }
+            guard let block = node.block else { continue }
+            totals[block].params += layer.cost.params
+            totals[block].macs += layer.cost.macs
+            totals[block].attention += layer.cost.attentionMacs
         }
-        return order.enumerated().compactMap { index, key in
-            guard let t = totals[key], let stage = stages[t.stage] else { return nil }
-            return DepthStep(index: index + 1, block: key, stage: stage, params: t.params, macs: t.macs, attentionMacs: t.attention)
+        return graph.blocks.enumerated().map { index, block in
+            let t = totals[index]
+            return DepthStep(index: index + 1, block: block.path, stage: summary.stages[block.stage], params: t.params,
+                             macs: t.macs, attentionMacs: t.attention)
         }
     }
 }
