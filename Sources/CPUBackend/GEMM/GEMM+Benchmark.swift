@@ -33,11 +33,11 @@ extension GEMM {
                          c: c, cRowStride: n, threads: threads)
             }
         }
-        product()
+        _ = product()
         var seconds: [Double] = []
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
-            product()
+            _ = product()
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
         }
         seconds.sort()

@@ -33,26 +33,3 @@ extension SafetensorsFile {
         return bytes
     }
 }
-
-extension Weights {
-    /// The weights under the reference implementation's names and in its layouts, as the
-    /// graph's nodes declare them, parameters then buffers per node, ready for
-    /// ``SafetensorsFile/encode(_:metadata:)``.
-    /// - Throws: a problem for each node with tensors whose builder declared no reference names.
-    public func named(graph: Graph) throws(WeightsErrors) -> [(name: String, tensor: Tensor)] {
-        var named: [(name: String, tensor: Tensor)] = []
-        var problems: [WeightsError] = []
-        for node in graph.nodes {
-            do {
-                let references = try node.referenceTensors()
-                for (reference, tensor) in zip(references, parameters(node.index) + buffers[node.index]) {
-                    named.append((reference.name, reference.layout?.toReferenceOrder(tensor) ?? tensor))
-                }
-            } catch {
-                problems.append(error)
-            }
-        }
-        if !problems.isEmpty { throw WeightsErrors(problems: problems) }
-        return named
-    }
-}
