@@ -24,8 +24,10 @@ public struct StageInfo: Hashable, Sendable {
     /// Blocks in the stage.
     public var depth: Int?
 
-    public init(name: String, kind: StageKind, grid: [Expr]? = nil, extraTokens: Int = 0,
-                channels: Int? = nil, heads: Int? = nil, depth: Int? = nil) {
+    public init(
+        name: String, kind: StageKind, grid: [Expr]? = nil, extraTokens: Int = 0,
+        channels: Int? = nil, heads: Int? = nil, depth: Int? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.grid = grid
@@ -75,8 +77,10 @@ public struct Node: Hashable, Sendable {
     /// empty when the builder declared no reference name for the node.
     public let referenceBuffers: [ReferenceTensor]
 
-    init(index: Int, path: String, op: Op, inputs: [Int], shape: [Expr], parameters: [ParameterTensor], cost: Cost,
-         stage: Int, block: Int? = nil, referenceParameters: [ReferenceTensor] = [], referenceBuffers: [ReferenceTensor] = []) {
+    init(
+        index: Int, path: String, op: Op, inputs: [Int], shape: [Expr], parameters: [ParameterTensor], cost: Cost,
+        stage: Int, block: Int? = nil, referenceParameters: [ReferenceTensor] = [], referenceBuffers: [ReferenceTensor] = []
+    ) {
         self.index = index
         self.path = path
         self.op = op
@@ -109,8 +113,10 @@ public struct Graph: Sendable {
     public let batch: Expr, height: Expr, width: Expr
     public let inputChannels: Int
 
-    init(nodes: [Node], stages: [StageInfo], blocks: [BlockInfo] = [], constraints: [Constraint],
-         batch: Expr, height: Expr, width: Expr, inputChannels: Int) {
+    init(
+        nodes: [Node], stages: [StageInfo], blocks: [BlockInfo] = [], constraints: [Constraint],
+        batch: Expr, height: Expr, width: Expr, inputChannels: Int
+    ) {
         self.nodes = nodes
         self.stages = stages
         self.blocks = blocks

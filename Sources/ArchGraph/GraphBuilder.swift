@@ -108,8 +108,10 @@ public final class GraphBuilder {
     ///     counts 5 per element). Every other count is unaffected.
     /// - Throws: ``GraphError`` naming the node's path when the op rejects the input shapes.
     @discardableResult
-    public func add(_ op: Op, _ inputs: [Value] = [], name: String, reference: ReferenceName? = nil,
-                    countedByFvcore: Bool = true) throws -> Value {
+    public func add(
+        _ op: Op, _ inputs: [Value] = [], name: String, reference: ReferenceName? = nil,
+        countedByFvcore: Bool = true
+    ) throws -> Value {
         let path = path(name)
         guard let stage = currentStage else {
             throw GraphError(path: path, message: "node added outside any stage")
@@ -138,9 +140,10 @@ public final class GraphBuilder {
             case .failure(let error): throw GraphError(path: path, message: error.message)
             }
         }
-        let node = Node(index: nodes.count, path: path, op: op, inputs: inputs.map(\.node), shape: shape,
-                        parameters: parameters, cost: cost, stage: stage, block: currentBlock,
-                        referenceParameters: named.parameters, referenceBuffers: named.buffers)
+        let node = Node(
+            index: nodes.count, path: path, op: op, inputs: inputs.map(\.node), shape: shape,
+            parameters: parameters, cost: cost, stage: stage, block: currentBlock,
+            referenceParameters: named.parameters, referenceBuffers: named.buffers)
         nodes.append(node)
         return Value(node: node.index, shape: shape)
     }
@@ -158,7 +161,8 @@ public final class GraphBuilder {
 
     /// The finished graph.
     public func finish(inputChannels: Int) -> Graph {
-        Graph(nodes: nodes, stages: stages, blocks: blocks, constraints: constraints,
-              batch: batch, height: height, width: width, inputChannels: inputChannels)
+        Graph(
+            nodes: nodes, stages: stages, blocks: blocks, constraints: constraints,
+            batch: batch, height: height, width: width, inputChannels: inputChannels)
     }
 }

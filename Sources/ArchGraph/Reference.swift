@@ -89,8 +89,10 @@ public struct ReferenceName: Hashable, Sendable {
             names = described.map { (prefix + [module, $0.name]).joined(separator: ".") }
         case .tensors(let tensors):
             guard tensors.count == described.count else {
-                return .failure(ReferenceNameError(message: "declares \(tensors.count) reference names for \(described.count) tensors ("
-                    + described.map(\.name).joined(separator: ", ") + ")"))
+                return .failure(
+                    ReferenceNameError(
+                        message: "declares \(tensors.count) reference names for \(described.count) tensors ("
+                            + described.map(\.name).joined(separator: ", ") + ")"))
             }
             names = tensors.map { (prefix + [$0]).joined(separator: ".") }
         }
@@ -99,8 +101,10 @@ public struct ReferenceName: Hashable, Sendable {
                 return .failure(ReferenceNameError(message: "declares a reference layout for '\(tensor)', which the op does not have"))
             }
             if let last = shape.last?.constant, last != layout.axisLength {
-                return .failure(ReferenceNameError(message: "declares a reference layout of \(layout.axisLength) elements for '\(tensor)', "
-                    + "whose last axis has \(last)"))
+                return .failure(
+                    ReferenceNameError(
+                        message: "declares a reference layout of \(layout.axisLength) elements for '\(tensor)', "
+                            + "whose last axis has \(last)"))
             }
         }
         return .success(zip(names, described).map { ReferenceTensor($0, layout: layouts[$1.name]) })

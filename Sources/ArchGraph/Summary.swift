@@ -125,8 +125,10 @@ extension Graph {
                 if shape.contains(where: { $0 < 1 }) { throw SummaryError.emptyTensor(path: node.path, shape: shape) }
                 let cost = try CostValues(node.cost, binding)
                 if let kind = node.op.elementwiseKind { elementwise[kind, default: 0] += cost.elementwise }
-                layers.append(LayerSummary(path: node.path, op: node.op.name, stage: stages[node.stage].name,
-                                           outputShape: shape, cost: cost))
+                layers.append(
+                    LayerSummary(
+                        path: node.path, op: node.op.name, stage: stages[node.stage].name,
+                        outputShape: shape, cost: cost))
             } catch let error as SummaryError {
                 throw error
             } catch {
@@ -139,16 +141,18 @@ extension Graph {
             do {
                 let cost = try CostValues(costs[index], binding)
                 let grid = try info.grid?.map { dim throws(EvaluationError) in try dim.evaluate(binding) }
-                stageSummaries.append(StageSummary(
-                    name: info.name, kind: info.kind, grid: grid, spatialTokens: try info.spatialTokens?.evaluate(binding),
-                    extraTokens: info.extraTokens, channels: info.channels, heads: info.heads, depth: info.depth, cost: cost))
+                stageSummaries.append(
+                    StageSummary(
+                        name: info.name, kind: info.kind, grid: grid, spatialTokens: try info.spatialTokens?.evaluate(binding),
+                        extraTokens: info.extraTokens, channels: info.channels, heads: info.heads, depth: info.depth, cost: cost))
             } catch {
                 throw .overflow(path: info.name, binding: binding)
             }
         }
         let totals: CostValues
         do { totals = try CostValues(totalCost, binding) } catch { throw .overflow(path: "totals", binding: binding) }
-        return Summary(binding: binding, inputChannels: inputChannels, totals: totals, elementwise: elementwise,
-                       stages: stageSummaries, layers: layers, outputShape: layers.last?.outputShape ?? [])
+        return Summary(
+            binding: binding, inputChannels: inputChannels, totals: totals, elementwise: elementwise,
+            stages: stageSummaries, layers: layers, outputShape: layers.last?.outputShape ?? [])
     }
 }

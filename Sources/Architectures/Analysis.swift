@@ -50,8 +50,10 @@ extension ModelSpec {
             problems.append(Problem(field: "image_size", message: "\(name) must be between 1 and \(Limits.maxImageSide), found \(side)"))
         }
         if numClasses < 0 || numClasses > Limits.maxClasses {
-            problems.append(Problem(field: "num_classes", message: "must be between 0 and \(Limits.maxClasses), found \(numClasses)",
-                                    fix: "use 0 for no classifier head"))
+            problems.append(
+                Problem(
+                    field: "num_classes", message: "must be between 0 and \(Limits.maxClasses), found \(numClasses)",
+                    fix: "use 0 for no classifier head"))
         }
         // What vit-pytorch itself would reject at this size (an override may change it).
         if problems.isEmpty, case .vitPytorch(let c) = config {

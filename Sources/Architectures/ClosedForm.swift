@@ -55,8 +55,10 @@ public struct ClosedForm: Sendable {
         var latticeSizes: [Binding] = []
         if let lattice, let p = latticeParams, let a = latticeAttention, let o = latticeOther {
             let step = { (v: Variable) in lattice.first { $0.variable == v }?.modulus ?? 16 }
-            latticeSizes = [own, Binding(batch: 1, height: own.height + step(.H), width: own.width + step(.W)),
-                            Binding(batch: 2, height: own.height, width: own.width + 2 * step(.W))].filter { b in
+            latticeSizes = [
+                own, Binding(batch: 1, height: own.height + step(.H), width: own.width + step(.W)),
+                Binding(batch: 2, height: own.height, width: own.width + 2 * step(.W)),
+            ].filter { b in
                 guard let c = concrete(b) else { return false }
                 let m = (a.evaluate(b) ?? 0).addingReportingOverflow(o.evaluate(b) ?? 0)
                 if p.evaluate(b) != c.params || m.overflow || m.partialValue != c.macs {

@@ -30,8 +30,10 @@ public struct ForwardBenchmark: Sendable {
     /// Runs one untimed warm-up pass and `runs` timed passes of the graph.
     /// - Parameters:
     ///   - makeWeights: builds the weights; called after the memory baseline is read.
-    public static func measure(graph: Graph, input: Tensor, runs: Int, threads: Int,
-                               makeWeights: () throws(BackendError) -> Weights) throws(BackendError) -> ForwardBenchmark {
+    public static func measure(
+        graph: Graph, input: Tensor, runs: Int, threads: Int,
+        makeWeights: () throws(BackendError) -> Weights
+    ) throws(BackendError) -> ForwardBenchmark {
         let baseline = ResidentMemory.current()
         let weights = try makeWeights()
         let interpreter = Interpreter(graph: graph, weights: weights)
@@ -49,10 +51,11 @@ public struct ForwardBenchmark: Sendable {
         }
         let parameterBytes = 4 * weights.elements
         let peak = ResidentMemory.peak()
-        return ForwardBenchmark(seconds: times, macs: warmUp.nodes.reduce(0) { $0 + $1.counters.macs },
-                                parameterBytes: parameterBytes, peakActivationBytes: 4 * warmUp.peakActivationElements,
-                                secondsByOp: byOp.mapValues { $0.sorted()[$0.count / 2] },
-                                peakResidentBytes: baseline.flatMap { start in peak.map { max(0, $0 - start) } })
+        return ForwardBenchmark(
+            seconds: times, macs: warmUp.nodes.reduce(0) { $0 + $1.counters.macs },
+            parameterBytes: parameterBytes, peakActivationBytes: 4 * warmUp.peakActivationElements,
+            secondsByOp: byOp.mapValues { $0.sorted()[$0.count / 2] },
+            peakResidentBytes: baseline.flatMap { start in peak.map { max(0, $0 - start) } })
     }
 }
 

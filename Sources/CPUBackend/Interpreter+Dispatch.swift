@@ -3,8 +3,10 @@ import SizeAlgebra
 
 extension Interpreter {
     /// Runs one node's kernel: the single place that maps each op to its kernel.
-    func execute(_ node: Node, _ x: [Tensor], image: Tensor, kernels: any KernelSet, threads: Int,
-                 _ counters: inout Counters) throws(BackendError) -> Tensor {
+    func execute(
+        _ node: Node, _ x: [Tensor], image: Tensor, kernels: any KernelSet, threads: Int,
+        _ counters: inout Counters
+    ) throws(BackendError) -> Tensor {
         let p = NodeParameters(weights: weights, index: node.index)
         switch node.op {
         case .input:
@@ -16,14 +18,16 @@ extension Interpreter {
         case .conv2d(let conv):
             return kernels.conv2d(x[0], weight: p[0], bias: conv.bias ? p[1] : nil, conv, threads: threads, &counters)
         case .linear(let linear):
-            return kernels.linear(x[0], weight: weights.linearWeight(node.index), bias: linear.bias ? p[1] : nil,
-                                  threads: threads, &counters)
+            return kernels.linear(
+                x[0], weight: weights.linearWeight(node.index), bias: linear.bias ? p[1] : nil,
+                threads: threads, &counters)
         case .layerNorm(_, let eps):
             return kernels.layerNorm(x[0], weight: p[0], bias: p[1], eps: Float(eps), threads: threads, &counters)
         case .batchNorm(_, let eps):
             let state = weights.buffers[node.index]
-            return kernels.batchNorm(x[0], weight: p[0], bias: p[1], mean: state[0], variance: state[1], eps: Float(eps),
-                                     &counters)
+            return kernels.batchNorm(
+                x[0], weight: p[0], bias: p[1], mean: state[0], variance: state[1], eps: Float(eps),
+                &counters)
         case .activation(let kind):
             return kernels.activation(x[0], kind, threads: threads, &counters)
         case .add:

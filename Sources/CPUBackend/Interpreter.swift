@@ -81,8 +81,10 @@ public struct Interpreter: Sendable {
 
     /// ``run(_:kernels:threads:)`` with a fault injected into one node's optimised kernel, for
     /// the tests that prove `verify` catches a kernel that skips or repeats work.
-    func run(_ input: Tensor, kernels choice: KernelChoice, threads: Int,
-             fault: (node: Int, fault: KernelFault)?) throws(BackendError) -> Execution {
+    func run(
+        _ input: Tensor, kernels choice: KernelChoice, threads: Int,
+        fault: (node: Int, fault: KernelFault)?
+    ) throws(BackendError) -> Execution {
         let kernels = choice.kernels(), faulty = fault.map { choice.kernels(fault: $0.fault) }
         var values = [Tensor?](repeating: nil, count: graph.nodes.count)
         var records: [NodeExecution] = []
@@ -92,14 +94,17 @@ public struct Interpreter: Sendable {
             var counters = Counters()
             let inputs = node.inputs.map { values[$0]! }
             let start = DispatchTime.now().uptimeNanoseconds
-            let output = try execute(node, inputs, image: input, kernels: fault?.node == node.index ? faulty ?? kernels : kernels,
-                                     threads: threads, &counters)
+            let output = try execute(
+                node, inputs, image: input, kernels: fault?.node == node.index ? faulty ?? kernels : kernels,
+                threads: threads, &counters)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             values[node.index] = output
             live += output.count
             peak = max(peak, live)
-            records.append(NodeExecution(shape: output.shape, parameterElements: weights.parameterElements(node.index),
-                                         counters: counters, seconds: seconds))
+            records.append(
+                NodeExecution(
+                    shape: output.shape, parameterElements: weights.parameterElements(node.index),
+                    counters: counters, seconds: seconds))
             for i in Set(node.inputs + [node.index]) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
                 live -= values[i]?.count ?? 0
                 values[i] = nil

@@ -79,17 +79,17 @@ final class TensorArena: @unchecked Sendable {
     /// the reservation every tensor comes from malloc.
     init(reserving bytes: Int = TensorArena.reservation) {
         #if canImport(Glibc) || canImport(Darwin)
-        let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        if let raw, raw != MAP_FAILED {
-            #if canImport(Glibc)
-            // Large pages where the system allows them: one fault per 2 MiB instead of per 4 KiB.
-            _ = madvise(raw, bytes, MADV_HUGEPAGE)
-            #endif
-            capacity = bytes / 4 / Self.granule
-            base = raw.bindMemory(to: Float.self, capacity: capacity * Self.granule)
-            holes = [(0, capacity)]
-            return
-        }
+            let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+            if let raw, raw != MAP_FAILED {
+                #if canImport(Glibc)
+                    // Large pages where the system allows them: one fault per 2 MiB instead of per 4 KiB.
+                    _ = madvise(raw, bytes, MADV_HUGEPAGE)
+                #endif
+                capacity = bytes / 4 / Self.granule
+                base = raw.bindMemory(to: Float.self, capacity: capacity * Self.granule)
+                holes = [(0, capacity)]
+                return
+            }
         #endif
         base = nil
         capacity = 0
@@ -98,7 +98,7 @@ final class TensorArena: @unchecked Sendable {
 
     deinit {
         #if canImport(Glibc) || canImport(Darwin)
-        if let base { munmap(base, capacity * Self.granule * 4) }
+            if let base { munmap(base, capacity * Self.granule * 4) }
         #endif
     }
 

@@ -45,8 +45,10 @@ public struct Verification: Sendable {
             check("elementwise", node.cost.elementwise.description, String(run.counters.elementwise))
         }
         if graph.nodes.count != execution.nodes.count {
-            mismatches.append(Mismatch(path: "graph", what: "nodes", analytic: String(graph.nodes.count),
-                                       executed: String(execution.nodes.count)))
+            mismatches.append(
+                Mismatch(
+                    path: "graph", what: "nodes", analytic: String(graph.nodes.count),
+                    executed: String(execution.nodes.count)))
         }
         nodes = execution.nodes.count
         self.mismatches = mismatches

@@ -38,8 +38,9 @@ public final class Weights: @unchecked Sendable {
     /// is held packed already.
     func packLinearWeight(_ index: Int) {
         guard packed[index] == nil, let weight = held[index][0] else { return }
-        packed[index] = PackedMatrix(k: weight.shape[1], n: weight.shape[0], b: weight.data,
-                                     bRowStride: 1, bColStride: weight.shape[1])
+        packed[index] = PackedMatrix(
+            k: weight.shape[1], n: weight.shape[0], b: weight.data,
+            bRowStride: 1, bColStride: weight.shape[1])
         held[index][0] = nil
     }
 
@@ -67,17 +68,19 @@ public final class Weights: @unchecked Sendable {
             let fanIn = shapes.first.map { $0.dropFirst().reduce(1, *) } ?? 1
             func filled(_ description: ParameterTensor, _ shape: [Int]) -> Tensor {
                 let tensor = Tensor(zeros: shape, pooled: false)
-                let (center, scale): (Float, Float) = switch description.initialization {
-                case .fanIn: (0, 1 / Float(max(fanIn, 1)).squareRoot())
-                case .uniform(let center, let spread): (Float(center), Float(spread))
-                }
+                let (center, scale): (Float, Float) =
+                    switch description.initialization {
+                    case .fanIn: (0, 1 / Float(max(fanIn, 1)).squareRoot())
+                    case .uniform(let center, let spread): (Float(center), Float(spread))
+                    }
                 generator.fill(tensor.data, count: tensor.count, center: center, scale: scale)
                 return tensor
             }
             parameters.append(zip(node.parameters, shapes).map(filled))
-            buffers.append(try node.op.buffers.map { description throws(BackendError) in
-                filled(description, try concrete(description.shape, node))
-            })
+            buffers.append(
+                try node.op.buffers.map { description throws(BackendError) in
+                    filled(description, try concrete(description.shape, node))
+                })
         }
         return Weights(parameters: parameters, buffers: buffers)
     }

@@ -13,8 +13,10 @@ extension JSONText {
         /// What an infinite or NaN double is written as.
         public var nonFinite: NonFinite
 
-        public init(indent: String? = "  ", separator: String = ", ", keySeparator: String = ": ",
-                    inlineArrays: InlineArrays = .scalars, nonFinite: NonFinite = .null) {
+        public init(
+            indent: String? = "  ", separator: String = ", ", keySeparator: String = ": ",
+            inlineArrays: InlineArrays = .scalars, nonFinite: NonFinite = .null
+        ) {
             self.indent = indent
             self.separator = separator
             self.keySeparator = keySeparator

@@ -43,8 +43,10 @@ public indirect enum JSONText: Sendable, Equatable {
         }
     }
 
-    private func writeContainer(_ items: [(String?, JSONText)], open: String, close: String,
-                                into out: inout String, layout: Layout, level: Int) {
+    private func writeContainer(
+        _ items: [(String?, JSONText)], open: String, close: String,
+        into out: inout String, layout: Layout, level: Int
+    ) {
         out += open
         if items.isEmpty { out += close; return }
         let indent = layout.indent

@@ -20,9 +20,11 @@ public enum ComparisonReport {
             for a in analyses {
                 if index < a.summary.stages.count {
                     let s = a.summary.stages[index]
-                    row += [s.name, NumberFormat.grid(s.grid), AnalysisReport.tokens(s), s.channels.map(String.init) ?? "-",
-                            NumberFormat.millions(s.cost.params), NumberFormat.billions(s.cost.macs),
-                            NumberFormat.percent(s.cost.macs, of: a.summary.totals.macs)]
+                    row += [
+                        s.name, NumberFormat.grid(s.grid), AnalysisReport.tokens(s), s.channels.map(String.init) ?? "-",
+                        NumberFormat.millions(s.cost.params), NumberFormat.billions(s.cost.macs),
+                        NumberFormat.percent(s.cost.macs, of: a.summary.totals.macs),
+                    ]
                 } else {
                     row += Array(repeating: "", count: 7)
                 }
@@ -34,16 +36,21 @@ public enum ComparisonReport {
 
     /// Totals per model and each model's ratio to the first.
     public static func totalsTable(_ analyses: [Analysis]) -> TextTable {
-        var table = TextTable(headers: ["model", "input", "params (M)", "MACs (G)", "fvcore (G)", "activations (M)",
-                                        "params ratio", "MACs ratio"],
-                              alignments: [.left, .left, .right, .right, .right, .right, .right, .right])
+        var table = TextTable(
+            headers: [
+                "model", "input", "params (M)", "MACs (G)", "fvcore (G)", "activations (M)",
+                "params ratio", "MACs ratio",
+            ],
+            alignments: [.left, .left, .right, .right, .right, .right, .right, .right])
         guard let base = analyses.first?.summary.totals else { return table }
         for a in analyses {
             let t = a.summary.totals, b = a.summary.binding
-            table.append([a.spec.name, "\(b.batch)×\(a.summary.inputChannels)×\(b.height)×\(b.width)",
-                          NumberFormat.millions(t.params), NumberFormat.billions(t.macs), NumberFormat.billions(t.fvcore),
-                          NumberFormat.millions(t.activations), NumberFormat.ratio(t.params, base.params),
-                          NumberFormat.ratio(t.macs, base.macs)])
+            table.append([
+                a.spec.name, "\(b.batch)×\(a.summary.inputChannels)×\(b.height)×\(b.width)",
+                NumberFormat.millions(t.params), NumberFormat.billions(t.macs), NumberFormat.billions(t.fvcore),
+                NumberFormat.millions(t.activations), NumberFormat.ratio(t.params, base.params),
+                NumberFormat.ratio(t.macs, base.macs),
+            ])
         }
         return table
     }
@@ -73,10 +80,14 @@ public enum ComparisonReport {
                 guard let y, y > 0 else { return .null }
                 return .double(Double(x) / Double(y))
             }
-            return .object([("model", .string(a.spec.name)), ("params", ratio(t.params, base?.params)),
-                            ("macs", ratio(t.macs, base?.macs))])
+            return .object([
+                ("model", .string(a.spec.name)), ("params", ratio(t.params, base?.params)),
+                ("macs", ratio(t.macs, base?.macs)),
+            ])
         }
-        return .object([("models", .array(models)), ("ratios_to_first", .array(ratios)),
-                        ("conventions", .array(Conventions.all.map(JSONText.string)))])
+        return .object([
+            ("models", .array(models)), ("ratios_to_first", .array(ratios)),
+            ("conventions", .array(Conventions.all.map(JSONText.string))),
+        ])
     }
 }

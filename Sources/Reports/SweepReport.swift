@@ -36,14 +36,16 @@ public enum SweepReport {
 
     public static func table(_ points: [SweepPoint]) -> TextTable {
         let stages = gridStages(points)
-        var table = TextTable(headers: ["input"] + stages.map { "\($0) tokens" } + ["params (M)", "MACs (G)", "fvcore (G)", "note"],
-                              alignments: [.left] + stages.map { _ in .right } + [.right, .right, .right, .left])
+        var table = TextTable(
+            headers: ["input"] + stages.map { "\($0) tokens" } + ["params (M)", "MACs (G)", "fvcore (G)", "note"],
+            alignments: [.left] + stages.map { _ in .right } + [.right, .right, .right, .left])
         for point in points {
             switch point.result {
             case .success(let a):
                 let t = a.summary.totals
-                table.append([point.size.description] + stages.map { tokens(a, stage: $0) }
-                             + [NumberFormat.millions(t.params), NumberFormat.billions(t.macs), NumberFormat.billions(t.fvcore), ""])
+                table.append(
+                    [point.size.description] + stages.map { tokens(a, stage: $0) }
+                        + [NumberFormat.millions(t.params), NumberFormat.billions(t.macs), NumberFormat.billions(t.fvcore), ""])
             case .failure(let error):
                 table.append([point.size.description] + stages.map { _ in "-" } + ["-", "-", "-", "skipped: " + reason(error)])
             }
@@ -62,8 +64,10 @@ public enum SweepReport {
     /// One row per size with exact integers: `height,width,<stage>_tokens…,params,trainable_params,macs,fvcore,skipped`.
     public static func csv(_ points: [SweepPoint]) -> String {
         let stages = gridStages(points)
-        var lines = [(["height", "width"] + stages.map { "\($0)_tokens" }
-                      + ["params", "trainable_params", "macs", "fvcore", "skipped"]).joined(separator: ",")]
+        var lines = [
+            (["height", "width"] + stages.map { "\($0)_tokens" }
+                + ["params", "trainable_params", "macs", "fvcore", "skipped"]).joined(separator: ",")
+        ]
         for point in points {
             var row = [String(point.size.height), String(point.size.width)]
             switch point.result {
@@ -92,17 +96,26 @@ public enum SweepReport {
             var members: [(String, JSONText)] = [("height", .int(point.size.height)), ("width", .int(point.size.width))]
             switch point.result {
             case .success(let a):
-                members.append(("stages", .array(a.summary.stages.filter { $0.grid != nil }.map { s in
-                    .object([("name", .string(s.name)), ("grid", .array((s.grid ?? []).map(JSONText.int))),
-                             ("spatial_tokens", AnalysisReport.optional(s.spatialTokens)), ("extra_tokens", .int(s.extraTokens))])
-                })))
+                members.append(
+                    (
+                        "stages",
+                        .array(
+                            a.summary.stages.filter { $0.grid != nil }.map { s in
+                                .object([
+                                    ("name", .string(s.name)), ("grid", .array((s.grid ?? []).map(JSONText.int))),
+                                    ("spatial_tokens", AnalysisReport.optional(s.spatialTokens)), ("extra_tokens", .int(s.extraTokens)),
+                                ])
+                            })
+                    ))
                 members += AnalysisReport.costObject(a.summary.totals)
             case .failure(let error):
                 members.append(("skipped", .string(reason(error))))
             }
             return .object(members)
         }
-        return .object([("model", .string(model)), ("sizes", .array(rows)),
-                        ("conventions", .array(Conventions.all.map(JSONText.string)))])
+        return .object([
+            ("model", .string(model)), ("sizes", .array(rows)),
+            ("conventions", .array(Conventions.all.map(JSONText.string))),
+        ])
     }
 }

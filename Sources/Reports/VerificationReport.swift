@@ -8,13 +8,16 @@ public enum VerificationReport {
     public static let shownMismatches = 10
 
     public static func table(_ outcomes: [VerificationOutcome]) -> TextTable {
-        var table = TextTable(headers: ["model", "input", "nodes", "params", "MACs", "logits", "match", "seconds"],
-                              alignments: [.left, .left, .right, .right, .right, .left, .left, .right])
+        var table = TextTable(
+            headers: ["model", "input", "nodes", "params", "MACs", "logits", "match", "seconds"],
+            alignments: [.left, .left, .right, .right, .right, .left, .left, .right])
         for o in outcomes {
-            table.append([o.model, o.input.map(String.init).joined(separator: "×"), String(o.verification.nodes),
-                          NumberFormat.grouped(o.verification.params), NumberFormat.grouped(o.verification.macs),
-                          o.logitsError.map { "rel. error \(scientific($0))" } ?? "-", o.matches ? "yes" : "NO",
-                          String(format2(o.seconds))])
+            table.append([
+                o.model, o.input.map(String.init).joined(separator: "×"), String(o.verification.nodes),
+                NumberFormat.grouped(o.verification.params), NumberFormat.grouped(o.verification.macs),
+                o.logitsError.map { "rel. error \(scientific($0))" } ?? "-", o.matches ? "yes" : "NO",
+                String(format2(o.seconds)),
+            ])
         }
         return table
     }
@@ -35,7 +38,8 @@ public enum VerificationReport {
         return text
     }
 
-    static let footer = "each node's output shape, parameter elements, MACs and elementwise work, as the kernels counted "
+    static let footer =
+        "each node's output shape, parameter elements, MACs and elementwise work, as the kernels counted "
         + "them while running, against the analytic graph; MACs = multiply-accumulates"
 
     public static func text(_ outcomes: [VerificationOutcome]) -> String {
@@ -51,10 +55,16 @@ public enum VerificationReport {
             ("model", .string(o.model)), ("input", .array(o.input.map(JSONText.int))), ("match", .bool(o.matches)),
             ("nodes", .int(o.verification.nodes)), ("params", .int(o.verification.params)), ("macs", .int(o.verification.macs)),
             ("elementwise", .int(o.verification.elementwise)),
-            ("mismatches", .array(o.verification.mismatches.map { m in
-                .object([("path", .string(m.path)), ("what", .string(m.what)), ("analytic", .string(m.analytic)),
-                         ("executed", .string(m.executed))])
-            })),
+            (
+                "mismatches",
+                .array(
+                    o.verification.mismatches.map { m in
+                        .object([
+                            ("path", .string(m.path)), ("what", .string(m.what)), ("analytic", .string(m.analytic)),
+                            ("executed", .string(m.executed)),
+                        ])
+                    })
+            ),
             ("seconds", .double(format2(o.seconds))),
         ]
         if let error = o.logitsError {
@@ -87,10 +97,12 @@ extension VerificationReport {
     /// timings, so the page is the same on every run.
     public static func pageSection(_ o: VerificationOutcome, command: String) -> String {
         let v = o.verification
-        var out = "Run on the CPU by `\(command)`: batch \(o.input[0]), input \(o.input.dropFirst().map(String.init).joined(separator: "×")), "
+        var out =
+            "Run on the CPU by `\(command)`: batch \(o.input[0]), input \(o.input.dropFirst().map(String.init).joined(separator: "×")), "
             + "random weights (seed 0). "
         if o.matches {
-            out += "**All \(v.nodes) nodes match**: every node's output shape, parameter elements, MACs and elementwise count, "
+            out +=
+                "**All \(v.nodes) nodes match**: every node's output shape, parameter elements, MACs and elementwise count, "
                 + "as the kernels counted them while running, equal the analytic figures above.\n\n"
         } else {
             out += "**\(v.mismatches.count) mismatches** between execution and the analytic figures:\n\n"
@@ -99,7 +111,8 @@ extension VerificationReport {
             }
             out += "\n"
         }
-        out += "Executed: \(NumberFormat.grouped(v.params)) parameters, \(NumberFormat.grouped(v.macs)) MACs, "
+        out +=
+            "Executed: \(NumberFormat.grouped(v.params)) parameters, \(NumberFormat.grouped(v.macs)) MACs, "
             + "\(NumberFormat.grouped(v.elementwise)) elementwise operations.\n"
         return out
     }

@@ -46,8 +46,9 @@ extension Expr {
             if monomial.factors.isEmpty {
                 offset = coefficient
             } else if monomial.factors.count == 1, coefficient == 1,
-                      case .floor(let numerator, let divisor) = monomial.factors[0].kind,
-                      floorPart == nil {
+                case .floor(let numerator, let divisor) = monomial.factors[0].kind,
+                floorPart == nil
+            {
                 floorPart = (numerator, divisor)
             } else {
                 return nil

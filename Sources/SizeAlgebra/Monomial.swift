@@ -18,7 +18,8 @@ struct Factor: Hashable, Sendable {
 
     init(floorOf numerator: Expr, by divisor: Int) {
         kind = .floor(numerator: numerator, divisor: divisor)
-        let inner = numerator.terms.count == 1 && numerator.terms.values.first == 1
+        let inner =
+            numerator.terms.count == 1 && numerator.terms.values.first == 1
             ? numerator.description : "(\(numerator.description))"
         key = "⌊\(inner)/\(divisor)⌋"
     }

@@ -18,8 +18,9 @@ public enum RandomSpecs {
         switch r.int(0...4) {
         case 0:
             let patch = r.int(2...8)
-            let config = ViTConfig(patchSize: patch, embedDim: heads * 8 * r.int(1...2), depth: r.int(1...2), numHeads: heads,
-                                   mlpRatio: [2, 4, 1.5][r.int(0...2)], qkvBias: r.bool(), distilled: r.bool())
+            let config = ViTConfig(
+                patchSize: patch, embedDim: heads * 8 * r.int(1...2), depth: r.int(1...2), numHeads: heads,
+                mlpRatio: [2, 4, 1.5][r.int(0...2)], qkvBias: r.bool(), distilled: r.bool())
             return ModelSpec(name: "random_vit", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .vit(config))
         case 1:
             let stages = r.int(1...3)
@@ -27,21 +28,25 @@ public enum RandomSpecs {
             let base = 4 * r.int(1...2)
             var heads = [r.int(1...2)]
             while heads.count < stages { heads.append(heads[heads.count - 1] * r.int(1...2)) }
-            let config = PiTConfig(patchSize: r.int(3...8), stride: r.int(2...4), baseDims: Array(repeating: base, count: stages),
-                                   depth: (0..<stages).map { _ in r.int(1...2) }, heads: heads,
-                                   mlpRatio: 2, distilled: r.bool())
+            let config = PiTConfig(
+                patchSize: r.int(3...8), stride: r.int(2...4), baseDims: Array(repeating: base, count: stages),
+                depth: (0..<stages).map { _ in r.int(1...2) }, heads: heads,
+                mlpRatio: 2, distilled: r.bool())
             return ModelSpec(name: "random_pit", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .pit(config))
         case 2:
-            let config = T2TViTConfig(tokensType: r.bool() ? .performer : .transformer, embedDim: heads * 8, depth: r.int(1...2),
-                                      numHeads: heads, mlpRatio: 2, tokenDim: 8 * r.int(1...2), kernelRatio: 0.5)
+            let config = T2TViTConfig(
+                tokensType: r.bool() ? .performer : .transformer, embedDim: heads * 8, depth: r.int(1...2),
+                numHeads: heads, mlpRatio: 2, tokenDim: 8 * r.int(1...2), kernelRatio: 0.5)
             return ModelSpec(name: "random_t2t", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .t2tViT(config))
         case 3:
             let count = r.int(1...3)
             let stages = (0..<count).map { index in
-                CvTStage(patchSize: 3, patchStride: r.int(1...2), patchPadding: 1, dimEmbed: heads * 4 * r.int(1...2), numHeads: heads,
-                         depth: r.int(1...2), qkvBias: r.bool(), clsToken: index == count - 1 && r.bool(), strideKV: r.int(1...2))
+                CvTStage(
+                    patchSize: 3, patchStride: r.int(1...2), patchPadding: 1, dimEmbed: heads * 4 * r.int(1...2), numHeads: heads,
+                    depth: r.int(1...2), qkvBias: r.bool(), clsToken: index == count - 1 && r.bool(), strideKV: r.int(1...2))
             }
-            return ModelSpec(name: "random_cvt", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .cvt(CvTConfig(stages: stages)))
+            return ModelSpec(
+                name: "random_cvt", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .cvt(CvTConfig(stages: stages)))
         default:
             let layers = (0..<r.int(1...4)).map { _ in r.int(1...2) }
             let config = ResNetConfig(layers: layers, channels: layers.map { _ in 2 * r.int(1...4) })

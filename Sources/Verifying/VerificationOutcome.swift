@@ -12,8 +12,10 @@ public struct VerificationOutcome: Sendable {
     public let logitsError: Float?
     public let tolerance: Float
 
-    public init(model: String, input: [Int], verification: Verification, seconds: Double, logitsError: Float? = nil,
-                tolerance: Float = 1e-4) {
+    public init(
+        model: String, input: [Int], verification: Verification, seconds: Double, logitsError: Float? = nil,
+        tolerance: Float = 1e-4
+    ) {
         self.model = model
         self.input = input
         self.verification = verification

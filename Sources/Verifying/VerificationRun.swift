@@ -42,14 +42,16 @@ public struct VerificationRun: Sendable {
         let graph = analysis.graph
         let spec = analysis.spec
         let shape = [analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width]
-        let weights = try file.map { try Weights.load($0, graph: graph) }
+        let weights =
+            try file.map { try Weights.load($0, graph: graph) }
             ?? Weights.random(for: graph, seed: seed)
         let reference = file.flatMap { $0.entry("vitscope.input")?.shape == shape ? $0 : nil }
         var notes: [String] = []
         if let file, reference == nil, file.entry("vitscope.logits") != nil {
             let given = file.entry("vitscope.input").map { "is " + $0.shape.map(String.init).joined(separator: "×") } ?? "is missing"
-            notes.append("the file's reference input \(given) and this run's is \(shape.map(String.init).joined(separator: "×")), "
-                         + "so its logits are not compared; the counts are still checked on a random input")
+            notes.append(
+                "the file's reference input \(given) and this run's is \(shape.map(String.init).joined(separator: "×")), "
+                    + "so its logits are not compared; the counts are still checked on a random input")
         }
         self.analysis = analysis
         self.notes = notes
@@ -73,8 +75,9 @@ public struct VerificationRun: Sendable {
             let logits = try reference.tensor("vitscope.logits")
             logitsError = entry.shape == execution.output.shape ? Numerics.relativeError(execution.output, logits) : .infinity
         }
-        return VerificationOutcome(model: analysis.spec.name, input: inputShape,
-                                   verification: Verification(graph: analysis.graph, execution: execution),
-                                   seconds: seconds, logitsError: logitsError)
+        return VerificationOutcome(
+            model: analysis.spec.name, input: inputShape,
+            verification: Verification(graph: analysis.graph, execution: execution),
+            seconds: seconds, logitsError: logitsError)
     }
 }

@@ -7,7 +7,8 @@ extension VerificationRun {
     /// - Throws: ``WeightsFileError`` when the file is absent, unreadable or not a safetensors file.
     public static func readWeights(atPath path: String) throws(WeightsFileError) -> SafetensorsFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw WeightsFileError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
+            throw WeightsFileError(
+                path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
         }
         do {
             return try SafetensorsFile(bytes: Array(data))

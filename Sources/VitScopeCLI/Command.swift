@@ -17,7 +17,9 @@ extension Command {
 
     /// The command as a value for the dispatch table.
     static var entry: CommandEntry {
-        CommandEntry(name: name, abstract: abstract, forms: forms, options: options, discussion: discussion, run: { args, console in try run(args, console: console) })
+        CommandEntry(
+            name: name, abstract: abstract, forms: forms, options: options, discussion: discussion,
+            run: { args, console in try run(args, console: console) })
     }
 }
 

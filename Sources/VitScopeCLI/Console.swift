@@ -5,8 +5,10 @@ public struct Console: Sendable {
     /// Whether `err` is a terminal, where long commands show progress.
     public let errIsTerminal: Bool
 
-    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void,
-                errIsTerminal: Bool = false) {
+    public init(
+        out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void,
+        errIsTerminal: Bool = false
+    ) {
         self.out = out
         self.err = err
         self.errIsTerminal = errIsTerminal

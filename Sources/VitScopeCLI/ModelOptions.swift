@@ -10,8 +10,9 @@ enum OutputFormat: String, CaseIterable {
 /// `--vit-pytorch` (see ModelReference.swift), `--image-size`, `--batch`, `--num-classes` and
 /// `--format`.
 enum ModelOptions {
-    static let imageSizeOption = OptionSpec(name: "image-size", value: "N|HxW",
-                                      help: "input size in pixels, square (224) or height×width (192x256); position embeddings are built for it")
+    static let imageSizeOption = OptionSpec(
+        name: "image-size", value: "N|HxW",
+        help: "input size in pixels, square (224) or height×width (192x256); position embeddings are built for it")
     static let batchOption = OptionSpec(name: "batch", value: "N", help: "batch size (default 1)")
     static let numClassesOption = OptionSpec(name: "num-classes", value: "N", help: "classifier outputs; 0 removes the head")
     static let sizeOptions = [imageSizeOption, batchOption, numClassesOption]
@@ -29,8 +30,9 @@ enum ModelOptions {
 
     /// `--format` offering `formats` of any kind (sweep's include CSV), the first being the default.
     static func formatOption<Format: RawRepresentable<String>>(_ formats: [Format]) -> OptionSpec {
-        OptionSpec(name: "format", value: formats.map(\.rawValue).joined(separator: "|"),
-                   help: "output format (default \(formats[0].rawValue))")
+        OptionSpec(
+            name: "format", value: formats.map(\.rawValue).joined(separator: "|"),
+            help: "output format (default \(formats[0].rawValue))")
     }
 
     /// The overrides given on the command line.
@@ -53,7 +55,8 @@ enum ModelOptions {
     }
 
     /// The `--format` given, one of `formats`, or the first of them when none is.
-    static func outputFormat(_ args: ParsedArguments, _ formats: [OutputFormat] = OutputFormat.allCases) throws(UsageError) -> OutputFormat {
+    static func outputFormat(_ args: ParsedArguments, _ formats: [OutputFormat] = OutputFormat.allCases) throws(UsageError) -> OutputFormat
+    {
         try chosenFormat(args, formats)
     }
 
@@ -72,8 +75,11 @@ enum ModelOptions {
         if model.hasSuffix(".json") || model.contains("/") {
             guard let data = FileManager.default.contents(atPath: model) else {
                 let exists = FileManager.default.fileExists(atPath: model)
-                throw SpecError([Problem(field: model, message: exists ? "cannot read the file" : "no such file",
-                                         fix: exists ? nil : "give a preset name (vitscope list) or the path of a spec file")])
+                throw SpecError([
+                    Problem(
+                        field: model, message: exists ? "cannot read the file" : "no such file",
+                        fix: exists ? nil : "give a preset name (vitscope list) or the path of a spec file")
+                ])
             }
             guard let text = String(data: data, encoding: .utf8) else {
                 throw SpecError([Problem(field: model, message: "the file is not UTF-8 text")])
@@ -81,11 +87,15 @@ enum ModelOptions {
             do {
                 return try SpecDecoder.decode(text)
             } catch {
-                throw SpecError(error.problems.map { var p = $0; p.field = "\(model): \(p.field)"; return p })
+                throw SpecError(
+                    error.problems.map {
+                        var p = $0; p.field = "\(model): \(p.field)"; return p
+                    })
             }
         }
         if let spec = Zoo.preset(model) { return spec }
-        let fix = Suggestion.nearest(to: model, among: Zoo.names).map { "did you mean '\($0)'? (vitscope list shows all presets)" }
+        let fix =
+            Suggestion.nearest(to: model, among: Zoo.names).map { "did you mean '\($0)'? (vitscope list shows all presets)" }
             ?? "vitscope list shows all presets; a spec file path must end in .json"
         throw SpecError([Problem(field: "MODEL", message: "unknown model '\(model)'", fix: fix)])
     }

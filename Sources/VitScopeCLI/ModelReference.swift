@@ -44,11 +44,12 @@ extension ModelOptions {
             do {
                 return try VitPytorch.spec(call: call)
             } catch {
-                throw SpecError(error.problems.map { problem in
-                    var p = problem
-                    p.field = p.field == PythonCallParser.field ? "--vit-pytorch" : "--vit-pytorch " + p.field
-                    return p
-                })
+                throw SpecError(
+                    error.problems.map { problem in
+                        var p = problem
+                        p.field = p.field == PythonCallParser.field ? "--vit-pytorch" : "--vit-pytorch " + p.field
+                        return p
+                    })
             }
         }
     }

@@ -72,7 +72,8 @@ enum ReportWriter {
                 let url = directory.appendingPathComponent(name)
                 var isDirectory: ObjCBool = false
                 guard isOwned(path), !kept.contains(path), manager.fileExists(atPath: url.path, isDirectory: &isDirectory),
-                      !isDirectory.boolValue else { continue }
+                    !isDirectory.boolValue
+                else { continue }
                 try manager.removeItem(at: url)
                 outcome.removed.append(path)
             }

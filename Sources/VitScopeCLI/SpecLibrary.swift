@@ -11,28 +11,37 @@ enum SpecLibrary {
     static func load(_ folder: URL) throws(SpecError) -> [ReportSource] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw SpecError([Problem(field: folder.path, message: "no such folder of spec files",
-                                     fix: "write one with 'vitscope specs --out \(folder.lastPathComponent)' or pass --specs DIR")])
+            throw SpecError([
+                Problem(
+                    field: folder.path, message: "no such folder of spec files",
+                    fix: "write one with 'vitscope specs --out \(folder.lastPathComponent)' or pass --specs DIR")
+            ])
         }
         let paths = ((try? FileManager.default.subpathsOfDirectory(atPath: folder.path)) ?? [])
             .filter { $0.hasSuffix(".json") }.sorted()
         if paths.isEmpty {
-            throw SpecError([Problem(field: folder.path, message: "the folder holds no *.json spec files",
-                                     fix: "write the presets with 'vitscope specs --out \(folder.lastPathComponent)'")])
+            throw SpecError([
+                Problem(
+                    field: folder.path, message: "the folder holds no *.json spec files",
+                    fix: "write the presets with 'vitscope specs --out \(folder.lastPathComponent)'")
+            ])
         }
         var sources: [ReportSource] = []
         var problems: [Problem] = []
         for path in paths {
             let shown = folder.standardizedFileURL.lastPathComponent + "/" + path
             guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path),
-                  let text = String(data: data, encoding: .utf8) else {
+                let text = String(data: data, encoding: .utf8)
+            else {
                 problems.append(Problem(field: shown, message: "cannot read the file as UTF-8 text"))
                 continue
             }
             do {
                 sources.append(ReportSource(spec: try SpecDecoder.decode(text), file: shown))
             } catch {
-                problems += error.problems.map { var p = $0; p.field = "\(shown): \(p.field)"; return p }
+                problems += error.problems.map {
+                    var p = $0; p.field = "\(shown): \(p.field)"; return p
+                }
             }
         }
         if !problems.isEmpty { throw SpecError(problems) }

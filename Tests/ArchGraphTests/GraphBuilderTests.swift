@@ -30,7 +30,7 @@ struct GraphBuilderTests {
 
     @Test func attentionProductsAndNormsCost() throws {
         let graph = try build(batch: 1, size: 8) { b, x in
-            let tokens = try b.add(.imageToTokens, [x], name: "flatten")              // (1, 64, 3)
+            let tokens = try b.add(.imageToTokens, [x], name: "flatten")  // (1, 64, 3)
             let norm = try b.add(.layerNorm(channels: 3, eps: 1e-6), [tokens], name: "norm")
             let qkv = try b.add(.linear(Linear(3, 12, bias: false)), [norm], name: "qkv")  // (1, 64, 12)
             let q = try b.add(.slice(axis: 2, start: 0, length: 4), [qkv], name: "q")
@@ -49,13 +49,15 @@ struct GraphBuilderTests {
         #expect(byName["stage1/context"]?.shape.map(\.constant) == [1, 64, 4])
         #expect(byName["stage1/context"]?.cost.macs.constant == 2 * 64 * 64 * 2)
         #expect(byName["stage1/softmax"]?.cost.elementwise.constant == 2 * 64 * 64)
-        #expect(graph.totalCost.activations.constant == [64 * 3, 64 * 3, 64 * 12, 64 * 4, 64 * 4, 64 * 4, 2 * 64 * 64, 2 * 64 * 64, 64 * 4].reduce(0, +))
+        #expect(
+            graph.totalCost.activations.constant
+                == [64 * 3, 64 * 3, 64 * 12, 64 * 4, 64 * 4, 64 * 4, 2 * 64 * 64, 2 * 64 * 64, 64 * 4].reduce(0, +))
     }
 
     @Test func frozenParametersAreNotTrainable() throws {
         let graph = try build(batch: 1, size: 4) { b, x in
-            let tokens = try b.add(.imageToTokens, [x], name: "flatten")                // (1, 16, 3)
-            let kqv = try b.add(.linear(Linear(3, 6, bias: true)), [tokens], name: "kqv")   // e = 2
+            let tokens = try b.add(.imageToTokens, [x], name: "flatten")  // (1, 16, 3)
+            let kqv = try b.add(.linear(Linear(3, 6, bias: true)), [tokens], name: "kqv")  // e = 2
             try b.add(.performerAttention(features: 5), [kqv], name: "prm")
             try b.add(.positionEmbedding(shape: [16, 3], role: .frozen), [tokens], name: "pos")
         }
@@ -67,8 +69,11 @@ struct GraphBuilderTests {
     }
 
     @Test func shapeErrorsNameTheScopePath() throws {
-        #expect(throws: GraphError(path: "stage1/block0/unflatten",
-                                   message: "tokens_to_image token count and grid 5×5: 16 ≠ 25")) {
+        #expect(
+            throws: GraphError(
+                path: "stage1/block0/unflatten",
+                message: "tokens_to_image token count and grid 5×5: 16 ≠ 25")
+        ) {
             _ = try build(batch: 1, size: 4) { b, x in
                 let tokens = try b.add(.imageToTokens, [x], name: "flatten")
                 _ = try b.scope("block0", module: nil) { try b.add(.tokensToImage(height: 5, width: 5), [tokens], name: "unflatten") }
@@ -87,8 +92,11 @@ struct GraphBuilderTests {
 
     @Test func sizesBeyondInt64AreErrorsNotTraps() throws {
         let builder = GraphBuilder(Binding(batch: 1, height: 1 << 32, width: 1 << 32))
-        #expect(throws: GraphError(path: "stage1/flatten", message: "image_to_tokens output size does not fit in a 64-bit integer",
-                                   isOverflow: true)) {
+        #expect(
+            throws: GraphError(
+                path: "stage1/flatten", message: "image_to_tokens output size does not fit in a 64-bit integer",
+                isOverflow: true)
+        ) {
             try builder.stage(StageInfo(name: "stage1", kind: .embed), module: nil) {
                 let image = try builder.add(.input(channels: 3), name: "image")
                 try builder.add(.imageToTokens, [image], name: "flatten")

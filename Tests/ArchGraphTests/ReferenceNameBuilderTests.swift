@@ -30,13 +30,15 @@ struct ReferenceNameBuilderTests {
             try b.add(.layerNorm(channels: 3, eps: 1e-5), [x], name: "ln", reference: .tensors("g", "b"))
             try b.add(.layerNorm(channels: 3, eps: 1e-5), [x], name: "unnamed")
         }
-        #expect(graph.nodes.map { $0.referenceParameters.map(\.name) } == [
-            [], [], ["transformers.1.blocks.0.attn.qkv.weight", "transformers.1.blocks.0.attn.qkv.bias"],
-            ["transformers.1.blocks.0.norm.bn.weight", "transformers.1.blocks.0.norm.bn.bias"],
-            ["transformers.1.cls_token"], ["transformers.1.g", "transformers.1.b"], [],
-        ])
-        #expect(graph.nodes[3].referenceBuffers.map(\.name)
-            == ["transformers.1.blocks.0.norm.bn.running_mean", "transformers.1.blocks.0.norm.bn.running_var"])
+        #expect(
+            graph.nodes.map { $0.referenceParameters.map(\.name) } == [
+                [], [], ["transformers.1.blocks.0.attn.qkv.weight", "transformers.1.blocks.0.attn.qkv.bias"],
+                ["transformers.1.blocks.0.norm.bn.weight", "transformers.1.blocks.0.norm.bn.bias"],
+                ["transformers.1.cls_token"], ["transformers.1.g", "transformers.1.b"], [],
+            ])
+        #expect(
+            graph.nodes[3].referenceBuffers.map(\.name)
+                == ["transformers.1.blocks.0.norm.bn.running_mean", "transformers.1.blocks.0.norm.bn.running_var"])
         #expect(graph.nodes.map(\.hasReferenceNames) == [true, true, true, true, true, true, false])
         #expect(graph.blocks == [BlockInfo(path: "stage2/block0", stage: 0)])
         #expect(graph.nodes.map(\.block) == [nil, nil, 0, 0, nil, nil, nil])
@@ -53,7 +55,9 @@ struct ReferenceNameBuilderTests {
             }
         }
         let wide = ReferenceLayout.pixelMajorPatches(channels: 3, height: 2, width: 2)
-        #expect(throws: GraphError(path: "stage2/fc", message: "declares a reference layout of 12 elements for 'weight', whose last axis has 3")) {
+        #expect(
+            throws: GraphError(path: "stage2/fc", message: "declares a reference layout of 12 elements for 'weight', whose last axis has 3")
+        ) {
             _ = try build { b, _, x in
                 try b.add(.linear(Linear(3, 2, bias: true)), [x], name: "fc", reference: .module("fc").storing("weight", as: wide))
             }

@@ -1,8 +1,8 @@
 import ArchGraph
 import Architectures
 import CPUBackend
-import Testing
 import TestSupport
+import Testing
 
 /// The blocks the builders mark are the groups the depth tables have always shown.
 @Suite("graph blocks")
@@ -17,8 +17,11 @@ struct BlockTests {
             let parts = node.path.split(separator: "/")
             guard parts.count >= 3 else { continue }
             let key = String(parts[0]) + "/" + String(parts[1])
-            if let at = groups.firstIndex(where: { $0.path == key }) { groups[at].nodes.append(node.index) }
-            else { groups.append((key, [node.index])) }
+            if let at = groups.firstIndex(where: { $0.path == key }) {
+                groups[at].nodes.append(node.index)
+            } else {
+                groups.append((key, [node.index]))
+            }
         }
         return groups
     }
@@ -40,9 +43,11 @@ struct BlockTests {
 
     @Test func pitMarksEachTransformerBlock() throws {
         let graph = try #require(Zoo.preset("pit_s_224")).graph(batch: 1)
-        #expect(graph.blocks.map(\.path) == (0..<2).map { "stage1/block\($0)" } + (0..<6).map { "stage2/block\($0)" }
-            + (0..<4).map { "stage3/block\($0)" })
-        #expect(graph.blocks.map { graph.stages[$0.stage].name } == Array(repeating: "stage1", count: 2)
-            + Array(repeating: "stage2", count: 6) + Array(repeating: "stage3", count: 4))
+        #expect(
+            graph.blocks.map(\.path) == (0..<2).map { "stage1/block\($0)" } + (0..<6).map { "stage2/block\($0)" }
+                + (0..<4).map { "stage3/block\($0)" })
+        #expect(
+            graph.blocks.map { graph.stages[$0.stage].name } == Array(repeating: "stage1", count: 2)
+                + Array(repeating: "stage2", count: 6) + Array(repeating: "stage3", count: 4))
     }
 }

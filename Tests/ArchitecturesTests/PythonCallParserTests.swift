@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Architectures
 
 /// The constructor-call parser: Python literal syntax in, values with positions out.
@@ -56,8 +57,11 @@ struct PythonCallParserTests {
     @Test(arguments: [
         ("ViT(image_size=256", "call (line 1, column 19): expected ',' or ')' after an argument, found end of input"),
         ("ViT(dim=64*4)", "call (line 1, column 11): expected ',' or ')' after an argument, found '*'"),
-        ("ViT(dim=width)", "call (line 1, column 9): expected a value (a number, a string, True, False, None, a tuple or a list), "
-            + "found the name 'width'; only literal values can be read; write the value itself instead of a variable or expression"),
+        (
+            "ViT(dim=width)",
+            "call (line 1, column 9): expected a value (a number, a string, True, False, None, a tuple or a list), "
+                + "found the name 'width'; only literal values can be read; write the value itself instead of a variable or expression"
+        ),
         ("ViT(dim=007)", "call (line 1, column 9): invalid number 007: leading zeros are not allowed in Python integers; write 7"),
         ("ViT(dim=1__0)", "call (line 1, column 9): invalid number 1__0: not a Python number literal"),
         ("ViT(dim=12px)", "call (line 1, column 9): invalid number 12px: not a Python number literal"),
@@ -87,8 +91,11 @@ struct PythonCallParserTests {
         #expect(try Self.value("-" + signs + "3").kind == .int(-3))
         let digits = String(repeating: "9", count: 90_000)
         #expect(try Self.value(digits).kind == .int(nil))
-        #expect(Self.problems("F(x=0" + digits + ")") == ["call (line 1, column 5): invalid number 0999999999999999999999999999999999999999…: "
-                                                           + "leading zeros are not allowed in Python integers"])
+        #expect(
+            Self.problems("F(x=0" + digits + ")") == [
+                "call (line 1, column 5): invalid number 0999999999999999999999999999999999999999…: "
+                    + "leading zeros are not allowed in Python integers"
+            ])
     }
 
     @Test func overlongCallsAreRejectedWithoutParsing() {

@@ -2,8 +2,8 @@ import ArchGraph
 import Architectures
 import CPUBackend
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The `state_dict` names the builders declare are exactly those the reference
 /// implementations use, as the scope-path parsing they replace derived them.
@@ -19,9 +19,10 @@ struct ReferenceNameTests {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/reference-names.json")
         guard let data = try? Data(contentsOf: url),
-              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let groups = root["groups"] as? [[String: [String]]],
-              let pixelMajor = root["pixel_major"] as? [String: [String]] else { return Expected(names: [:], pixelMajor: [:]) }
+            let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let groups = root["groups"] as? [[String: [String]]],
+            let pixelMajor = root["pixel_major"] as? [String: [String]]
+        else { return Expected(names: [:], pixelMajor: [:]) }
         var names: [String: [String]] = [:]
         for group in groups {
             let expanded = (group["names"] ?? []).flatMap(expand).sorted()

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Architectures
 
 /// Spec files: valid specs of every family, canonical encoding and round trips.
@@ -100,13 +101,16 @@ struct SpecDecodingTests {
         """
     static let cvtSpec = ModelSpec(
         name: "cvt_13", reference: "", imageSize: ImageSize(224), numClasses: 0,
-        config: .cvt(CvTConfig(stages: [
-            CvTStage(patchSize: 7, patchStride: 4, patchPadding: 2, dimEmbed: 64, numHeads: 1, depth: 1),
-            CvTStage(patchSize: 3, patchStride: 2, patchPadding: 1, dimEmbed: 192, numHeads: 3, depth: 2,
-                     mlpRatio: 2.5, qkvBias: false, paddingQ: 0, strideKV: 1),
-            CvTStage(patchSize: 3, patchStride: 2, patchPadding: 1, dimEmbed: 384, numHeads: 6, depth: 10,
-                     clsToken: true, kernelQKV: 5, paddingKV: 2, strideQ: 2),
-        ])))
+        config: .cvt(
+            CvTConfig(stages: [
+                CvTStage(patchSize: 7, patchStride: 4, patchPadding: 2, dimEmbed: 64, numHeads: 1, depth: 1),
+                CvTStage(
+                    patchSize: 3, patchStride: 2, patchPadding: 1, dimEmbed: 192, numHeads: 3, depth: 2,
+                    mlpRatio: 2.5, qkvBias: false, paddingQ: 0, strideKV: 1),
+                CvTStage(
+                    patchSize: 3, patchStride: 2, patchPadding: 1, dimEmbed: 384, numHeads: 6, depth: 10,
+                    clsToken: true, kernelQKV: 5, paddingKV: 2, strideQ: 2),
+            ])))
 
     static let resnetJSON = """
         {
@@ -147,8 +151,10 @@ struct SpecDecodingTests {
     @Test(arguments: [0.1, 1e-6, 1e-300, .leastNonzeroMagnitude, 1024, 1023.999, 2.0 / 3.0, 0.30000000000000004])
     func roundTripsDoubles(ratio: Double) throws {
         var spec = Self.vitSpec
-        spec.config = .vit(ViTConfig(patchSize: 16, embedDim: 192, depth: 12, numHeads: 3, mlpRatio: ratio,
-                                     normEps: ratio))
+        spec.config = .vit(
+            ViTConfig(
+                patchSize: 16, embedDim: 192, depth: 12, numHeads: 3, mlpRatio: ratio,
+                normEps: ratio))
         spec.published = Published(paramsM: ratio, gmacs: ratio, source: "")
         #expect(try SpecDecoder.decode(SpecEncoder.encode(spec)) == spec)
     }
@@ -164,79 +170,86 @@ struct SpecDecodingTests {
     }
 
     @Test func encodesCanonicalText() {
-        #expect(SpecEncoder.encode(Self.resnetSpec) == """
-            {
-              "name": "resnet50_gray",
-              "family": "resnet",
-              "reference": "torchvision resnet.py",
-              "image_size": [192, 256],
-              "in_channels": 1,
-              "num_classes": 10,
-              "config": {
-                "layers": [3, 4, 6, 3],
-                "channels": [32, 64, 128, 256]
-              }
-            }
+        #expect(
+            SpecEncoder.encode(Self.resnetSpec) == """
+                {
+                  "name": "resnet50_gray",
+                  "family": "resnet",
+                  "reference": "torchvision resnet.py",
+                  "image_size": [192, 256],
+                  "in_channels": 1,
+                  "num_classes": 10,
+                  "config": {
+                    "layers": [3, 4, 6, 3],
+                    "channels": [32, 64, 128, 256]
+                  }
+                }
 
-            """)
-        #expect(SpecEncoder.encode(Self.vitSpec) == #"""
-            {
-              "name": "deit_tiny_distilled_patch16_224",
-              "family": "vit",
-              "reference": "timm vision_transformer.py",
-              "image_size": [224, 224],
-              "in_channels": 3,
-              "num_classes": 1000,
-              "config": {
-                "patch_size": 16,
-                "embed_dim": 192,
-                "depth": 12,
-                "num_heads": 3,
-                "mlp_ratio": 4.0,
-                "qkv_bias": true,
-                "distilled": true,
-                "norm_eps": 1e-06
-              },
-              "published": {
-                "params_m": 5.9,
-                "gmacs": 1.3,
-                "source": "DeiT, Table 1"
-              },
-              "notes": [
-                "has a \"dist\" token",
-                "café 😀 / \\ \b\f\n\r\t"
-              ]
-            }
+                """)
+        #expect(
+            SpecEncoder.encode(Self.vitSpec) == #"""
+                {
+                  "name": "deit_tiny_distilled_patch16_224",
+                  "family": "vit",
+                  "reference": "timm vision_transformer.py",
+                  "image_size": [224, 224],
+                  "in_channels": 3,
+                  "num_classes": 1000,
+                  "config": {
+                    "patch_size": 16,
+                    "embed_dim": 192,
+                    "depth": 12,
+                    "num_heads": 3,
+                    "mlp_ratio": 4.0,
+                    "qkv_bias": true,
+                    "distilled": true,
+                    "norm_eps": 1e-06
+                  },
+                  "published": {
+                    "params_m": 5.9,
+                    "gmacs": 1.3,
+                    "source": "DeiT, Table 1"
+                  },
+                  "notes": [
+                    "has a \"dist\" token",
+                    "café 😀 / \\ \b\f\n\r\t"
+                  ]
+                }
 
-            """#)
+                """#)
     }
 
     @Test func encodesCvTStagesAsObjects() {
-        let spec = ModelSpec(name: "one", reference: "", imageSize: ImageSize(64), config: .cvt(CvTConfig(stages: [
-            CvTStage(patchSize: 7, patchStride: 4, patchPadding: 2, dimEmbed: 64, numHeads: 1, depth: 1),
-        ])))
-        #expect(SpecEncoder.encode(spec).contains("""
-              "config": {
-                "stages": [
-                  {
-                    "patch_size": 7,
-                    "patch_stride": 4,
-                    "patch_padding": 2,
-                    "dim_embed": 64,
-                    "num_heads": 1,
-                    "depth": 1,
-                    "mlp_ratio": 4.0,
-                    "qkv_bias": true,
-                    "cls_token": false,
-                    "kernel_qkv": 3,
-                    "padding_q": 1,
-                    "padding_kv": 1,
-                    "stride_q": 1,
-                    "stride_kv": 2
+        let spec = ModelSpec(
+            name: "one", reference: "", imageSize: ImageSize(64),
+            config: .cvt(
+                CvTConfig(stages: [
+                    CvTStage(patchSize: 7, patchStride: 4, patchPadding: 2, dimEmbed: 64, numHeads: 1, depth: 1)
+                ])))
+        #expect(
+            SpecEncoder.encode(spec).contains(
+                """
+                  "config": {
+                    "stages": [
+                      {
+                        "patch_size": 7,
+                        "patch_stride": 4,
+                        "patch_padding": 2,
+                        "dim_embed": 64,
+                        "num_heads": 1,
+                        "depth": 1,
+                        "mlp_ratio": 4.0,
+                        "qkv_bias": true,
+                        "cls_token": false,
+                        "kernel_qkv": 3,
+                        "padding_q": 1,
+                        "padding_kv": 1,
+                        "stride_q": 1,
+                        "stride_kv": 2
+                      }
+                    ]
                   }
-                ]
-              }
-            }
-            """))
+                }
+                """))
     }
 }

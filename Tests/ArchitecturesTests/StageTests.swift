@@ -1,5 +1,6 @@
 import ArchGraph
 import Testing
+
 @testable import Architectures
 
 /// `⌊(x + 2p − k)/s⌋ + 1` for sizes where the numerator is non-negative.
@@ -17,9 +18,11 @@ func expectedStages(_ spec: ModelSpec, _ h: Int, _ w: Int) -> [ExpectedStage] {
     switch spec.config {
     case .vit(let c):
         let grid = [h / c.patchSize, w / c.patchSize], extra = c.distilled ? 2 : 1
-        return [ExpectedStage(name: "embed", grid: grid, extra: extra, channels: c.embedDim),
-                ExpectedStage(name: "stage1", grid: grid, extra: extra, channels: c.embedDim),
-                ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.embedDim)]
+        return [
+            ExpectedStage(name: "embed", grid: grid, extra: extra, channels: c.embedDim),
+            ExpectedStage(name: "stage1", grid: grid, extra: extra, channels: c.embedDim),
+            ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.embedDim),
+        ]
     case .pit(let c):
         var g = [out(h, c.patchSize, c.stride, 0), out(w, c.patchSize, c.stride, 0)]
         let extra = c.distilled ? 2 : 1
@@ -35,11 +38,13 @@ func expectedStages(_ spec: ModelSpec, _ h: Int, _ w: Int) -> [ExpectedStage] {
         return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: widths.last)]
     case .t2tViT(let c):
         let g0 = out(h, 7, 4, 2), g1 = out(g0, 3, 2, 1), g2 = out(g1, 3, 2, 1)
-        return [ExpectedStage(name: "t2t1", grid: [g0, g0], extra: 0, channels: c.tokenDim),
-                ExpectedStage(name: "t2t2", grid: [g1, g1], extra: 0, channels: c.tokenDim),
-                ExpectedStage(name: "embed", grid: [g2, g2], extra: 1, channels: c.embedDim),
-                ExpectedStage(name: "stage1", grid: [g2, g2], extra: 1, channels: c.embedDim),
-                ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.embedDim)]
+        return [
+            ExpectedStage(name: "t2t1", grid: [g0, g0], extra: 0, channels: c.tokenDim),
+            ExpectedStage(name: "t2t2", grid: [g1, g1], extra: 0, channels: c.tokenDim),
+            ExpectedStage(name: "embed", grid: [g2, g2], extra: 1, channels: c.embedDim),
+            ExpectedStage(name: "stage1", grid: [g2, g2], extra: 1, channels: c.embedDim),
+            ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.embedDim),
+        ]
     case .cvt(let c):
         var g = [h, w]
         var stages: [ExpectedStage] = []
@@ -68,8 +73,10 @@ func expectedVitPytorchStages(_ config: VitPytorchConfig, _ spec: ModelSpec, _ h
     switch config {
     case .vit(let c):
         let grid = [h / c.patchHeight, w / c.patchWidth], extra = c.pool == .cls ? 1 : 0
-        return [ExpectedStage(name: "embed", grid: grid, extra: extra, channels: c.dim),
-                ExpectedStage(name: "stage1", grid: grid, extra: extra, channels: c.dim)]
+        return [
+            ExpectedStage(name: "embed", grid: grid, extra: extra, channels: c.dim),
+            ExpectedStage(name: "stage1", grid: grid, extra: extra, channels: c.dim),
+        ]
             + (head ? [ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.dim)] : [])
     case .pit(let c):
         var g = out(h, c.patchSize, c.patchSize / 2, 0), dim = c.dim
@@ -89,11 +96,15 @@ func expectedVitPytorchStages(_ config: VitPytorchConfig, _ spec: ModelSpec, _ h
         for (i, layer) in c.t2tLayers.enumerated() {
             g = out(g, layer.kernel, layer.stride, layer.stride / 2)
             width *= layer.kernel * layer.kernel
-            stages.append(i == c.t2tLayers.count - 1 ? ExpectedStage(name: "embed", grid: [g, g], extra: 1, channels: c.dim)
-                                                     : ExpectedStage(name: "t2t\(i + 1)", grid: [g, g], extra: 0, channels: width))
+            stages.append(
+                i == c.t2tLayers.count - 1
+                    ? ExpectedStage(name: "embed", grid: [g, g], extra: 1, channels: c.dim)
+                    : ExpectedStage(name: "t2t\(i + 1)", grid: [g, g], extra: 0, channels: width))
         }
-        return stages + [ExpectedStage(name: "stage1", grid: [g, g], extra: 1, channels: c.dim),
-                         ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.dim)]
+        return stages + [
+            ExpectedStage(name: "stage1", grid: [g, g], extra: 1, channels: c.dim),
+            ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.dim),
+        ]
     case .cvt(let c):
         var g = [h, w]
         var stages: [ExpectedStage] = []
@@ -110,7 +121,8 @@ func expectedVitPytorchStages(_ config: VitPytorchConfig, _ spec: ModelSpec, _ h
 struct StageTests {
     @Test(arguments: Zoo.all)
     func gridsTokensAndChannels(_ spec: ModelSpec) throws {
-        let sizes = [(spec.imageSize.height, spec.imageSize.width), (160, 160)]
+        let sizes =
+            [(spec.imageSize.height, spec.imageSize.width), (160, 160)]
             + (spec.family == .t2tViT ? [] : [(192, 256)])
         for (h, w) in sizes {
             let summary = try spec.analyze(Overrides(imageSize: ImageSize(height: h, width: w))).summary
@@ -140,13 +152,13 @@ struct StageTests {
     @Test func pitSmallStageParametersByHand() throws {
         func blocks(_ n: Int, _ d: Int) -> Int { n * (12 * d * d + 13 * d) }
         let expected = [
-            ("embed", 144 * 3 * 16 * 16 + 144 + 144 * 27 * 27 + 144),     // conv, position table, class token
+            ("embed", 144 * 3 * 16 * 16 + 144 + 144 * 27 * 27 + 144),  // conv, position table, class token
             ("stage1", blocks(2, 144)),
-            ("pool1", 288 * 9 + 288 + 144 * 288 + 288),                     // depthwise conv ×2, class-token fc
+            ("pool1", 288 * 9 + 288 + 144 * 288 + 288),  // depthwise conv ×2, class-token fc
             ("stage2", blocks(6, 288)),
             ("pool2", 576 * 9 + 576 + 288 * 576 + 576),
             ("stage3", blocks(4, 576)),
-            ("head", 2 * 576 + 576 * 1000 + 1000),                        // final LayerNorm, classifier
+            ("head", 2 * 576 + 576 * 1000 + 1000),  // final LayerNorm, classifier
         ]
         let summary = try Zoo.preset("pit_s_224")!.analyze().summary
         let stages = summary.stages

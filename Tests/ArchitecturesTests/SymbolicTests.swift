@@ -1,8 +1,9 @@
-import TestSupport
-import CPUBackend
 import ArchGraph
+import CPUBackend
 import SizeAlgebra
+import TestSupport
 import Testing
+
 @testable import Architectures
 
 /// Evaluating the symbolic graph at (B, H, W) must give, node by node, what building the graph
@@ -93,10 +94,11 @@ struct SymbolicTests {
         let vit = try Zoo.preset("vit_small_patch16_224")!.symbolicGraph()
         #expect(vit.stages[1].spatialTokens?.description == "⌊H/16⌋·⌊W/16⌋")
         let pit = try Zoo.preset("pit_s_224")!.symbolicGraph()
-        #expect(pit.stages.map { $0.grid?.map(\.description) ?? [] } == [
-            ["⌊H/8⌋ - 1", "⌊W/8⌋ - 1"], ["⌊H/8⌋ - 1", "⌊W/8⌋ - 1"], ["⌊H/16⌋", "⌊W/16⌋"], ["⌊H/16⌋", "⌊W/16⌋"],
-            ["⌊(H + 16)/32⌋", "⌊(W + 16)/32⌋"], ["⌊(H + 16)/32⌋", "⌊(W + 16)/32⌋"], [],
-        ])
+        #expect(
+            pit.stages.map { $0.grid?.map(\.description) ?? [] } == [
+                ["⌊H/8⌋ - 1", "⌊W/8⌋ - 1"], ["⌊H/8⌋ - 1", "⌊W/8⌋ - 1"], ["⌊H/16⌋", "⌊W/16⌋"], ["⌊H/16⌋", "⌊W/16⌋"],
+                ["⌊(H + 16)/32⌋", "⌊(W + 16)/32⌋"], ["⌊(H + 16)/32⌋", "⌊(W + 16)/32⌋"], [],
+            ])
         // The T2T position embedding assumes img_size // 16 tokens per side; the soft splits
         // give ⌊(H + 13)/16⌋, so the graph records the constraint between them.
         let t2t = try Zoo.preset("t2t_vit_14")!.symbolicGraph()

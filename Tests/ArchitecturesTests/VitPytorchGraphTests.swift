@@ -1,6 +1,7 @@
 import ArchGraph
 import SizeAlgebra
 import Testing
+
 @testable import Architectures
 
 /// The graphs of vit-pytorch models: stages, scope paths, symbolic forms.
@@ -54,17 +55,19 @@ struct VitPytorchGraphTests {
         let attention = 2 * 1024 + 1024 * 3072 + (1024 * 1024 + 1024)
         let feedForward = 2 * 1024 + (1024 * 2048 + 2048) + (2048 * 1024 + 1024)
         #expect(summary.stages.map(\.name) == ["embed", "stage1", "head"])
-        #expect(summary.stages.map(\.cost.params) == [
-            2 * 3072 + (3072 * 1024 + 1024) + 2 * 1024 + 1024 + 65 * 1024,
-            6 * (attention + feedForward) + 2 * 1024,
-            1024 * 1000 + 1000,
-        ])
+        #expect(
+            summary.stages.map(\.cost.params) == [
+                2 * 3072 + (3072 * 1024 + 1024) + 2 * 1024 + 1024 + 65 * 1024,
+                6 * (attention + feedForward) + 2 * 1024,
+                1024 * 1000 + 1000,
+            ])
     }
 
     /// PiT's pooling layer: cls_ff Linear(256, 512), depthwise 3×3 conv 256 → 512 (groups 256)
     /// and a 1×1 conv 512 → 512, all with bias; the 31×31 grid pools to 16×16 and 8×8.
     @Test func pitPoolingByHand() throws {
-        let summary = try Self.summary("PiT(image_size=224, patch_size=14, dim=256, num_classes=1000, depth=(3, 3, 3), heads=16, mlp_dim=2048)")
+        let summary = try Self.summary(
+            "PiT(image_size=224, patch_size=14, dim=256, num_classes=1000, depth=(3, 3, 3), heads=16, mlp_dim=2048)")
         let pool1 = try #require(summary.stages.first { $0.name == "pool1" })
         #expect(pool1.cost.params == (256 * 512 + 512) + (512 * 9 + 512) + (512 * 512 + 512))
         #expect(pool1.cost.macs == 256 * 512 + 512 * 16 * 16 * 9 + 512 * 16 * 16 * 512)
@@ -111,8 +114,9 @@ struct VitPytorchGraphTests {
         let cvt = try Self.summary("CvT(num_classes=1000)", ImageSize(height: 192, width: 256))
         #expect(cvt.stages.compactMap(\.grid).first == [48, 64])
         #expect(cvt.totals.params == 19_936_296)
-        let vit = try Self.summary("ViT(image_size=256, patch_size=32, num_classes=1000, dim=1024, depth=6, heads=16, mlp_dim=2048)",
-                                   ImageSize(224))
+        let vit = try Self.summary(
+            "ViT(image_size=256, patch_size=32, num_classes=1000, dim=1024, depth=6, heads=16, mlp_dim=2048)",
+            ImageSize(224))
         #expect(vit.totals.params == 54_630_376 - (65 - 50) * 1024)
     }
 }

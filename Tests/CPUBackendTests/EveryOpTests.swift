@@ -53,13 +53,14 @@ import Testing
         let rows = try Self.graph().nodes.map { node in
             [node.cost.params, node.cost.macs, node.cost.elementwise].map { $0.constant ?? -1 }
         }
-        #expect(rows == [
-            [0, 0, 0], [168, 20_736, 0], [12, 0, 768], [0, 0, 768], [0, 0, 1_728], [0, 0, 192],  // image … gap
-            [0, 0, 0], [6, 0, 0], [0, 0, 0], [102, 0, 204], [12, 0, 204], [126, 3_672, 0],  // flatten … qkv
-            [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 3_468, 0], [0, 0, 1_156], [0, 3_468, 0],  // q … context
-            [0, 0, 204], [18, 2_550, 816], [0, 0, 204], [0, 0, 204], [0, 0, 0], [0, 0, 0],  // residual … unflatten
-            [0, 0, 0], [0, 0, 192], [0, 0, 48], [0, 0, 0], [0, 0, 24],  // unfold … average
-        ])
+        #expect(
+            rows == [
+                [0, 0, 0], [168, 20_736, 0], [12, 0, 768], [0, 0, 768], [0, 0, 1_728], [0, 0, 192],  // image … gap
+                [0, 0, 0], [6, 0, 0], [0, 0, 0], [102, 0, 204], [12, 0, 204], [126, 3_672, 0],  // flatten … qkv
+                [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 3_468, 0], [0, 0, 1_156], [0, 3_468, 0],  // q … context
+                [0, 0, 204], [18, 2_550, 816], [0, 0, 204], [0, 0, 204], [0, 0, 0], [0, 0, 0],  // residual … unflatten
+                [0, 0, 0], [0, 0, 192], [0, 0, 48], [0, 0, 0], [0, 0, 24],  // unfold … average
+            ])
     }
 
     /// Both kernel sets run every op with exactly the analytic shapes and counts, and agree.

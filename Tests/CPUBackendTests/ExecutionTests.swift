@@ -1,9 +1,10 @@
-@testable import ArchGraph
 import Architectures
 import CPUBackend
 import SizeAlgebra
-import Testing
 import TestSupport
+import Testing
+
+@testable import ArchGraph
 
 /// Running a graph must do exactly the work the analytic model counts, node by node, and the
 /// optimised kernels must compute what the naive ones do.
@@ -37,8 +38,9 @@ import TestSupport
 /// A graph whose analytic numbers are wrong is caught, naming the node.
 @Suite struct BrokenGraphTests {
     @Test func mismatchesNameTheNode() throws {
-        let spec = ModelSpec(name: "tiny", reference: "", imageSize: ImageSize(16), numClasses: 3,
-                             config: .vit(ViTConfig(patchSize: 8, embedDim: 8, depth: 1, numHeads: 2, mlpRatio: 2)))
+        let spec = ModelSpec(
+            name: "tiny", reference: "", imageSize: ImageSize(16), numClasses: 3,
+            config: .vit(ViTConfig(patchSize: 8, embedDim: 8, depth: 1, numHeads: 2, mlpRatio: 2)))
         let graph = try spec.graph(batch: 1)
         let execution = try Interpreter(graph: graph, weights: try Weights.random(for: graph, seed: 1))
             .run(Tensor.random([1, 3, 16, 16], seed: 2))
@@ -48,15 +50,18 @@ import TestSupport
         cost.macs += Expr(1)
         cost.params += Expr(24)
         let node = nodes[qkv]
-        nodes[qkv] = Node(index: node.index, path: node.path, op: node.op, inputs: node.inputs, shape: [1, 5, 25],
-                          parameters: node.parameters, cost: cost, stage: node.stage)
-        let broken = Graph(nodes: nodes, stages: graph.stages, constraints: [], batch: graph.batch, height: graph.height,
-                           width: graph.width, inputChannels: graph.inputChannels)
-        #expect(Verification(graph: broken, execution: execution).mismatches == [
-            Mismatch(path: "stage1/block0/attn/qkv", what: "shape", analytic: "[1, 5, 25]", executed: "[1, 5, 24]"),
-            Mismatch(path: "stage1/block0/attn/qkv", what: "params", analytic: "240", executed: "216"),
-            Mismatch(path: "stage1/block0/attn/qkv", what: "macs", analytic: "961", executed: "960"),
-        ])
+        nodes[qkv] = Node(
+            index: node.index, path: node.path, op: node.op, inputs: node.inputs, shape: [1, 5, 25],
+            parameters: node.parameters, cost: cost, stage: node.stage)
+        let broken = Graph(
+            nodes: nodes, stages: graph.stages, constraints: [], batch: graph.batch, height: graph.height,
+            width: graph.width, inputChannels: graph.inputChannels)
+        #expect(
+            Verification(graph: broken, execution: execution).mismatches == [
+                Mismatch(path: "stage1/block0/attn/qkv", what: "shape", analytic: "[1, 5, 25]", executed: "[1, 5, 24]"),
+                Mismatch(path: "stage1/block0/attn/qkv", what: "params", analytic: "240", executed: "216"),
+                Mismatch(path: "stage1/block0/attn/qkv", what: "macs", analytic: "961", executed: "960"),
+            ])
         #expect(Verification(graph: graph, execution: execution).mismatches == [])
     }
 }

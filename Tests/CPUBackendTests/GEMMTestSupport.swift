@@ -64,8 +64,9 @@ final class ProductFixture {
         }
         tolerance = [Float](repeating: 0, count: c.count)
         expected = result { a, b, c, bias in
-            GEMM.naive(m: m, n: n, k: k, a: a, aRowStride: ars, aColStride: acs, b: b, bRowStride: brs, bColStride: bcs,
-                       c: c, cRowStride: ldc, bias: bias, accumulate: layout.accumulate)
+            GEMM.naive(
+                m: m, n: n, k: k, a: a, aRowStride: ars, aColStride: acs, b: b, bRowStride: brs, bColStride: bcs,
+                c: c, cRowStride: ldc, bias: bias, accumulate: layout.accumulate)
         }
         for i in 0..<m {
             for j in 0..<n {
@@ -78,8 +79,10 @@ final class ProductFixture {
     }
 
     /// Runs `body` on the operands with `result` (a copy of C before the product) as C.
-    func run(_ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>?) -> Void,
-             into result: inout [Float]) {
+    func run(
+        _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>?) -> Void,
+        into result: inout [Float]
+    ) {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 bias.withUnsafeBufferPointer { bias in
@@ -92,7 +95,8 @@ final class ProductFixture {
     }
 
     /// C after `body`, starting from C's initial contents.
-    func result(_ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>?) -> Void) -> [Float] {
+    func result(_ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>?) -> Void) -> [Float]
+    {
         var out = c
         run(body, into: &out)
         return out
@@ -104,7 +108,8 @@ final class ProductFixture {
         var count = 0, first: String?
         for index in 0..<actual.count {
             let row = index / cRowStride, column = index % cRowStride
-            let ok = column < n && row < m
+            let ok =
+                column < n && row < m
                 ? abs(actual[index] - expected[index]) <= tolerance[index]
                 : actual[index] == Self.sentinel
             if !ok {

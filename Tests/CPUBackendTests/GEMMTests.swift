@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CPUBackend
 
 /// (m, n, k) shapes around the kernels' 12 × 32 tiles, 4-row tails, and blocks of k and rows.
@@ -23,16 +24,19 @@ struct GEMMTests {
         // (2, 3) · (3, 2): [[1,2,3],[4,5,6]] · [[7,8],[9,10],[11,12]] = [[58,64],[139,154]]
         let a: [Float] = [1, 2, 3, 4, 5, 6], b: [Float] = [7, 8, 9, 10, 11, 12], bias: [Float] = [0.5, -1]
         var c = [Float](repeating: 0, count: 4)
-        GEMM.multiply(m: 2, n: 2, k: 3, a: a, aRowStride: 3, aColStride: 1, b: b, bRowStride: 2, bColStride: 1,
-                      c: &c, cRowStride: 2)
+        GEMM.multiply(
+            m: 2, n: 2, k: 3, a: a, aRowStride: 3, aColStride: 1, b: b, bRowStride: 2, bColStride: 1,
+            c: &c, cRowStride: 2)
         #expect(c == [58, 64, 139, 154])
-        GEMM.multiply(m: 2, n: 2, k: 3, a: a, aRowStride: 3, aColStride: 1, b: b, bRowStride: 2, bColStride: 1,
-                      c: &c, cRowStride: 2, bias: bias, accumulate: true)
+        GEMM.multiply(
+            m: 2, n: 2, k: 3, a: a, aRowStride: 3, aColStride: 1, b: b, bRowStride: 2, bColStride: 1,
+            c: &c, cRowStride: 2, bias: bias, accumulate: true)
         #expect(c == [116.5, 127, 278.5, 307])
         // Aᵀ · Bᵀ read from the same memory: (3, 2) · (2, 3), element (i, j) = Σ a[p][i]·b[j][p].
         var d = [Float](repeating: 0, count: 9)
-        GEMM.multiply(m: 3, n: 3, k: 2, a: a, aRowStride: 1, aColStride: 3, b: b, bRowStride: 1, bColStride: 2,
-                      c: &d, cRowStride: 3)
+        GEMM.multiply(
+            m: 3, n: 3, k: 2, a: a, aRowStride: 1, aColStride: 3, b: b, bRowStride: 1, bColStride: 2,
+            c: &d, cRowStride: 3)
         #expect(d == [39, 49, 59, 54, 68, 82, 69, 87, 105])
     }
 
@@ -40,11 +44,13 @@ struct GEMMTests {
         // Integers in -4...4 with k ≤ 64: every partial sum is an integer below 2²⁴, so any
         // summation order gives exactly the naive result.
         for (index, (m, n, k)) in [(29, 70, 40), (13, 37, 64), (4, 32, 1)].enumerated() {
-            let fixture = ProductFixture(m: m, n: n, k: k, layout: ProductLayout(padA: 2, bias: true), seed: 40 + UInt64(index),
-                                         integers: true)
+            let fixture = ProductFixture(
+                m: m, n: n, k: k, layout: ProductLayout(padA: 2, bias: true), seed: 40 + UInt64(index),
+                integers: true)
             let actual = fixture.result { a, b, c, bias in
-                GEMM.multiply(m: m, n: n, k: k, a: a, aRowStride: fixture.aRowStride, aColStride: 1, b: b,
-                              bRowStride: fixture.bRowStride, bColStride: 1, c: c, cRowStride: fixture.cRowStride, bias: bias)
+                GEMM.multiply(
+                    m: m, n: n, k: k, a: a, aRowStride: fixture.aRowStride, aColStride: 1, b: b,
+                    bRowStride: fixture.bRowStride, bColStride: 1, c: c, cRowStride: fixture.cRowStride, bias: bias)
             }
             let wrong = zip(actual, fixture.expected).filter { $0 != $1 }.count
             #expect(wrong == 0, "(\(m), \(k)) · (\(k), \(n)): \(wrong) elements differ from the exact result")
@@ -57,13 +63,15 @@ struct GEMMTests {
         for (index, layout) in layouts.enumerated() {
             let fixture = ProductFixture(m: m, n: n, k: k, layout: layout, seed: UInt64(shape * 10 + index))
             let operands = { (a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?) in
-                ProductOperands(m: m, n: n, k: k, a: a, aRowStride: fixture.aRowStride, aColStride: fixture.aColStride,
-                                c: c, cRowStride: fixture.cRowStride, bias: bias, accumulate: layout.accumulate)
+                ProductOperands(
+                    m: m, n: n, k: k, a: a, aRowStride: fixture.aRowStride, aColStride: fixture.aColStride,
+                    c: c, cRowStride: fixture.cRowStride, bias: bias, accumulate: layout.accumulate)
             }
             // minimumWork 1: two threads really split even these small products.
             let direct = fixture.result { a, b, c, bias in
-                GEMM.product(operands(a, c, bias), b: b, bRowStride: fixture.bRowStride, bColStride: fixture.bColStride,
-                             threads: layout.threads, minimumWork: 1)
+                GEMM.product(
+                    operands(a, c, bias), b: b, bRowStride: fixture.bRowStride, bColStride: fixture.bColStride,
+                    threads: layout.threads, minimumWork: 1)
             }
             let viaPacked = fixture.result { a, b, c, bias in
                 let packed = PackedMatrix(k: k, n: n, b: b, bRowStride: fixture.bRowStride, bColStride: fixture.bColStride)
@@ -89,20 +97,22 @@ struct GEMMTests {
         var padded = [Float](repeating: -1, count: k * (n + 3))
         packed.unpack(into: &padded, bRowStride: n + 3, bColStride: 1)
         #expect((0..<k).allSatisfy { p in (0..<n).allSatisfy { j in padded[p * (n + 3) + j] == b[j * k + p] } })
-        #expect((0..<k).allSatisfy { p in padded[p * (n + 3) + n ..< (p + 1) * (n + 3)].allSatisfy { $0 == -1 } })
+        #expect((0..<k).allSatisfy { p in padded[p * (n + 3) + n..<(p + 1) * (n + 3)].allSatisfy { $0 == -1 } })
     }
 
     @Test func publicEntryPointsMatchNaive() {
         let fixture = ProductFixture(m: 40, n: 50, k: 30, layout: ProductLayout(padA: 1, bias: true, accumulate: true), seed: 7)
         let viaMultiply = fixture.result { a, b, c, bias in
-            GEMM.multiply(m: 40, n: 50, k: 30, a: a, aRowStride: fixture.aRowStride, aColStride: 1, b: b,
-                          bRowStride: fixture.bRowStride, bColStride: 1, c: c, cRowStride: fixture.cRowStride,
-                          bias: bias, accumulate: true, threads: 2)
+            GEMM.multiply(
+                m: 40, n: 50, k: 30, a: a, aRowStride: fixture.aRowStride, aColStride: 1, b: b,
+                bRowStride: fixture.bRowStride, bColStride: 1, c: c, cRowStride: fixture.cRowStride,
+                bias: bias, accumulate: true, threads: 2)
         }
         let viaPacked = fixture.result { a, b, c, bias in
             PackedMatrix(k: 30, n: 50, b: b, bRowStride: fixture.bRowStride, bColStride: 1)
-                .multiply(m: 40, a: a, aRowStride: fixture.aRowStride, aColStride: 1, c: c, cRowStride: fixture.cRowStride,
-                          bias: bias, accumulate: true, threads: 2)
+                .multiply(
+                    m: 40, a: a, aRowStride: fixture.aRowStride, aColStride: 1, c: c, cRowStride: fixture.cRowStride,
+                    bias: bias, accumulate: true, threads: 2)
         }
         #expect(fixture.mismatches(viaMultiply).count == 0)
         #expect(fixture.mismatches(viaPacked).count == 0)
@@ -116,8 +126,9 @@ struct GEMMTests {
                 if usePacked {
                     packed.multiply(m: 2, a: none, aRowStride: 0, aColStride: 1, c: &c, cRowStride: 4, bias: bias, accumulate: accumulate)
                 } else {
-                    GEMM.multiply(m: 2, n: 3, k: 0, a: none, aRowStride: 0, aColStride: 1, b: none, bRowStride: 3, bColStride: 1,
-                                  c: &c, cRowStride: 4, bias: bias, accumulate: accumulate)
+                    GEMM.multiply(
+                        m: 2, n: 3, k: 0, a: none, aRowStride: 0, aColStride: 1, b: none, bRowStride: 3, bColStride: 1,
+                        c: &c, cRowStride: 4, bias: bias, accumulate: accumulate)
                 }
             }
             var c: [Float] = [9, 9, 9, -1, 9, 9, 9, -1]
@@ -132,10 +143,12 @@ struct GEMMTests {
         }
         // No rows or no columns: C is not touched.
         var c: [Float] = [5]
-        GEMM.multiply(m: 0, n: 3, k: 4, a: none, aRowStride: 4, aColStride: 1, b: none, bRowStride: 3, bColStride: 1,
-                      c: &c, cRowStride: 3, bias: bias)
-        GEMM.multiply(m: 3, n: 0, k: 4, a: none, aRowStride: 4, aColStride: 1, b: none, bRowStride: 0, bColStride: 1,
-                      c: &c, cRowStride: 0, bias: bias)
+        GEMM.multiply(
+            m: 0, n: 3, k: 4, a: none, aRowStride: 4, aColStride: 1, b: none, bRowStride: 3, bColStride: 1,
+            c: &c, cRowStride: 3, bias: bias)
+        GEMM.multiply(
+            m: 3, n: 0, k: 4, a: none, aRowStride: 4, aColStride: 1, b: none, bRowStride: 0, bColStride: 1,
+            c: &c, cRowStride: 0, bias: bias)
         #expect(c == [5])
     }
 
@@ -153,15 +166,17 @@ struct GEMMTests {
         }
         Parallel.forEach(count: 4, threads: 2) { index in
             tasks[index].a.withUnsafeBufferPointer { a in
-                _ = packed.multiply(m: m, a: a.baseAddress!, aRowStride: k, aColStride: 1, c: outputs.data + index * m * n,
-                                cRowStride: n, bias: tasks[index].bias)
+                _ = packed.multiply(
+                    m: m, a: a.baseAddress!, aRowStride: k, aColStride: 1, c: outputs.data + index * m * n,
+                    cRowStride: n, bias: tasks[index].bias)
             }
         }
         for (index, fixture) in fixtures.enumerated() {
             // Each fixture's own expectation used its own B and bias; recompute with the shared ones.
             var expected = [Float](repeating: 0, count: m * n)
-            GEMM.naive(m: m, n: n, k: k, a: fixture.a, aRowStride: k, aColStride: 1, b: shared.b, bRowStride: n, bColStride: 1,
-                       c: &expected, cRowStride: n, bias: shared.bias)
+            GEMM.naive(
+                m: m, n: n, k: k, a: fixture.a, aRowStride: k, aColStride: 1, b: shared.b, bRowStride: n, bColStride: 1,
+                c: &expected, cRowStride: n, bias: shared.bias)
             let actual = Array(UnsafeBufferPointer(start: outputs.data + index * m * n, count: m * n))
             let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
             #expect(worst <= 2 * Float(k + 2) * 0x1p-24 * Float(k + 1), "product \(index): difference \(worst)")

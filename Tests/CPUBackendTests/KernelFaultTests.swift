@@ -1,21 +1,29 @@
 import ArchGraph
 import Architectures
-@testable import CPUBackend
 import Testing
+
+@testable import CPUBackend
 
 /// The optimised kernels count the work they did from the tiles and loops they ran: a kernel
 /// made to skip its first tile (or block, or plane) or to run it twice reports a different
 /// count, and `Verification` names the node and nothing else. Had a kernel added a formula of
 /// the shapes to its counters, the broken runs would still match.
 @Suite struct KernelFaultTests {
-    static let vit = ModelSpec(name: "tiny_vit", reference: "", imageSize: ImageSize(32), numClasses: 5,
-                               config: .vit(ViTConfig(patchSize: 4, embedDim: 48, depth: 1, numHeads: 2, mlpRatio: 2)))
-    static let pit = ModelSpec(name: "tiny_pit", reference: "", imageSize: ImageSize(32), numClasses: 5,
-                               config: .pit(PiTConfig(patchSize: 4, stride: 2, baseDims: [8, 8], depth: [1, 1], heads: [1, 2],
-                                                      mlpRatio: 2, distilled: false)))
-    static let t2t = ModelSpec(name: "tiny_t2t", reference: "", imageSize: ImageSize(32), numClasses: 5,
-                               config: .t2tViT(T2TViTConfig(tokensType: .performer, embedDim: 16, depth: 1, numHeads: 2,
-                                                            mlpRatio: 2, tokenDim: 16, kernelRatio: 0.5)))
+    static let vit = ModelSpec(
+        name: "tiny_vit", reference: "", imageSize: ImageSize(32), numClasses: 5,
+        config: .vit(ViTConfig(patchSize: 4, embedDim: 48, depth: 1, numHeads: 2, mlpRatio: 2)))
+    static let pit = ModelSpec(
+        name: "tiny_pit", reference: "", imageSize: ImageSize(32), numClasses: 5,
+        config: .pit(
+            PiTConfig(
+                patchSize: 4, stride: 2, baseDims: [8, 8], depth: [1, 1], heads: [1, 2],
+                mlpRatio: 2, distilled: false)))
+    static let t2t = ModelSpec(
+        name: "tiny_t2t", reference: "", imageSize: ImageSize(32), numClasses: 5,
+        config: .t2tViT(
+            T2TViTConfig(
+                tokensType: .performer, embedDim: 16, depth: 1, numHeads: 2,
+                mlpRatio: 2, tokenDim: 16, kernelRatio: 0.5)))
 
     /// What verification finds when `fault` is injected into node `node`'s optimised kernel.
     static func broken(_ spec: ModelSpec, node: Int, _ fault: KernelFault) throws -> [Mismatch] {
@@ -28,8 +36,10 @@ import Testing
 
     /// Skipping and repeating the first piece of `path`'s work each give one `macs` mismatch at
     /// that node, off by the same nonzero amount in opposite directions.
-    static func expectCaught(_ spec: ModelSpec, where matches: (Node) -> Bool, what: String = "macs",
-                             sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectCaught(
+        _ spec: ModelSpec, where matches: (Node) -> Bool, what: String = "macs",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let graph = try spec.graph(batch: 2)
         let found = graph.nodes.first(where: matches)
         let node = try #require(found, sourceLocation: sourceLocation)
@@ -38,7 +48,8 @@ import Testing
         #expect(twice.map(\.path) == [node.path], sourceLocation: sourceLocation)
         #expect(skipped.map(\.what) == [what] && twice.map(\.what) == [what], sourceLocation: sourceLocation)
         guard let s = skipped.first, let t = twice.first, let analytic = Int(s.analytic),
-              let low = Int(s.executed), let high = Int(t.executed) else { return }
+            let low = Int(s.executed), let high = Int(t.executed)
+        else { return }
         #expect(t.analytic == s.analytic, sourceLocation: sourceLocation)
         #expect(low < analytic && analytic < high, sourceLocation: sourceLocation)
         #expect(analytic - low == high - analytic, "the piece skipped is the piece repeated", sourceLocation: sourceLocation)

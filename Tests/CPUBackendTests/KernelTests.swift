@@ -1,6 +1,7 @@
 import ArchGraph
 import Foundation
 import Testing
+
 @testable import CPUBackend
 
 /// Every optimised kernel against its naive reference, on shapes that are not multiples of the
@@ -15,8 +16,10 @@ import Testing
 
     /// Runs both kernels; their outputs must agree within `tolerance` (relative to the largest
     /// magnitude) and their counters exactly.
-    static func agree(_ tolerance: Float = 2e-6, _ body: (any KernelSet, inout Counters) -> Tensor,
-                      sourceLocation: SourceLocation = #_sourceLocation) {
+    static func agree(
+        _ tolerance: Float = 2e-6, _ body: (any KernelSet, inout Counters) -> Tensor,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         var fastCounters = Counters(), naiveCounters = Counters()
         let a = body(fast, &fastCounters), b = body(naive, &naiveCounters)
         #expect(a.shape == b.shape, sourceLocation: sourceLocation)

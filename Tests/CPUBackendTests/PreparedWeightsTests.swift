@@ -1,7 +1,8 @@
-import Architectures
 import ArchGraph
-@testable import CPUBackend
+import Architectures
 import Testing
+
+@testable import CPUBackend
 
 /// `prepare()` holds each linear weight once, packed: the runs, the counts and the weights read
 /// back are exactly what they were with the plain weights.

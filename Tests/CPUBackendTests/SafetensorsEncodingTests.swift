@@ -5,9 +5,11 @@ import Testing
 /// sorted keys, then the tensors in order, padded with spaces to a multiple of 8 bytes.
 @Suite struct SafetensorsEncodingTests {
     @Test func headerBytes() throws {
-        let bytes = SafetensorsFile.encode([("a", Tensor(shape: [2], values: [1, 2])), ("b\"c", Tensor(shape: [1, 1], values: [3]))],
-                                           metadata: ["z": "1", "spec": "{\"x\": 2}"])
-        let header = "{\"__metadata__\":{\"spec\":\"{\\\"x\\\": 2}\",\"z\":\"1\"},"
+        let bytes = SafetensorsFile.encode(
+            [("a", Tensor(shape: [2], values: [1, 2])), ("b\"c", Tensor(shape: [1, 1], values: [3]))],
+            metadata: ["z": "1", "spec": "{\"x\": 2}"])
+        let header =
+            "{\"__metadata__\":{\"spec\":\"{\\\"x\\\": 2}\",\"z\":\"1\"},"
             + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
             + "\"b\\\"c\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[8,12]}}"
         let padded = header + String(repeating: " ", count: (8 - header.utf8.count % 8) % 8)

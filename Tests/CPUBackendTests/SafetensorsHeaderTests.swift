@@ -24,23 +24,33 @@ import Testing
         #expect(file.entries.map(\.name) == names)
         #expect(file.metadata == ["k\"ey": "v\u{8}\u{C}"])
         let escaped = "{\"\\u00e9\\ud83d\\ude42\\/\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}"
-        #expect(try SafetensorsFile(bytes: [UInt8(escaped.utf8.count), 0, 0, 0, 0, 0, 0, 0] + Array(escaped.utf8) + [0, 0, 0, 0])
-            .entries.map(\.name) == ["é🙂/"])
+        #expect(
+            try SafetensorsFile(bytes: [UInt8(escaped.utf8.count), 0, 0, 0, 0, 0, 0, 0] + Array(escaped.utf8) + [0, 0, 0, 0])
+                .entries.map(\.name) == ["é🙂/"])
     }
 
     @Test func rejectsMalformedHeaders() {
         #expect(Self.problem("{\"x\": [1, 2,]}") == "the header is not valid JSON: expected a value at byte 12, found ']'")
         #expect(Self.problem("{\"x\": 1, \"x\": 2}") == "the header is not valid JSON: the key \"x\" at byte 9 appears twice in one object")
         #expect(Self.problem("{\"x\": 01}") == "the header is not valid JSON: the number at byte 6 has a leading zero")
-        #expect(Self.problem("{\"x\": \"\\q\"}") == "the header is not valid JSON: expected an escape (\\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t or \\uXXXX) at byte 8, found 'q'")
-        #expect(Self.problem("{\"x\": \"\\udc00\"}") == "the header is not valid JSON: expected a high surrogate before a low one at byte 13, found '\"'")
+        #expect(
+            Self.problem("{\"x\": \"\\q\"}")
+                == "the header is not valid JSON: expected an escape (\\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t or \\uXXXX) at byte 8, found 'q'"
+        )
+        #expect(
+            Self.problem("{\"x\": \"\\udc00\"}")
+                == "the header is not valid JSON: expected a high surrogate before a low one at byte 13, found '\"'")
         #expect(Self.problem("{} x") == "the header is not valid JSON: expected the end of the header after its value at byte 3, found 'x'")
         #expect(Self.problem("[1]") == "the header is not a JSON object")
-        #expect(Self.problem(String(repeating: "[", count: 70)) == "the header is not valid JSON: expected at most 64 nested arrays and objects at byte 64, found '['")
-        #expect(Self.problem("{\"x\":{\"dtype\":\"F32\",\"shape\":[1.0],\"data_offsets\":[0,4]}}", data: 4)
-            == "tensor 'x' has a malformed shape or data_offsets in the header")
-        #expect(Self.problem("{\"x\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999],\"data_offsets\":[0,4]}}", data: 4)
-            == "tensor 'x' has a malformed shape or data_offsets in the header")
+        #expect(
+            Self.problem(String(repeating: "[", count: 70))
+                == "the header is not valid JSON: expected at most 64 nested arrays and objects at byte 64, found '['")
+        #expect(
+            Self.problem("{\"x\":{\"dtype\":\"F32\",\"shape\":[1.0],\"data_offsets\":[0,4]}}", data: 4)
+                == "tensor 'x' has a malformed shape or data_offsets in the header")
+        #expect(
+            Self.problem("{\"x\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999],\"data_offsets\":[0,4]}}", data: 4)
+                == "tensor 'x' has a malformed shape or data_offsets in the header")
     }
 
     /// A node whose builder named none of its tensors cannot be loaded or saved, and says so.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CPUBackend
 
 @Suite struct TensorTests {

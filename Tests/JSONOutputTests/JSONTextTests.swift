@@ -10,52 +10,54 @@ import Testing
     ])
 
     @Test func pretty() {
-        #expect(Self.value.rendered() == """
-            {
-              "name": "a\\"b\\\\c\\n\\u0001",
-              "ints": [1, -2],
-              "mixed": [1, "x"],
-              "nested": [
+        #expect(
+            Self.value.rendered() == """
                 {
-                  "d": 0.5
-                },
-                []
-              ],
-              "empty": {},
-              "flags": [true, false, null],
-              "inf": null,
-              "nan": null
-            }
-            """)
+                  "name": "a\\"b\\\\c\\n\\u0001",
+                  "ints": [1, -2],
+                  "mixed": [1, "x"],
+                  "nested": [
+                    {
+                      "d": 0.5
+                    },
+                    []
+                  ],
+                  "empty": {},
+                  "flags": [true, false, null],
+                  "inf": null,
+                  "nan": null
+                }
+                """)
         #expect(Self.value.rendered(.pretty) == Self.value.rendered())
     }
 
     @Test func specFileLayout() {
         let layout = JSONText.Layout(inlineArrays: .integers, nonFinite: .overflowingNumbers)
-        #expect(Self.value.rendered(layout) == """
-            {
-              "name": "a\\"b\\\\c\\n\\u0001",
-              "ints": [1, -2],
-              "mixed": [
-                1,
-                "x"
-              ],
-              "nested": [
+        #expect(
+            Self.value.rendered(layout) == """
                 {
-                  "d": 0.5
-                },
-                []
-              ],
-              "empty": {},
-              "flags": [
-                true,
-                false,
-                null
-              ],
-              "inf": 1e999,
-              "nan": null
-            }
-            """)
+                  "name": "a\\"b\\\\c\\n\\u0001",
+                  "ints": [1, -2],
+                  "mixed": [
+                    1,
+                    "x"
+                  ],
+                  "nested": [
+                    {
+                      "d": 0.5
+                    },
+                    []
+                  ],
+                  "empty": {},
+                  "flags": [
+                    true,
+                    false,
+                    null
+                  ],
+                  "inf": 1e999,
+                  "nan": null
+                }
+                """)
         #expect(JSONText.double(-.infinity).rendered(layout) == "-1e999")
     }
 

@@ -1,5 +1,6 @@
 import JSONOutput
 import Testing
+
 @testable import Reports
 
 @Suite("Number formatting")
@@ -55,8 +56,10 @@ struct NumberFormatTests {
     }
 
     @Test func jsonTextIsStable() {
-        let value = JSONText.object([("b", .int(1)), ("a", .array([.int(1), .string("q\"\n")])), ("c", .null),
-                                     ("d", .object([])), ("e", .double(.infinity))])
+        let value = JSONText.object([
+            ("b", .int(1)), ("a", .array([.int(1), .string("q\"\n")])), ("c", .null),
+            ("d", .object([])), ("e", .double(.infinity)),
+        ])
         #expect(value.rendered() == "{\n  \"b\": 1,\n  \"a\": [1, \"q\\\"\\n\"],\n  \"c\": null,\n  \"d\": {},\n  \"e\": null\n}")
     }
 }

@@ -50,8 +50,11 @@ import Verifying
     @Test func anotherBatchSkipsTheLogitsWithANote() throws {
         let (file, spec) = try Self.fixture()
         let run = try VerificationRun(try spec.analyze(Overrides(batch: 2)), weights: file, seed: 3)
-        #expect(run.notes == ["the file's reference input is 1×3×32×32 and this run's is 2×3×32×32, "
-                              + "so its logits are not compared; the counts are still checked on a random input"])
+        #expect(
+            run.notes == [
+                "the file's reference input is 1×3×32×32 and this run's is 2×3×32×32, "
+                    + "so its logits are not compared; the counts are still checked on a random input"
+            ])
         let outcome = try run.execute(threads: 1)
         #expect(outcome.input == [2, 3, 32, 32])
         #expect(outcome.logitsError == nil)

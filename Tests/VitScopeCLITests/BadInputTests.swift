@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VitScopeCLI
 
 /// Each class of bad input gets a precise message and exit 1 (input) or 2 (usage); nothing traps.
@@ -16,23 +17,39 @@ struct BadInputTests {
 
     @Test(arguments: [
         // (arguments, exit code, exact stderr)
-        (["analyze", "vit_base_patch16_224", "--image-size", "8"], ExitCode.failure,
-         "error: embed/patch_embed/proj: conv2d output height for input height 8 with kernel 16, stride 16, padding 0 would be 0; the nearest image size that works is 16\n"),
-        (["analyze", "t2t_vit_14", "--image-size", "232"], .failure,
-         "error: embed/pos_embed: position_embedding input tokens and table length (the table is sized for the image when the model is built): 226 ≠ 197; the nearest square image sizes that work are 226 and 240\n"),
-        (["analyze", "t2t_vit_14", "--image-size", "192x256"], .failure,
-         "error: t2t1/square_input: image height and width (T2T-ViT reshapes tokens to a square grid): 192 ≠ 256; the nearest square image sizes that work are 192 and 256\n"),
-        (["analyze", "pit_s_22"], .failure,
-         "error: MODEL: unknown model 'pit_s_22'; did you mean 'pit_s_224'? (vitscope list shows all presets)\n"),
-        (["analyze", "vit_huge_patch14_224", "--batch", "1048576", "--image-size", "65536"], .failure,
-         "error: embed/patch_embed/proj: counts at batch 1048576 and 65536×65536 do not fit in a 64-bit integer; use a smaller batch or image size\n"),
+        (
+            ["analyze", "vit_base_patch16_224", "--image-size", "8"], ExitCode.failure,
+            "error: embed/patch_embed/proj: conv2d output height for input height 8 with kernel 16, stride 16, padding 0 would be 0; the nearest image size that works is 16\n"
+        ),
+        (
+            ["analyze", "t2t_vit_14", "--image-size", "232"], .failure,
+            "error: embed/pos_embed: position_embedding input tokens and table length (the table is sized for the image when the model is built): 226 ≠ 197; the nearest square image sizes that work are 226 and 240\n"
+        ),
+        (
+            ["analyze", "t2t_vit_14", "--image-size", "192x256"], .failure,
+            "error: t2t1/square_input: image height and width (T2T-ViT reshapes tokens to a square grid): 192 ≠ 256; the nearest square image sizes that work are 192 and 256\n"
+        ),
+        (
+            ["analyze", "pit_s_22"], .failure,
+            "error: MODEL: unknown model 'pit_s_22'; did you mean 'pit_s_224'? (vitscope list shows all presets)\n"
+        ),
+        (
+            ["analyze", "vit_huge_patch14_224", "--batch", "1048576", "--image-size", "65536"], .failure,
+            "error: embed/patch_embed/proj: counts at batch 1048576 and 65536×65536 do not fit in a 64-bit integer; use a smaller batch or image size\n"
+        ),
         (["analyze", "vit_small_patch16_224", "--batch", "0"], .failure, "error: batch: must be between 1 and 1048576, found 0\n"),
-        (["analyze", "vit_small_patch16_224", "--image-size", "70000"], .failure,
-         "error: image_size: height must be between 1 and 65536, found 70000\nerror: image_size: width must be between 1 and 65536, found 70000\n"),
-        (["analyze", "vit_small_patch16_224", "--num-classes", "-1"], .failure,
-         "error: num_classes: must be between 0 and 1000000, found -1; use 0 for no classifier head\n"),
-        (["analyze", "nothere.json"], .failure,
-         "error: nothere.json: no such file; give a preset name (vitscope list) or the path of a spec file\n"),
+        (
+            ["analyze", "vit_small_patch16_224", "--image-size", "70000"], .failure,
+            "error: image_size: height must be between 1 and 65536, found 70000\nerror: image_size: width must be between 1 and 65536, found 70000\n"
+        ),
+        (
+            ["analyze", "vit_small_patch16_224", "--num-classes", "-1"], .failure,
+            "error: num_classes: must be between 0 and 1000000, found -1; use 0 for no classifier head\n"
+        ),
+        (
+            ["analyze", "nothere.json"], .failure,
+            "error: nothere.json: no such file; give a preset name (vitscope list) or the path of a spec file\n"
+        ),
     ])
     func inputErrors(_ arguments: [String], _ code: ExitCode, _ message: String) {
         let captured = Captured()
@@ -42,8 +59,14 @@ struct BadInputTests {
     }
 
     @Test(arguments: [
-        (["analyze", "vit_small_patch16_224", "--image-size", "abc"], "error: --image-size expects N or HxW (e.g. 224 or 192x256), got 'abc'"),
-        (["analyze", "vit_small_patch16_224", "--image-size", "224x"], "error: --image-size expects N or HxW (e.g. 224 or 192x256), got '224x'"),
+        (
+            ["analyze", "vit_small_patch16_224", "--image-size", "abc"],
+            "error: --image-size expects N or HxW (e.g. 224 or 192x256), got 'abc'"
+        ),
+        (
+            ["analyze", "vit_small_patch16_224", "--image-size", "224x"],
+            "error: --image-size expects N or HxW (e.g. 224 or 192x256), got '224x'"
+        ),
         (["analyze", "vit_small_patch16_224", "--imagesize", "224"], "error: unknown option '--imagesize'; did you mean --image-size?"),
         (["analyze", "vit_small_patch16_224", "--batch"], "error: --batch needs a value (N)"),
         (["analyze", "vit_small_patch16_224", "--batch", "two"], "error: --batch expects a whole number, got 'two'"),
@@ -62,7 +85,9 @@ struct BadInputTests {
         let path = try temporarySpec("{\n  \"name\": \"x\"\n  \"family\": \"vit\"\n}\n")
         let result = vitscope("validate", path)
         #expect(result.code == .failure)
-        #expect(result.err == "error: \(path): spec (line 3, column 3): expected ',' or '}' after object member, found '\"'\n1 problem in \(path)\n")
+        #expect(
+            result.err
+                == "error: \(path): spec (line 3, column 3): expected ',' or '}' after object member, found '\"'\n1 problem in \(path)\n")
     }
 
     @Test func validateListsEveryProblem() throws {
@@ -78,13 +103,14 @@ struct BadInputTests {
         let path = try temporarySpec(spec)
         let result = vitscope("validate", path)
         #expect(result.code == .failure)
-        #expect(result.err == """
-            error: \(path): config.base_dims (line 5, column 13): missing required key "base_dims"
-            error: \(path): config.base_dim (line 5, column 45): unknown key; did you mean "base_dims"?
-            error: \(path): config.mlp_ratio (line 6, column 27): expected a number, found the string "4"
-            3 problems in \(path)
+        #expect(
+            result.err == """
+                error: \(path): config.base_dims (line 5, column 13): missing required key "base_dims"
+                error: \(path): config.base_dim (line 5, column 45): unknown key; did you mean "base_dims"?
+                error: \(path): config.mlp_ratio (line 6, column 27): expected a number, found the string "4"
+                3 problems in \(path)
 
-            """)
+                """)
     }
 
     @Test func impossibleConfigsAreExplained() throws {
@@ -97,14 +123,16 @@ struct BadInputTests {
         #expect(object["valid"] as? Bool == false)
         let problems = try #require(object["problems"] as? [[String: Any]])
         #expect(problems.map { $0["field"] as? String } == ["\(path): image_size", "\(path): config.embed_dim"])
-        #expect(problems.map { $0["message"] as? String } == [
-            "image width 8 is smaller than patch_size 16",
-            "embed_dim 100 is not divisible by num_heads 3",
-        ])
-        #expect(problems.map { $0["fix"] as? String } == [
-            "use an image of at least 16×16 or a patch_size of at most 8",
-            "set embed_dim to a multiple of 3 such as 99 or 102, or num_heads to a divisor of 100 such as 2 or 4",
-        ])
+        #expect(
+            problems.map { $0["message"] as? String } == [
+                "image width 8 is smaller than patch_size 16",
+                "embed_dim 100 is not divisible by num_heads 3",
+            ])
+        #expect(
+            problems.map { $0["fix"] as? String } == [
+                "use an image of at least 16×16 or a patch_size of at most 8",
+                "set embed_dim to a multiple of 3 such as 99 or 102, or num_heads to a divisor of 100 such as 2 or 4",
+            ])
     }
 
     @Test func depthListsOfTheWrongLength() throws {
@@ -115,7 +143,8 @@ struct BadInputTests {
         let path = try temporarySpec(spec)
         let result = vitscope("validate", path)
         #expect(result.code == .failure)
-        #expect(result.err == "error: \(path): config (line 2, column 12): base_dims, depth and heads must have the same length "
+        #expect(
+            result.err == "error: \(path): config (line 2, column 12): base_dims, depth and heads must have the same length "
                 + "(one entry per stage), found lengths 3, 2 and 3; make the three arrays the same length\n1 problem in \(path)\n")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VitScopeCLI
 
 @Suite("bench")
@@ -66,7 +67,8 @@ struct BenchCommandTests {
     }
 
     @Test func timesAModelsForwardPass() throws {
-        let spec = try temporarySpec("""
+        let spec = try temporarySpec(
+            """
             {"name": "tiny", "family": "vit", "image_size": 32, "num_classes": 10,
              "config": {"patch_size": 8, "embed_dim": 16, "depth": 1, "num_heads": 2}}
             """)
@@ -76,11 +78,13 @@ struct BenchCommandTests {
         // The executed MACs are the analytic ones.
         let macs = try #require(analysis.out.split(separator: "\n").first { $0.contains("\"macs\"") })
         #expect(result.out.contains(macs.trimmingCharacters(in: .whitespaces)))
-        for key in ["\"model\": \"tiny\"", "\"batch\": 2", "\"threads\": 1", "\"runs\": 3", "\"median_seconds\"",
-                    "\"min_seconds\"", "\"gflops\"", "\"parameter_bytes\": 27432",
-                    // The largest live set is at the patch embedding: the 2×3×32×32 image and its
-                    // 2×16×4×4 output, 6144 + 512 floats.
-                    "\"peak_activation_bytes\": 26624"] {
+        for key in [
+            "\"model\": \"tiny\"", "\"batch\": 2", "\"threads\": 1", "\"runs\": 3", "\"median_seconds\"",
+            "\"min_seconds\"", "\"gflops\"", "\"parameter_bytes\": 27432",
+            // The largest live set is at the patch embedding: the 2×3×32×32 image and its
+            // 2×16×4×4 output, 6144 + 512 floats.
+            "\"peak_activation_bytes\": 26624",
+        ] {
             #expect(result.out.contains(key))
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import VitScopeCLI
 
 /// Collects what a command writes.
@@ -11,8 +12,9 @@ final class Captured: @unchecked Sendable {
     var err: String { lock.withLock { errText } }
 
     var console: Console {
-        Console(out: { text in self.lock.withLock { self.outText += text } },
-                err: { text in self.lock.withLock { self.errText += text } })
+        Console(
+            out: { text in self.lock.withLock { self.outText += text } },
+            err: { text in self.lock.withLock { self.errText += text } })
     }
 }
 

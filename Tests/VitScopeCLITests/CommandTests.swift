@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VitScopeCLI
 
 @Suite("Commands")
@@ -50,8 +51,9 @@ struct CommandTests {
     }
 
     @Test func overridesChangeTheModel() throws {
-        let result = vitscope("analyze", "vit_base_patch16_224", "--image-size", "384", "--num-classes", "0", "--batch", "2",
-                              "--format", "json")
+        let result = vitscope(
+            "analyze", "vit_base_patch16_224", "--image-size", "384", "--num-classes", "0", "--batch", "2",
+            "--format", "json")
         #expect(result.code == .success)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
         let totals = try #require(object["totals"] as? [String: Any])

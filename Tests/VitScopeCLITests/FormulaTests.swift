@@ -1,6 +1,7 @@
 import Architectures
 import Foundation
 import Testing
+
 @testable import VitScopeCLI
 
 @Suite("formula")

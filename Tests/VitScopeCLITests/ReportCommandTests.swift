@@ -2,6 +2,7 @@ import Architectures
 import Foundation
 import Reports
 import Testing
+
 @testable import VitScopeCLI
 
 @Suite("report command")
@@ -34,9 +35,11 @@ struct ReportCommandTests {
         for path in ["old.md", "old.svg", "models/old.md", "notes.txt", "models/data.json", "models/keep/page.md"] {
             try "x".write(to: root.appendingPathComponent(path), atomically: true, encoding: .utf8)
         }
-        #expect(try ReportWriter.write(changed, to: root)
+        #expect(
+            try ReportWriter.write(changed, to: root)
                 == ReportWriter.Outcome(written: 0, unchanged: 1, removed: ["models/old.md", "old.md", "old.svg"]))
-        #expect(try FileManager.default.subpathsOfDirectory(atPath: root.path).sorted()
+        #expect(
+            try FileManager.default.subpathsOfDirectory(atPath: root.path).sorted()
                 == ["a.md", "models", "models/data.json", "models/keep", "models/keep/page.md", "notes.txt"])
     }
 
@@ -51,9 +54,12 @@ struct ReportCommandTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let blocker = root.appendingPathComponent("file")
         try "not a folder".write(to: blocker, atomically: true, encoding: .utf8)
-        let result = vitscope("report", "--out", blocker.appendingPathComponent("reports").path, "--specs", root.appendingPathComponent("specs").path)
+        let result = vitscope(
+            "report", "--out", blocker.appendingPathComponent("reports").path, "--specs", root.appendingPathComponent("specs").path)
         #expect(result.code == .failure)
-        #expect(result.err == "error: cannot write reports to \(blocker.path)/reports: \(blocker.standardizedFileURL.path) is a file, not a folder\n")
+        #expect(
+            result.err
+                == "error: cannot write reports to \(blocker.path)/reports: \(blocker.standardizedFileURL.path) is a file, not a folder\n")
         #expect(result.out == "")
     }
 
@@ -70,7 +76,10 @@ struct ReportCommandTests {
         try FileManager.default.removeItem(at: specs.appendingPathComponent("pit/pit_s_224.json"))
         let missing = vitscope("report", "--out", root.appendingPathComponent("out").path, "--specs", specs.path)
         #expect(missing.code == .failure)
-        #expect(missing.err == "error: pit_s_224: the spatial-dimensions and resolution pages need this model's spec; write it with 'vitscope specs' into the specs folder\n")
+        #expect(
+            missing.err
+                == "error: pit_s_224: the spatial-dimensions and resolution pages need this model's spec; write it with 'vitscope specs' into the specs folder\n"
+        )
         let none = vitscope("report", "--specs", root.appendingPathComponent("nothing").path)
         #expect(none.code == .failure)
         #expect(none.err.hasSuffix(": no such folder of spec files; write one with 'vitscope specs --out nothing' or pass --specs DIR\n"))
@@ -81,9 +90,11 @@ struct ReportCommandTests {
         #expect(help.code == .success)
         #expect(help.out.contains("usage: vitscope report [--out DIR] [--specs DIR] [--check] [--no-execution]\n"))
         #expect(help.out.contains("  --out DIR       folder to write the reports into (default reports)\n"))
-        for (arguments, message) in [(["report", "--outt", "x"], "error: unknown option '--outt'; did you mean --out?"),
-                                     (["report", "extra"], "error: report takes no arguments, got 'extra'"),
-                                     (["report", "--out"], "error: --out needs a value (DIR)")] {
+        for (arguments, message) in [
+            (["report", "--outt", "x"], "error: unknown option '--outt'; did you mean --out?"),
+            (["report", "extra"], "error: report takes no arguments, got 'extra'"),
+            (["report", "--out"], "error: --out needs a value (DIR)"),
+        ] {
             let captured = Captured()
             #expect(VitScope.run(arguments, console: captured.console) == .usage)
             #expect(captured.err.split(separator: "\n").first.map(String.init) == message)
@@ -110,7 +121,8 @@ extension ReportCommandTests {
 
     @Test func executionSectionsAreMarkedForComparison() {
         let page = "a\n" + ReportBook.executionStart + "ran: 12 nodes\n" + ReportBook.executionEnd + "b\n"
-        #expect(ReportBook.withoutExecutionResults(page)
-            == "a\n" + ReportBook.executionStart + ReportBook.executionEnd + "b\n")
+        #expect(
+            ReportBook.withoutExecutionResults(page)
+                == "a\n" + ReportBook.executionStart + ReportBook.executionEnd + "b\n")
     }
 }

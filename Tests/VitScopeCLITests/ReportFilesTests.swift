@@ -2,6 +2,7 @@ import Architectures
 import Foundation
 import Reports
 import Testing
+
 @testable import VitScopeCLI
 
 /// The committed reports/ folder is exactly what `vitscope report` writes from the committed specs/.
@@ -19,12 +20,14 @@ struct ReportFilesTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         // Running every model takes a release build; the execution sections are compared by
         // `vitscope report --check` in CI's release stage instead.
-        let result = vitscope("report", "--out", folder.path, "--specs", repository.appendingPathComponent("specs").path,
-                              "--no-execution")
+        let result = vitscope(
+            "report", "--out", folder.path, "--specs", repository.appendingPathComponent("specs").path,
+            "--no-execution")
         var files: [String: String] = [:]
         for path in (try? FileManager.default.subpathsOfDirectory(atPath: folder.path)) ?? [] {
             if let data = FileManager.default.contents(atPath: folder.appendingPathComponent(path).path),
-               let text = String(data: data, encoding: .utf8) {
+                let text = String(data: data, encoding: .utf8)
+            {
                 files[path] = text
             }
         }
@@ -63,10 +66,11 @@ struct ReportFilesTests {
         let pages = ["README.md", "resolution.md", "spatial-dimensions.md", "zoo.md"]
         #expect(paths.filter { !$0.hasPrefix("models/") && $0.hasSuffix(".md") } == pages)
         #expect(paths.filter { $0.hasPrefix("models/") }.sorted() == SpecsCommand.specs.map { "models/\($0.name).md" }.sorted())
-        #expect(paths.filter { $0.hasSuffix(".svg") } == [
-            "resolution-attention.svg", "resolution-macs.svg", "resolution-other.svg", "resolution-params.svg",
-            "spatial-attention.svg", "spatial-grid.svg", "spatial-macs.svg", "spatial-pooling.svg", "spatial-width.svg",
-        ])
+        #expect(
+            paths.filter { $0.hasSuffix(".svg") } == [
+                "resolution-attention.svg", "resolution-macs.svg", "resolution-other.svg", "resolution-params.svg",
+                "spatial-attention.svg", "spatial-grid.svg", "spatial-macs.svg", "spatial-pooling.svg", "spatial-width.svg",
+            ])
         let index = try Self.page("README.md")
         for spec in SpecsCommand.specs { #expect(index.contains("[\(spec.name)](models/\(spec.name).md)")) }
         let spatial = try Self.page("spatial-dimensions.md")
@@ -76,8 +80,10 @@ struct ReportFilesTests {
     /// Nothing names the machine it was generated on, nor a date.
     @Test func pagesAreFreeOfMachineDetails() {
         for (path, text) in Self.generated.files {
-            let machinePaths = [Self.repository.path, FileManager.default.temporaryDirectory.path,
-                                FileManager.default.homeDirectoryForCurrentUser.path]
+            let machinePaths = [
+                Self.repository.path, FileManager.default.temporaryDirectory.path,
+                FileManager.default.homeDirectoryForCurrentUser.path,
+            ]
             for machinePath in machinePaths where machinePath.count > 1 {
                 #expect(!text.contains(machinePath), "\(path) names \(machinePath)")
             }

@@ -1,6 +1,7 @@
 import Architectures
 import Foundation
 import Testing
+
 @testable import Reports
 @testable import VitScopeCLI
 
@@ -30,8 +31,13 @@ struct ReportPageTests {
         let page = try ReportFilesTests.page("spatial-dimensions.md")
         let vit = try Self.analysis("vit_small_patch16_224"), pit = try Self.analysis("pit_s_224")
         let summary = try #require(page.components(separatedBy: "![").first)
-        #expect(summary.contains("PiT-S needs **\(NumberFormat.grouped(pit.summary.totals.macs)) MACs** against ViT-S/16's **\(NumberFormat.grouped(vit.summary.totals.macs))** (37.6% fewer)"))
-        #expect(summary.contains("PiT-S spends **452,594,304 MACs** on the attention products q·kᵀ and attn·v, 1.27× ViT-S/16's **357,663,744**"))
+        #expect(
+            summary.contains(
+                "PiT-S needs **\(NumberFormat.grouped(pit.summary.totals.macs)) MACs** against ViT-S/16's **\(NumberFormat.grouped(vit.summary.totals.macs))** (37.6% fewer)"
+            ))
+        #expect(
+            summary.contains(
+                "PiT-S spends **452,594,304 MACs** on the attention products q·kᵀ and attn·v, 1.27× ViT-S/16's **357,663,744**"))
         #expect(summary.contains("would need 4,297,305,600 attention MACs instead of 145,643,904 (pooling saves 96.6%)"))
     }
 
@@ -62,7 +68,10 @@ struct ReportPageTests {
         let outside = pit.summary.layers.filter { $0.path.split(separator: "/").count < 3 || !$0.path.hasPrefix("stage") }
         #expect(inBlocks + outside.reduce(0) { $0 + $1.cost.macs } == pit.summary.totals.macs)
         // Every MAC of a transformer stage is inside one of its blocks.
-        #expect(inBlocks == ["stage1", "stage2", "stage3"].compactMap { name in pit.summary.stages.first { $0.name == name }?.cost.macs }.reduce(0, +))
+        #expect(
+            inBlocks
+                == ["stage1", "stage2", "stage3"].compactMap { name in pit.summary.stages.first { $0.name == name }?.cost.macs }.reduce(
+                    0, +))
     }
 
     /// ViT-S/16 at 512×512: 32×32 + 1 = 1025 tokens.
@@ -78,7 +87,10 @@ struct ReportPageTests {
         let page = try ReportFilesTests.page("zoo.md")
         let headings = page.split(separator: "\n").filter { $0.hasPrefix("### ") }.map { String($0.dropFirst(4)) }
         #expect(headings == ["pit_ti_224", "pit_b_224", "t2t_vit_24", "cvt_13", "cvt_21", "cvt_w24"])
-        #expect(page.contains("| [pit_s_224](models/pit_s_224.md) | pit | 224×224 | 23,461,912 | 23,461,912 | 2,870,796,096 | 5,741,592,192 | 2,877,457,536 | 729+1 → 196+1 → 49+1 | 23.5 / 2.9 | 23.5 / 2.9 | yes |"))
+        #expect(
+            page.contains(
+                "| [pit_s_224](models/pit_s_224.md) | pit | 224×224 | 23,461,912 | 23,461,912 | 2,870,796,096 | 5,741,592,192 | 2,877,457,536 | 729+1 → 196+1 → 49+1 | 23.5 / 2.9 | 23.5 / 2.9 | yes |"
+            ))
         #expect(page.contains("| 4.9 / 0.7 | 4.8 / 0.7 | [params differ](#pit_ti_224) |"))
     }
 
@@ -87,11 +99,14 @@ struct ReportPageTests {
         #expect(page.contains("## Verification by execution\n\n" + ReportBook.executionStart + "**Not yet verified by execution.**"))
         #expect(page.contains("    other          = 774387/16·B·H·W - 76032·B·H - 76032·B·W + 23786496·B\n"))
         let spec = try #require(Zoo.preset("vit_tiny_patch16_224"))
-        let facts = ModelFacts(source: ReportSource(spec: spec, file: "specs/vit/vit_tiny_patch16_224.json"),
-                               analysis: try spec.analyze(), form: .failure(FormError(message: "skipped in this test")))
+        let facts = ModelFacts(
+            source: ReportSource(spec: spec, file: "specs/vit/vit_tiny_patch16_224.json"),
+            analysis: try spec.analyze(), form: .failure(FormError(message: "skipped in this test")))
         let filled = ModelPage.markdown(facts, verification: "match: \(facts.analysis.summary.totals.macs) MACs\n")
-        #expect(filled.contains("## Verification by execution\n\n" + ReportBook.executionStart + "match: 1253683200 MACs\n"
-            + ReportBook.executionEnd + "\n## Every layer"))
+        #expect(
+            filled.contains(
+                "## Verification by execution\n\n" + ReportBook.executionStart + "match: 1253683200 MACs\n"
+                    + ReportBook.executionEnd + "\n## Every layer"))
         #expect(!filled.contains("Not yet verified"))
         #expect(IndexPage.markdown([facts], verified: 1).contains("1 of 1 models were run by the CPU backend"))
         #expect(IndexPage.markdown([facts], verified: 0).contains("Not yet verified by execution: no model here has been run"))

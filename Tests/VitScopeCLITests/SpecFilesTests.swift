@@ -1,6 +1,7 @@
 import Architectures
 import Foundation
 import Testing
+
 @testable import VitScopeCLI
 
 @Suite("specs/")
@@ -12,8 +13,9 @@ struct SpecFilesTests {
     @Test(arguments: SpecsCommand.specs)
     func committedSpecIsFreshAndDecodes(_ spec: ModelSpec) throws {
         let path = Self.root.appendingPathComponent(SpecsCommand.relativePath(spec)).path
-        let text = try #require(FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) },
-                                "missing \(path); run: swift run vitscope specs --out specs")
+        let text = try #require(
+            FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) },
+            "missing \(path); run: swift run vitscope specs --out specs")
         #expect(text == SpecEncoder.encode(spec), "specs/ is stale; run: swift run vitscope specs --out specs")
         #expect(try SpecDecoder.decode(text) == spec)
     }
@@ -31,15 +33,19 @@ struct SpecFilesTests {
 
     /// The vit-pytorch example files analyse exactly like the calls they were written from.
     @Test func vitPytorchSpecFilesAnalyseLikeTheirCalls() throws {
-        #expect(VitPytorch.examples.map { SpecsCommand.relativePath($0) } == [
-            "vit_pytorch/vit_pytorch_vit.json", "vit_pytorch/vit_pytorch_pit.json", "vit_pytorch/vit_pytorch_t2t_vit.json",
-            "vit_pytorch/vit_pytorch_cvt.json",
-        ])
+        #expect(
+            VitPytorch.examples.map { SpecsCommand.relativePath($0) } == [
+                "vit_pytorch/vit_pytorch_vit.json", "vit_pytorch/vit_pytorch_pit.json", "vit_pytorch/vit_pytorch_t2t_vit.json",
+                "vit_pytorch/vit_pytorch_cvt.json",
+            ])
         for spec in VitPytorch.examples {
             let call = try #require(spec.notes.first?.split(separator: ": ", maxSplits: 1).last.map(String.init))
             let path = Self.root.appendingPathComponent(SpecsCommand.relativePath(spec)).path
-            let fromFile = try #require(try JSONSerialization.jsonObject(with: Data(vitscope("analyze", path, "--format", "json").out.utf8)) as? [String: Any])
-            let fromCall = try #require(try JSONSerialization.jsonObject(with: Data(vitscope("analyze", "--vit-pytorch", call, "--format", "json").out.utf8)) as? [String: Any])
+            let fromFile = try #require(
+                try JSONSerialization.jsonObject(with: Data(vitscope("analyze", path, "--format", "json").out.utf8)) as? [String: Any])
+            let fromCall = try #require(
+                try JSONSerialization.jsonObject(with: Data(vitscope("analyze", "--vit-pytorch", call, "--format", "json").out.utf8))
+                    as? [String: Any])
             #expect(fromFile["totals"] as? [String: AnyHashable] == fromCall["totals"] as? [String: AnyHashable], "\(spec.name)")
             #expect(fromFile["layers"] as? [[String: AnyHashable]] == fromCall["layers"] as? [[String: AnyHashable]], "\(spec.name)")
         }

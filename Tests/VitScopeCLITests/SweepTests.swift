@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VitScopeCLI
 
 @Suite("sweep")
@@ -8,13 +9,14 @@ struct SweepTests {
     @Test func csvRowsAreExactAndInvalidSizesSkipped() {
         let result = vitscope("sweep", "t2t_vit_14", "--image-sizes", "160,224,232", "--format", "csv")
         #expect(result.code == .success)
-        #expect(result.out == """
-            height,width,t2t1_tokens,t2t2_tokens,stage1_tokens,params,trainable_params,macs,fvcore,skipped
-            160,160,1600,400,101,21508686,21465806,2347630592,2356222272,
-            224,224,3136,784,197,21545550,21465806,4783468544,4800254784,
-            232,232,,,,,,,,embed/pos_embed: position_embedding input tokens and table length (the table is sized for the image when the model is built): 226 ≠ 197
+        #expect(
+            result.out == """
+                height,width,t2t1_tokens,t2t2_tokens,stage1_tokens,params,trainable_params,macs,fvcore,skipped
+                160,160,1600,400,101,21508686,21465806,2347630592,2356222272,
+                224,224,3136,784,197,21545550,21465806,4783468544,4800254784,
+                232,232,,,,,,,,embed/pos_embed: position_embedding input tokens and table length (the table is sized for the image when the model is built): 226 ≠ 197
 
-            """)
+                """)
     }
 
     @Test func rangesIncludeTheirEnd() throws {
@@ -49,7 +51,10 @@ struct SweepTests {
         (["sweep", "pit_s_224", "--image-sizes", "160:224:0"], "error: --image-sizes range '160:224:0' needs a positive whole STEP"),
         (["sweep", "pit_s_224", "--image-sizes", "160:224"], "error: --image-sizes entry '160:224' is neither N, HxW nor START:STOP:STEP"),
         (["sweep", "pit_s_224", "--image-sizes", "1:100000:1"], "error: --image-sizes lists more than 4096 sizes"),
-        (["sweep", "pit_s_224", "--image-sizes", "224", "--format", "xml"], "error: --format expects one of table, markdown, json, csv, got 'xml'"),
+        (
+            ["sweep", "pit_s_224", "--image-sizes", "224", "--format", "xml"],
+            "error: --format expects one of table, markdown, json, csv, got 'xml'"
+        ),
     ])
     func usageErrors(_ arguments: [String], _ firstLine: String) {
         let captured = Captured()

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VitScopeCLI
 
 /// Usage lines and help are generated from each command's declared options, so they name every
@@ -12,8 +13,9 @@ import Testing
 
     /// The `--name` words of `text`.
     static func optionNames(_ text: Substring) -> Set<String> {
-        Set(text.split(whereSeparator: { " []|\n".contains($0) }).filter { $0.hasPrefix("--") }
-            .map { String($0.dropFirst(2).prefix { $0.isLetter || $0 == "-" }) })
+        Set(
+            text.split(whereSeparator: { " []|\n".contains($0) }).filter { $0.hasPrefix("--") }
+                .map { String($0.dropFirst(2).prefix { $0.isLetter || $0 == "-" }) })
     }
 
     @Test(arguments: names)
@@ -38,7 +40,8 @@ import Testing
         #expect(help.out == command.help)
         #expect(help.out.contains("usage: \(command.usage)\n"))
         let listed = help.out.split(separator: "\n").filter { $0.hasPrefix("  --") }
-        #expect(Set(listed.flatMap { Self.optionNames($0.dropFirst(2).prefix { $0 != " " }) })
+        #expect(
+            Set(listed.flatMap { Self.optionNames($0.dropFirst(2).prefix { $0 != " " }) })
                 == Set(command.options.map(\.name) + ["help"]))
         for option in command.options {
             #expect(listed.contains { $0.hasPrefix("  \(option.synopsis) ") }, "\(name): help lacks \(option.synopsis)")
@@ -72,17 +75,23 @@ import Testing
     }
 
     @Test func usageLines() throws {
-        #expect(try Self.command("analyze").usage == "vitscope analyze MODEL|--vit-pytorch CALL [--image-size N|HxW] [--batch N] "
+        #expect(
+            try Self.command("analyze").usage == "vitscope analyze MODEL|--vit-pytorch CALL [--image-size N|HxW] [--batch N] "
                 + "[--num-classes N] [--layers] [--format table|markdown|json]")
-        #expect(try Self.command("compare").usage == "vitscope compare MODEL...|--vit-pytorch CALL... [--image-size N|HxW] "
+        #expect(
+            try Self.command("compare").usage == "vitscope compare MODEL...|--vit-pytorch CALL... [--image-size N|HxW] "
                 + "[--batch N] [--num-classes N] [--format table|markdown|json]")
-        #expect(try Self.command("validate").usage == "vitscope validate SPEC.json|MODEL|--vit-pytorch CALL [--image-size N|HxW] "
+        #expect(
+            try Self.command("validate").usage == "vitscope validate SPEC.json|MODEL|--vit-pytorch CALL [--image-size N|HxW] "
                 + "[--batch N] [--num-classes N] [--format table|json]")
-        #expect(try Self.command("sweep").usage == "vitscope sweep MODEL|--vit-pytorch CALL --image-sizes LIST [--batch N] "
+        #expect(
+            try Self.command("sweep").usage == "vitscope sweep MODEL|--vit-pytorch CALL --image-sizes LIST [--batch N] "
                 + "[--num-classes N] [--format table|markdown|json|csv]")
-        #expect(try Self.command("verify").usage == "vitscope verify MODEL...|--vit-pytorch CALL...|--all [--weights FILE] "
+        #expect(
+            try Self.command("verify").usage == "vitscope verify MODEL...|--vit-pytorch CALL...|--all [--weights FILE] "
                 + "[--threads N] [--seed N] [--image-size N|HxW] [--batch N] [--num-classes N] [--format table|markdown|json]")
-        #expect(try Self.command("bench").usage == "vitscope bench MODEL|--vit-pytorch CALL [--batch N] [--image-size N|HxW] "
+        #expect(
+            try Self.command("bench").usage == "vitscope bench MODEL|--vit-pytorch CALL [--batch N] [--image-size N|HxW] "
                 + "[--num-classes N] [--profile] [--threads N] [--runs N] [--format table|json]\n"
                 + "       vitscope bench --gemm N|MxKxN [--packed] [--threads N] [--runs N] [--format table|json]")
         #expect(try Self.command("list").usage == "vitscope list [--format table|markdown|json]")

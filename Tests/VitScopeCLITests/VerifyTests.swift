@@ -1,9 +1,10 @@
+import Architectures
 import CPUBackend
 import Foundation
-@testable import Reports
-import Architectures
 import Testing
 import Verifying
+
+@testable import Reports
 @testable import VitScopeCLI
 
 /// `vitscope verify`: exit codes, the summary line, and bad weight files named by tensor.
@@ -40,7 +41,8 @@ import Verifying
         let (spec, weights, _) = try Self.fixture("vit_p8_32")
         let result = vitscope("verify", spec, "--weights", weights, "--batch", "2", "--format", "json")
         #expect(result.code == .success, "\(result.err)")
-        #expect(result.err == "note: \(weights): the file's reference input is 1×3×32×32 and this run's is 2×3×32×32, "
+        #expect(
+            result.err == "note: \(weights): the file's reference input is 1×3×32×32 and this run's is 2×3×32×32, "
                 + "so its logits are not compared; the counts are still checked on a random input\n")
         #expect(result.out.contains("\"match\": true"))
         #expect(result.out.contains("\"input\": [2, 3, 32, 32]"))
@@ -108,25 +110,30 @@ import Verifying
         #expect(outcome.verification.params == analysis.summary.totals.params)
         #expect(outcome.verification.macs == analysis.summary.totals.macs)
         #expect(outcome.verification.elementwise == analysis.summary.totals.elementwise)
-        #expect(VerificationReport.pageSection(outcome, command: "vitscope verify tiny") == """
-            Run on the CPU by `vitscope verify tiny`: batch 1, input 3×16×16, random weights (seed 0). \
-            **All \(outcome.verification.nodes) nodes match**: every node's output shape, parameter elements, MACs and \
-            elementwise count, as the kernels counted them while running, equal the analytic figures above.
+        #expect(
+            VerificationReport.pageSection(outcome, command: "vitscope verify tiny") == """
+                Run on the CPU by `vitscope verify tiny`: batch 1, input 3×16×16, random weights (seed 0). \
+                **All \(outcome.verification.nodes) nodes match**: every node's output shape, parameter elements, MACs and \
+                elementwise count, as the kernels counted them while running, equal the analytic figures above.
 
-            Executed: 2,235 parameters, \(NumberFormat.grouped(analysis.summary.totals.macs)) MACs, \
-            \(NumberFormat.grouped(analysis.summary.totals.elementwise)) elementwise operations.
+                Executed: 2,235 parameters, \(NumberFormat.grouped(analysis.summary.totals.macs)) MACs, \
+                \(NumberFormat.grouped(analysis.summary.totals.elementwise)) elementwise operations.
 
-            """)
+                """)
         let row = VerificationReport.table([outcome]).rows[0]
-        #expect(Array(row.prefix(7)) == ["tiny", "1×3×16×16", String(analysis.graph.nodes.count), "2,235",
-                                         NumberFormat.grouped(analysis.summary.totals.macs), "-", "yes"])
+        #expect(
+            Array(row.prefix(7)) == [
+                "tiny", "1×3×16×16", String(analysis.graph.nodes.count), "2,235",
+                NumberFormat.grouped(analysis.summary.totals.macs), "-", "yes",
+            ])
     }
 
     @Test func mismatchDetailsAndScientificNotation() throws {
         let analysis = try ModelOptions.resolve(.named(try temporarySpec(Self.spec))).analyze()
         let good = try VerificationRun(analysis, seed: 0).execute(threads: 1)
-        let bad = VerificationOutcome(model: "tiny", input: [1, 3, 16, 16], verification: good.verification, seconds: 0,
-                                      logitsError: 0.00123, tolerance: 1e-4)
+        let bad = VerificationOutcome(
+            model: "tiny", input: [1, 3, 16, 16], verification: good.verification, seconds: 0,
+            logitsError: 0.00123, tolerance: 1e-4)
         #expect(!bad.matches)
         #expect(VerificationReport.details([bad]) == "tiny: logits differ from the reference by 1.2e-3 (tolerance 1.0e-4)\n")
         #expect(VerificationReport.scientific(0) == "0")

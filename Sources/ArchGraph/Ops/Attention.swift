@@ -98,8 +98,11 @@ struct PerformerAttentionOp: OpDefinition {
 
     func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] {
         let width = inputs.first?.last.flatMap(\.constant).map { $0 / 3 } ?? 0
-        return [ParameterTensor("projection", [Expr(features), Expr(width)], .frozen,
-                                initialization: .uniform(center: 0, spread: 1))]
+        return [
+            ParameterTensor(
+                "projection", [Expr(features), Expr(width)], .frozen,
+                initialization: .uniform(center: 0, spread: 1))
+        ]
     }
 
     var buffers: [ParameterTensor] { [] }

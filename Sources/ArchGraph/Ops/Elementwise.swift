@@ -69,7 +69,8 @@ struct PositionEmbeddingOp: OpDefinition {
             throw ShapeError("embedding of shape \(format(shape)) does not fit input \(format(x))")
         }
         for axis in shape.indices {
-            let what = x.count == 3 && axis == 0
+            let what =
+                x.count == 3 && axis == 0
                 ? "input tokens and table length (the table is sized for the image when the model is built)"
                 : "axis \(axis + 1) of the input and of the position embedding (fixed when the model is built)"
             try checker.equal(x[axis + 1], shape[axis], what)

@@ -49,8 +49,10 @@ struct BatchNormOp: OpDefinition {
 
     /// The running statistics, read at inference and never counted as parameters.
     var buffers: [ParameterTensor] {
-        [ParameterTensor("running_mean", [Expr(channels)], .frozen, initialization: .uniform(center: 0, spread: 0.1)),
-         ParameterTensor("running_var", [Expr(channels)], .frozen, initialization: .uniform(center: 1, spread: 0.5))]
+        [
+            ParameterTensor("running_mean", [Expr(channels)], .frozen, initialization: .uniform(center: 0, spread: 0.1)),
+            ParameterTensor("running_var", [Expr(channels)], .frozen, initialization: .uniform(center: 1, spread: 0.5)),
+        ]
     }
 
     /// One element of elementwise work per input element; fvcore counts 2 per element (inference).
@@ -66,6 +68,8 @@ struct BatchNormOp: OpDefinition {
 
 /// A norm's scale and shift, initialised near 1 and 0 for random weights.
 private func affine(_ channels: Int) -> [ParameterTensor] {
-    [ParameterTensor("weight", [Expr(channels)], initialization: .uniform(center: 1, spread: 0.1)),
-     ParameterTensor("bias", [Expr(channels)], initialization: .uniform(center: 0, spread: 0.1))]
+    [
+        ParameterTensor("weight", [Expr(channels)], initialization: .uniform(center: 1, spread: 0.1)),
+        ParameterTensor("bias", [Expr(channels)], initialization: .uniform(center: 0, spread: 0.1)),
+    ]
 }

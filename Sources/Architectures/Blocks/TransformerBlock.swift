@@ -33,8 +33,10 @@ extension GraphBuilder {
     /// Two linear layers with a nonlinearity between them, named `fc1`, `act`, `fc2` as in
     /// timm's `Mlp`, or as the reference names them (`0`, `1`, `2` for an `nn.Sequential`);
     /// the scope and the linear layers are the reference modules `mlp`, `names.0` and `names.2`.
-    func mlp(_ x: Value, dim: Int, hidden: Int, out: Int? = nil, activation: Activation = .gelu,
-             names: (String, String, String) = ("fc1", "act", "fc2")) throws -> Value {
+    func mlp(
+        _ x: Value, dim: Int, hidden: Int, out: Int? = nil, activation: Activation = .gelu,
+        names: (String, String, String) = ("fc1", "act", "fc2")
+    ) throws -> Value {
         try scope("mlp", module: "mlp") {
             let h = try add(.linear(Linear(dim, hidden, bias: true)), [x], name: names.0, reference: .module(names.0))
             let a = try add(.activation(activation), [h], name: names.1)
@@ -55,8 +57,10 @@ extension GraphBuilder {
 
     /// `depth` transformer blocks named `block0`, `block1`, …, each a block of the graph and the
     /// reference module `blocks.0`, `blocks.1`, … (timm's `blocks` `nn.Sequential`).
-    func transformerBlocks(_ x: Value, depth: Int, dim: Int, heads: Int, mlpHidden: Int, qkvBias: Bool,
-                           eps: Double) throws -> Value {
+    func transformerBlocks(
+        _ x: Value, depth: Int, dim: Int, heads: Int, mlpHidden: Int, qkvBias: Bool,
+        eps: Double
+    ) throws -> Value {
         var x = x
         for index in 0..<depth {
             x = try block("block\(index)", module: "blocks.\(index)") {

@@ -17,24 +17,31 @@ extension GraphBuilder {
             gridH = embed.outputHeight(gridH)
             gridW = embed.outputWidth(gridW)
             let number = index + 1
-            let tokens = try stage(StageInfo(name: "embed\(number)", kind: .embed, grid: [gridH, gridW], channels: s.dimEmbed),
-                                   module: "stage\(index)") {
+            let tokens = try stage(
+                StageInfo(name: "embed\(number)", kind: .embed, grid: [gridH, gridW], channels: s.dimEmbed),
+                module: "stage\(index)"
+            ) {
                 let source = try image ?? add(.input(channels: inChannels), name: "image")
                 return try scope("patch_embed", module: "patch_embed") {
-                    let conv = try add(.conv2d(Conv2d(channels, s.dimEmbed, embed, bias: true)), [source], name: "proj",
-                                       reference: .module("proj"))
+                    let conv = try add(
+                        .conv2d(Conv2d(channels, s.dimEmbed, embed, bias: true)), [source], name: "proj",
+                        reference: .module("proj"))
                     let flat = try add(.imageToTokens, [conv], name: "flatten")
                     return try add(.layerNorm(channels: s.dimEmbed, eps: 1e-5), [flat], name: "norm", reference: .module("norm"))
                 }
             }
             let (h, w) = (gridH, gridW)
-            (image, cls) = try stage(StageInfo(name: "stage\(number)", kind: .transformer, grid: [h, w],
-                                               extraTokens: s.clsToken ? 1 : 0, channels: s.dimEmbed,
-                                               heads: s.numHeads, depth: s.depth), module: "stage\(index)") {
+            (image, cls) = try stage(
+                StageInfo(
+                    name: "stage\(number)", kind: .transformer, grid: [h, w],
+                    extraTokens: s.clsToken ? 1 : 0, channels: s.dimEmbed,
+                    heads: s.numHeads, depth: s.depth), module: "stage\(index)"
+            ) {
                 var x = tokens
                 if s.clsToken {
-                    let token = try add(.learnedTokens(count: 1, channels: s.dimEmbed), name: "cls_token",
-                                        reference: .tensors("cls_token"))
+                    let token = try add(
+                        .learnedTokens(count: 1, channels: s.dimEmbed), name: "cls_token",
+                        reference: .tensors("cls_token"))
                     x = try add(.concat(axis: 1), [token, x], name: "concat")
                 }
                 for block in 0..<s.depth {
@@ -81,15 +88,17 @@ extension GraphBuilder {
             func branch(_ name: String, stride: Int, padding: Int) throws -> Value {
                 let projected = try scope("conv_proj_\(name)", module: "conv_proj_\(name)") {
                     let window = Window(kernel: s.kernelQKV, stride: stride, padding: padding)
-                    let conv = try add(.conv2d(Conv2d(dim, dim, window, groups: dim, bias: false)), [image], name: "conv",
-                                       reference: .module("conv"))
+                    let conv = try add(
+                        .conv2d(Conv2d(dim, dim, window, groups: dim, bias: false)), [image], name: "conv",
+                        reference: .module("conv"))
                     let bn = try add(.batchNorm(channels: dim, eps: 1e-5), [conv], name: "bn", reference: .module("bn"))
                     let flat = try add(.imageToTokens, [bn], name: "flatten")
                     guard let token else { return flat }
                     return try add(.concat(axis: 1), [token, flat], name: "concat")
                 }
-                return try add(.linear(Linear(dim, dim, bias: s.qkvBias)), [projected], name: "proj_\(name)",
-                               reference: .module("proj_\(name)"))
+                return try add(
+                    .linear(Linear(dim, dim, bias: s.qkvBias)), [projected], name: "proj_\(name)",
+                    reference: .module("proj_\(name)"))
             }
             let q = try branch("q", stride: s.strideQ, padding: s.paddingQ)
             let k = try branch("k", stride: s.strideKV, padding: s.paddingKV)

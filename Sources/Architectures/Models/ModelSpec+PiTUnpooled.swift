@@ -8,11 +8,13 @@ extension ModelSpec {
         guard case .pit(let c) = config else { return nil }
         let stages = min(c.baseDims.count, c.depth.count, c.heads.count)
         return (0..<stages).map { index in
-            let single = PiTConfig(patchSize: c.patchSize, stride: c.stride, baseDims: [c.baseDims[index]],
-                                   depth: [c.depth[index]], heads: [c.heads[index]], mlpRatio: c.mlpRatio,
-                                   distilled: c.distilled)
-            return ModelSpec(name: "\(name)_stage\(index + 1)_unpooled", reference: reference, imageSize: imageSize,
-                             inChannels: inChannels, numClasses: numClasses, config: .pit(single))
+            let single = PiTConfig(
+                patchSize: c.patchSize, stride: c.stride, baseDims: [c.baseDims[index]],
+                depth: [c.depth[index]], heads: [c.heads[index]], mlpRatio: c.mlpRatio,
+                distilled: c.distilled)
+            return ModelSpec(
+                name: "\(name)_stage\(index + 1)_unpooled", reference: reference, imageSize: imageSize,
+                inChannels: inChannels, numClasses: numClasses, config: .pit(single))
         }
     }
 }

@@ -13,15 +13,24 @@ extension GraphBuilder {
         let embed = Window(kernel: c.patchSize, stride: c.stride)
         var gridH = embed.outputHeight(height), gridW = embed.outputWidth(width)
 
-        var (image, cls) = try stage(StageInfo(name: "embed", kind: .embed, grid: [gridH, gridW],
-                                               extraTokens: prefixTokens, channels: widths[0]), module: nil) {
+        var (image, cls) = try stage(
+            StageInfo(
+                name: "embed", kind: .embed, grid: [gridH, gridW],
+                extraTokens: prefixTokens, channels: widths[0]), module: nil
+        ) {
             let input = try add(.input(channels: inChannels), name: "image")
-            let conv = try add(.conv2d(Conv2d(inChannels, widths[0], embed, bias: true)), [input], name: "patch_embed/conv",
-                               reference: .module("patch_embed.conv"))
-            let placed = try add(.positionEmbedding(shape: [Expr(widths[0]), gridH, gridW], role: .trainable),
-                                 [conv], name: "pos_embed", reference: .tensors("pos_embed"))
-            return (placed, try add(.learnedTokens(count: prefixTokens, channels: widths[0]), name: "cls_token",
-                                    reference: .tensors("cls_token")))
+            let conv = try add(
+                .conv2d(Conv2d(inChannels, widths[0], embed, bias: true)), [input], name: "patch_embed/conv",
+                reference: .module("patch_embed.conv"))
+            let placed = try add(
+                .positionEmbedding(shape: [Expr(widths[0]), gridH, gridW], role: .trainable),
+                [conv], name: "pos_embed", reference: .tensors("pos_embed"))
+            return (
+                placed,
+                try add(
+                    .learnedTokens(count: prefixTokens, channels: widths[0]), name: "cls_token",
+                    reference: .tensors("cls_token"))
+            )
         }
 
         for index in widths.indices {
@@ -30,24 +39,33 @@ extension GraphBuilder {
                 let pool = Window(kernel: 3, stride: 2, padding: 1)
                 gridH = pool.outputHeight(gridH)
                 gridW = pool.outputWidth(gridW)
-                (image, cls) = try stage(StageInfo(name: "pool\(index)", kind: .pool, grid: [gridH, gridW],
-                                                   extraTokens: prefixTokens, channels: dim), module: "transformers.\(index).pool") {
+                (image, cls) = try stage(
+                    StageInfo(
+                        name: "pool\(index)", kind: .pool, grid: [gridH, gridW],
+                        extraTokens: prefixTokens, channels: dim), module: "transformers.\(index).pool"
+                ) {
                     let previous = widths[index - 1]
-                    let conv = try add(.conv2d(Conv2d(previous, dim, pool, groups: previous, bias: true)), [image], name: "conv",
-                                       reference: .module("conv"))
+                    let conv = try add(
+                        .conv2d(Conv2d(previous, dim, pool, groups: previous, bias: true)), [image], name: "conv",
+                        reference: .module("conv"))
                     return (conv, try add(.linear(Linear(previous, dim, bias: true)), [cls], name: "fc", reference: .module("fc")))
                 }
             }
-            (image, cls) = try stage(StageInfo(name: "stage\(index + 1)", kind: .transformer, grid: [gridH, gridW],
-                                               extraTokens: prefixTokens, channels: dim, heads: c.heads[index],
-                                               depth: c.depth[index]), module: "transformers.\(index)") {
+            (image, cls) = try stage(
+                StageInfo(
+                    name: "stage\(index + 1)", kind: .transformer, grid: [gridH, gridW],
+                    extraTokens: prefixTokens, channels: dim, heads: c.heads[index],
+                    depth: c.depth[index]), module: "transformers.\(index)"
+            ) {
                 let grid = try add(.imageToTokens, [image], name: "flatten")
                 let joined = try add(.concat(axis: 1), [cls, grid], name: "concat")
-                let encoded = try transformerBlocks(joined, depth: c.depth[index], dim: dim, heads: c.heads[index],
-                                                    mlpHidden: hiddenWidth(dim, c.mlpRatio), qkvBias: true, eps: 1e-6)
+                let encoded = try transformerBlocks(
+                    joined, depth: c.depth[index], dim: dim, heads: c.heads[index],
+                    mlpHidden: hiddenWidth(dim, c.mlpRatio), qkvBias: true, eps: 1e-6)
                 let tokens = try add(.slice(axis: 1, start: 0, length: Expr(prefixTokens)), [encoded], name: "cls_tokens")
-                let spatial = try add(.slice(axis: 1, start: Expr(prefixTokens), length: gridH * gridW), [encoded],
-                                      name: "grid_tokens")
+                let spatial = try add(
+                    .slice(axis: 1, start: Expr(prefixTokens), length: gridH * gridW), [encoded],
+                    name: "grid_tokens")
                 return (try add(.tokensToImage(height: gridH, width: gridW), [spatial], name: "unflatten"), tokens)
             }
         }

@@ -10,11 +10,15 @@ extension GraphBuilder {
         var gridH = Window(kernel: 7, stride: 2, padding: 3).outputHeight(height)
         var gridW = Window(kernel: 7, stride: 2, padding: 3).outputWidth(width)
         let pool = Window(kernel: 3, stride: 2, padding: 1)
-        var x = try stage(StageInfo(name: "stem", kind: .conv, grid: [pool.outputHeight(gridH), pool.outputWidth(gridW)],
-                                    channels: stem), module: nil) {
+        var x = try stage(
+            StageInfo(
+                name: "stem", kind: .conv, grid: [pool.outputHeight(gridH), pool.outputWidth(gridW)],
+                channels: stem), module: nil
+        ) {
             let image = try add(.input(channels: inChannels), name: "image")
-            let conv = try add(.conv2d(Conv2d(inChannels, stem, Window(kernel: 7, stride: 2, padding: 3), bias: false)),
-                               [image], name: "conv1", reference: .module("conv1"))
+            let conv = try add(
+                .conv2d(Conv2d(inChannels, stem, Window(kernel: 7, stride: 2, padding: 3), bias: false)),
+                [image], name: "conv1", reference: .module("conv1"))
             let bn = try add(.batchNorm(channels: stem, eps: 1e-5), [conv], name: "bn1", reference: .module("bn1"))
             let act = try add(.activation(.relu), [bn], name: "act1")
             return try add(.maxPool2d(pool), [act], name: "maxpool")
@@ -26,8 +30,11 @@ extension GraphBuilder {
             let stride = index == 0 ? 1 : 2
             let down = Window(kernel: 3, stride: stride, padding: 1)
             (gridH, gridW) = (down.outputHeight(gridH), down.outputWidth(gridW))
-            x = try stage(StageInfo(name: "layer\(index + 1)", kind: .conv, grid: [gridH, gridW], channels: planes * 4,
-                                    depth: blocks), module: "layer\(index + 1)") {
+            x = try stage(
+                StageInfo(
+                    name: "layer\(index + 1)", kind: .conv, grid: [gridH, gridW], channels: planes * 4,
+                    depth: blocks), module: "layer\(index + 1)"
+            ) {
                 var x = x
                 for block in 0..<blocks {
                     x = try self.block("block\(block)", module: "\(block)") {
@@ -49,19 +56,22 @@ extension GraphBuilder {
     private func bottleneck(_ x: Value, inChannels: Int, planes: Int, stride: Int) throws -> Value {
         let out = planes * 4
         func convBN(_ input: Value, _ cin: Int, _ cout: Int, _ window: Window, _ index: String) throws -> Value {
-            let conv = try add(.conv2d(Conv2d(cin, cout, window, bias: false)), [input], name: "conv\(index)",
-                               reference: .module("conv\(index)"))
+            let conv = try add(
+                .conv2d(Conv2d(cin, cout, window, bias: false)), [input], name: "conv\(index)",
+                reference: .module("conv\(index)"))
             return try add(.batchNorm(channels: cout, eps: 1e-5), [conv], name: "bn\(index)", reference: .module("bn\(index)"))
         }
         let a = try add(.activation(.relu), [try convBN(x, inChannels, planes, Window(kernel: 1, stride: 1), "1")], name: "act1")
-        let b = try add(.activation(.relu), [try convBN(a, planes, planes, Window(kernel: 3, stride: stride, padding: 1), "2")],
-                        name: "act2")
+        let b = try add(
+            .activation(.relu), [try convBN(a, planes, planes, Window(kernel: 3, stride: stride, padding: 1), "2")],
+            name: "act2")
         let c = try convBN(b, planes, out, Window(kernel: 1, stride: 1), "3")
         var shortcut = x
         if stride != 1 || inChannels != out {
             shortcut = try scope("downsample", module: "downsample") {
-                let conv = try add(.conv2d(Conv2d(inChannels, out, Window(kernel: 1, stride: stride), bias: false)), [x], name: "0",
-                                   reference: .module("0"))
+                let conv = try add(
+                    .conv2d(Conv2d(inChannels, out, Window(kernel: 1, stride: stride), bias: false)), [x], name: "0",
+                    reference: .module("0"))
                 return try add(.batchNorm(channels: out, eps: 1e-5), [conv], name: "1", reference: .module("1"))
             }
         }

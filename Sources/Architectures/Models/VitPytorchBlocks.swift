@@ -67,8 +67,10 @@ extension GraphBuilder {
 
     /// vit-pytorch's `Transformer` (vit.py, pit.py): `layers.i.0` attention and `layers.i.1`
     /// feed-forward, each added to its input, and (vit.py only) a final LayerNorm `norm`.
-    func vitPytorchTransformer(_ x: Value, dim: Int, depth: Int, heads: Int, dimHead: Int, mlpDim: Int,
-                               finalNorm: Bool) throws -> Value {
+    func vitPytorchTransformer(
+        _ x: Value, dim: Int, depth: Int, heads: Int, dimHead: Int, mlpDim: Int,
+        finalNorm: Bool
+    ) throws -> Value {
         var x = x
         for index in 0..<depth {
             x = try scope("layers/\(index)", module: "layers.\(index)") {
@@ -94,8 +96,9 @@ extension GraphBuilder {
             let cls = try add(.learnedTokens(count: 1, channels: dim), name: "cls_token", reference: .tensors("cls_token"))
             x = try add(.concat(axis: 1), [cls, tokens], name: "concat")
         }
-        return try add(.positionEmbedding(shape: [positions, Expr(dim)], role: .trainable), [x], name: "pos_embedding",
-                       reference: .tensors("pos_embedding"))
+        return try add(
+            .positionEmbedding(shape: [positions, Expr(dim)], role: .trainable), [x], name: "pos_embedding",
+            reference: .tensors("pos_embedding"))
     }
 
     /// The pooled token (`x[:, 0]`, or `x.mean(dim = 1)` for `pool='mean'`) of ViT and T2TViT.

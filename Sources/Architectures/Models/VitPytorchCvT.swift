@@ -16,23 +16,31 @@ extension GraphBuilder {
         var (gridH, gridW, dim) = (height, width, inChannels)
         for (index, s) in c.stages.enumerated() {
             let prefix = "s\(index + 1)_"
-            try requirePositive([prefix + "emb_dim": s.embDim, prefix + "emb_kernel": s.embKernel, prefix + "emb_stride": s.embStride,
-                                 prefix + "proj_kernel": s.projKernel, prefix + "kv_proj_stride": s.kvProjStride,
-                                 prefix + "heads": s.heads, prefix + "depth": s.depth, prefix + "mlp_mult": s.mlpMult])
+            try requirePositive([
+                prefix + "emb_dim": s.embDim, prefix + "emb_kernel": s.embKernel, prefix + "emb_stride": s.embStride,
+                prefix + "proj_kernel": s.projKernel, prefix + "kv_proj_stride": s.kvProjStride,
+                prefix + "heads": s.heads, prefix + "depth": s.depth, prefix + "mlp_mult": s.mlpMult,
+            ])
             let embed = Window(kernel: s.embKernel, stride: s.embStride, padding: s.embKernel / 2)
             (gridH, gridW) = (embed.outputHeight(gridH), embed.outputWidth(gridW))
             let inputDim = dim
-            let embedded = try stage(StageInfo(name: "embed\(index + 1)", kind: .embed, grid: [gridH, gridW], channels: s.embDim),
-                                     module: nil) {
+            let embedded = try stage(
+                StageInfo(name: "embed\(index + 1)", kind: .embed, grid: [gridH, gridW], channels: s.embDim),
+                module: nil
+            ) {
                 let source = try image ?? add(.input(channels: inChannels), name: "image")
                 return try scope("layers/\(index)", module: "layers.\(index)") {
-                    let conv = try add(.conv2d(Conv2d(inputDim, s.embDim, embed, bias: true)), [source], name: "0",
-                                       reference: .module("0"))
+                    let conv = try add(
+                        .conv2d(Conv2d(inputDim, s.embDim, embed, bias: true)), [source], name: "0",
+                        reference: .module("0"))
                     return try cvtChannelNorm(conv, channels: s.embDim, name: "1", module: "1")
                 }
             }
-            image = try stage(StageInfo(name: "stage\(index + 1)", kind: .transformer, grid: [gridH, gridW], channels: s.embDim,
-                                        heads: s.heads, depth: s.depth), module: nil) {
+            image = try stage(
+                StageInfo(
+                    name: "stage\(index + 1)", kind: .transformer, grid: [gridH, gridW], channels: s.embDim,
+                    heads: s.heads, depth: s.depth), module: nil
+            ) {
                 // One block for the stage's whole transformer, as the depth tables have grouped it.
                 try block("layers", module: "layers") {
                     try scope("\(index)/2", module: "\(index).2") {
@@ -65,8 +73,9 @@ extension GraphBuilder {
     private func cvtChannelNorm(_ x: Value, channels: Int, name: String, module: String) throws -> Value {
         try scope(name, module: module) {
             let tokens = try add(.imageToTokens, [x], name: "to_tokens")
-            let normed = try add(.layerNorm(channels: channels, eps: 1e-5), [tokens], name: "norm", reference: .tensors("g", "b"),
-                                 countedByFvcore: false)
+            let normed = try add(
+                .layerNorm(channels: channels, eps: 1e-5), [tokens], name: "norm", reference: .tensors("g", "b"),
+                countedByFvcore: false)
             return try add(.tokensToImage(height: x.shape[2], width: x.shape[3]), [normed], name: "to_image")
         }
     }
@@ -78,8 +87,9 @@ extension GraphBuilder {
             let window = Window(kernel: kernel, stride: stride, padding: kernel / 2)
             let depthwise = try add(.conv2d(Conv2d(dim, dim, window, groups: dim, bias: false)), [x], name: "0", reference: .module("0"))
             let normed = try add(.batchNorm(channels: dim, eps: 1e-5), [depthwise], name: "1", reference: .module("1"))
-            return try add(.conv2d(Conv2d(dim, out, Window(kernel: 1, stride: 1), bias: false)), [normed], name: "2",
-                           reference: .module("2"))
+            return try add(
+                .conv2d(Conv2d(dim, out, Window(kernel: 1, stride: 1), bias: false)), [normed], name: "2",
+                reference: .module("2"))
         }
     }
 
@@ -94,23 +104,27 @@ extension GraphBuilder {
             let kv = try cvtProjection(normed, dim: dim, out: kvWidth, kernel: s.projKernel, stride: s.kvProjStride, name: "to_kv")
             let k = try add(.slice(axis: 1, start: 0, length: Expr(inner)), [kv], name: "k")
             let v = try add(.slice(axis: 1, start: Expr(inner), length: Expr(inner)), [kv], name: "v")
-            let context = try attentionCore(q: try add(.imageToTokens, [q], name: "q_tokens"),
-                                            k: try add(.imageToTokens, [k], name: "k_tokens"),
-                                            v: try add(.imageToTokens, [v], name: "v_tokens"),
-                                            heads: s.heads, scale: 1 / 8)
+            let context = try attentionCore(
+                q: try add(.imageToTokens, [q], name: "q_tokens"),
+                k: try add(.imageToTokens, [k], name: "k_tokens"),
+                v: try add(.imageToTokens, [v], name: "v_tokens"),
+                heads: s.heads, scale: 1 / 8)
             let out = try add(.tokensToImage(height: q.shape[2], width: q.shape[3]), [context], name: "to_image")
-            let projected = try add(.conv2d(Conv2d(inner, dim, Window(kernel: 1, stride: 1), bias: true)), [out], name: "to_out/0",
-                                    reference: .module("to_out.0"))
+            let projected = try add(
+                .conv2d(Conv2d(inner, dim, Window(kernel: 1, stride: 1), bias: true)), [out], name: "to_out/0",
+                reference: .module("to_out.0"))
             return try add(.add, [projected, x], name: "residual")
         }
         return try scope("1", module: "1") {
             let hidden = try checkedWidth(dim, s.mlpMult, name: "net/1")
             let normed = try cvtChannelNorm(attended, channels: dim, name: "net/0", module: "net.0")
-            let h = try add(.conv2d(Conv2d(dim, hidden, Window(kernel: 1, stride: 1), bias: true)), [normed], name: "net/1",
-                            reference: .module("net.1"))
+            let h = try add(
+                .conv2d(Conv2d(dim, hidden, Window(kernel: 1, stride: 1), bias: true)), [normed], name: "net/1",
+                reference: .module("net.1"))
             let a = try add(.activation(.gelu), [h], name: "net/2")
-            let out = try add(.conv2d(Conv2d(hidden, dim, Window(kernel: 1, stride: 1), bias: true)), [a], name: "net/4",
-                              reference: .module("net.4"))
+            let out = try add(
+                .conv2d(Conv2d(hidden, dim, Window(kernel: 1, stride: 1), bias: true)), [a], name: "net/4",
+                reference: .module("net.4"))
             return try add(.add, [out, attended], name: "residual")
         }
     }

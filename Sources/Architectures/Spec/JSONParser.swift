@@ -67,15 +67,19 @@ struct JSONScanner {
 
     mutating func skipWhitespace() {
         while let byte = current,
-              byte == Byte.space || byte == Byte.tab || byte == Byte.newline || byte == Byte.carriageReturn {
+            byte == Byte.space || byte == Byte.tab || byte == Byte.newline || byte == Byte.carriageReturn
+        {
             advance()
         }
     }
 
     /// A one-problem error at the cursor.
     func fail(_ message: String, line: Int? = nil, column: Int? = nil) -> SpecError {
-        SpecError([Problem(field: path.description, message: message,
-                           line: line ?? self.line, column: column ?? self.column)])
+        SpecError([
+            Problem(
+                field: path.description, message: message,
+                line: line ?? self.line, column: column ?? self.column)
+        ])
     }
 
     /// `expected <what>, found <what is under the cursor>`.
@@ -130,7 +134,7 @@ struct JSONScanner {
         let end = index + word.utf8.count
         let follows = end < bytes.count ? bytes[end] : nil
         guard end <= bytes.count, bytes[index..<end].elementsEqual(word.utf8),
-              follows.map({ !Byte.isLetter($0) && !Byte.isDigit($0) && $0 != Byte.underscore }) ?? true
+            follows.map({ !Byte.isLetter($0) && !Byte.isDigit($0) && $0 != Byte.underscore }) ?? true
         else { throw fail(expected: expected) }
         for _ in 0..<word.utf8.count { advance() }
     }
@@ -166,10 +170,11 @@ struct JSONScanner {
             path = outer.key(key)
             let value = try parseValue(expected: "a value")
             if let first = firstSeen[key] {
-                duplicates.append(Problem(
-                    field: path.description,
-                    message: "duplicate key \(JSONText.quoted(key)) (first at line \(first.line), column \(first.column))",
-                    fix: "remove one of them", line: keyLine, column: keyColumn))
+                duplicates.append(
+                    Problem(
+                        field: path.description,
+                        message: "duplicate key \(JSONText.quoted(key)) (first at line \(first.line), column \(first.column))",
+                        fix: "remove one of them", line: keyLine, column: keyColumn))
             } else {
                 firstSeen[key] = (keyLine, keyColumn)
                 members.append(JSONMember(key: key, keyLine: keyLine, keyColumn: keyColumn, value: value))

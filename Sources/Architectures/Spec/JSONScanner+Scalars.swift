@@ -47,8 +47,9 @@ extension JSONScanner {
         advance()
         var value = try parseHex4()
         if (0xDC00...0xDFFF).contains(value) {
-            throw fail("expected a character or a high surrogate, found the unpaired low surrogate \\u\(JSONText.hex4(value))",
-                       line: escapeLine, column: escapeColumn)
+            throw fail(
+                "expected a character or a high surrogate, found the unpaired low surrogate \\u\(JSONText.hex4(value))",
+                line: escapeLine, column: escapeColumn)
         }
         if (0xD800...0xDBFF).contains(value) {
             let high = value
@@ -110,9 +111,10 @@ extension JSONScanner {
         }
         let digits = bytes[start..<index]
         let literal = String(decoding: digits, as: UTF8.self)
-        return JSONNumber(literal: literal, isInteger: isInteger,
-                          intValue: isInteger ? Self.exactInteger(digits) : nil,
-                          doubleValue: Double(literal) ?? .nan)
+        return JSONNumber(
+            literal: literal, isInteger: isInteger,
+            intValue: isInteger ? Self.exactInteger(digits) : nil,
+            doubleValue: Double(literal) ?? .nan)
     }
 
     private mutating func skipDigits() {
@@ -126,7 +128,9 @@ extension JSONScanner {
         for byte in literal where Byte.isDigit(byte) {
             let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
             let digit = Int(byte - Byte.zero)
-            let (sum, overflowB) = negative ? shifted.subtractingReportingOverflow(digit)
+            let (sum, overflowB) =
+                negative
+                ? shifted.subtractingReportingOverflow(digit)
                 : shifted.addingReportingOverflow(digit)
             if overflowA || overflowB { return nil }
             value = sum

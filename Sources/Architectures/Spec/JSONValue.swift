@@ -36,7 +36,8 @@ public struct JSONValue: Hashable, Sendable {
         case .bool(let value): value ? "true" : "false"
         case .number(let number): number.literal
         case .string(let text):
-            text.count > 40 ? "the string \(JSONText.quoted(String(text.prefix(40)) + "…"))"
+            text.count > 40
+                ? "the string \(JSONText.quoted(String(text.prefix(40)) + "…"))"
                 : "the string \(JSONText.quoted(text))"
         case .array(let elements): elements.isEmpty ? "an empty array" : "an array"
         case .object: "an object"

@@ -60,8 +60,10 @@ public struct ModelSpec: Hashable, Sendable {
     /// Remarks shown with the model (differences from a paper, defaults taken from timm, …).
     public var notes: [String]
 
-    public init(name: String, reference: String, imageSize: ImageSize, inChannels: Int = 3, numClasses: Int = 1000,
-                config: ArchitectureConfig, published: Published? = nil, notes: [String] = []) {
+    public init(
+        name: String, reference: String, imageSize: ImageSize, inChannels: Int = 3, numClasses: Int = 1000,
+        config: ArchitectureConfig, published: Published? = nil, notes: [String] = []
+    ) {
         self.name = name
         self.reference = reference
         self.imageSize = imageSize
@@ -110,8 +112,10 @@ public struct ViTConfig: Hashable, Sendable {
     public var distilled: Bool
     public var normEps: Double
 
-    public init(patchSize: Int, embedDim: Int, depth: Int, numHeads: Int, mlpRatio: Double = 4,
-                qkvBias: Bool = true, distilled: Bool = false, normEps: Double = 1e-6) {
+    public init(
+        patchSize: Int, embedDim: Int, depth: Int, numHeads: Int, mlpRatio: Double = 4,
+        qkvBias: Bool = true, distilled: Bool = false, normEps: Double = 1e-6
+    ) {
         self.patchSize = patchSize
         self.embedDim = embedDim
         self.depth = depth
@@ -135,8 +139,10 @@ public struct PiTConfig: Hashable, Sendable {
     public var mlpRatio: Double
     public var distilled: Bool
 
-    public init(patchSize: Int, stride: Int, baseDims: [Int], depth: [Int], heads: [Int],
-                mlpRatio: Double = 4, distilled: Bool = false) {
+    public init(
+        patchSize: Int, stride: Int, baseDims: [Int], depth: [Int], heads: [Int],
+        mlpRatio: Double = 4, distilled: Bool = false
+    ) {
         self.patchSize = patchSize
         self.stride = stride
         self.baseDims = baseDims
@@ -168,8 +174,10 @@ public struct T2TViTConfig: Hashable, Sendable {
     /// Performer features per token: `Int(tokenDim × kernelRatio)`.
     public var kernelRatio: Double
 
-    public init(tokensType: T2TTokensType, embedDim: Int, depth: Int, numHeads: Int, mlpRatio: Double,
-                tokenDim: Int = 64, kernelRatio: Double = 0.5) {
+    public init(
+        tokensType: T2TTokensType, embedDim: Int, depth: Int, numHeads: Int, mlpRatio: Double,
+        tokenDim: Int = 64, kernelRatio: Double = 0.5
+    ) {
         self.tokensType = tokensType
         self.embedDim = embedDim
         self.depth = depth
@@ -197,9 +205,11 @@ public struct CvTStage: Hashable, Sendable {
     public var strideQ: Int
     public var strideKV: Int
 
-    public init(patchSize: Int, patchStride: Int, patchPadding: Int, dimEmbed: Int, numHeads: Int, depth: Int,
-                mlpRatio: Double = 4, qkvBias: Bool = true, clsToken: Bool = false, kernelQKV: Int = 3,
-                paddingQ: Int = 1, paddingKV: Int = 1, strideQ: Int = 1, strideKV: Int = 2) {
+    public init(
+        patchSize: Int, patchStride: Int, patchPadding: Int, dimEmbed: Int, numHeads: Int, depth: Int,
+        mlpRatio: Double = 4, qkvBias: Bool = true, clsToken: Bool = false, kernelQKV: Int = 3,
+        paddingQ: Int = 1, paddingKV: Int = 1, strideQ: Int = 1, strideKV: Int = 2
+    ) {
         self.patchSize = patchSize
         self.patchStride = patchStride
         self.patchPadding = patchPadding

@@ -38,16 +38,20 @@ public enum SpecDecoder {
 
 /// The keys of a spec file, in the order the encoder writes them.
 enum SpecKeys {
-    static let topLevel = ["name", "family", "reference", "image_size", "in_channels", "num_classes", "config",
-                           "published", "notes"]
+    static let topLevel = [
+        "name", "family", "reference", "image_size", "in_channels", "num_classes", "config",
+        "published", "notes",
+    ]
     static let published = ["params_m", "gmacs", "source"]
     static let vit = ["patch_size", "embed_dim", "depth", "num_heads", "mlp_ratio", "qkv_bias", "distilled", "norm_eps"]
     static let pit = ["patch_size", "stride", "base_dims", "depth", "heads", "mlp_ratio", "distilled"]
     static let t2tViT = ["tokens_type", "embed_dim", "depth", "num_heads", "mlp_ratio", "token_dim", "kernel_ratio"]
     static let cvt = ["stages"]
-    static let cvtStage = ["patch_size", "patch_stride", "patch_padding", "dim_embed", "num_heads", "depth",
-                           "mlp_ratio", "qkv_bias", "cls_token", "kernel_qkv", "padding_q", "padding_kv",
-                           "stride_q", "stride_kv"]
+    static let cvtStage = [
+        "patch_size", "patch_stride", "patch_padding", "dim_embed", "num_heads", "depth",
+        "mlp_ratio", "qkv_bias", "cls_token", "kernel_qkv", "padding_q", "padding_kv",
+        "stride_q", "stride_kv",
+    ]
     static let resnet = ["layers", "channels"]
     /// `vit_pytorch` configs take `class` and that class's arguments (see `SpecReader.vitPytorch`).
     static let vitPytorch = ["class"]
@@ -84,9 +88,11 @@ extension SpecReader {
         let published = published(top)
         let notes = notes(top)
         guard let name, let reference, let image, let inChannels, let numClasses, let config, published.valid,
-              let notes else { return nil }
-        return ModelSpec(name: name, reference: reference, imageSize: image.size, inChannels: inChannels,
-                         numClasses: numClasses, config: config, published: published.value, notes: notes)
+            let notes
+        else { return nil }
+        return ModelSpec(
+            name: name, reference: reference, imageSize: image.size, inChannels: inChannels,
+            numClasses: numClasses, config: config, published: published.value, notes: notes)
     }
 
     /// `image_size`: an integer N for N×N, or `[height, width]`.

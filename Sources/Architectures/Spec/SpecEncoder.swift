@@ -18,11 +18,15 @@ public enum SpecEncoder {
             ("config", config(spec.config)),
         ]
         if let published = spec.published {
-            top.append(("published", .object([
-                ("params_m", .double(published.paramsM)),
-                ("gmacs", .double(published.gmacs)),
-                ("source", .string(published.source)),
-            ])))
+            top.append(
+                (
+                    "published",
+                    .object([
+                        ("params_m", .double(published.paramsM)),
+                        ("gmacs", .double(published.gmacs)),
+                        ("source", .string(published.source)),
+                    ])
+                ))
         }
         if !spec.notes.isEmpty { top.append(("notes", .array(spec.notes.map(JSONText.string)))) }
         return JSONText.object(top).rendered(layout) + "\n"

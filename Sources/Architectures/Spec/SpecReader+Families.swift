@@ -12,9 +12,11 @@ extension SpecReader {
         if let embedDim, let numHeads { checkDivisible(fields, "embed_dim", embedDim, by: "num_heads", numHeads) }
         if let patchSize, let image { checkImage(image, covers: patchSize) }
         guard let patchSize, let embedDim, let depth, let numHeads, let mlpRatio, let qkvBias, let distilled,
-              let normEps else { return nil }
-        return ViTConfig(patchSize: patchSize, embedDim: embedDim, depth: depth, numHeads: numHeads,
-                         mlpRatio: mlpRatio, qkvBias: qkvBias, distilled: distilled, normEps: normEps)
+            let normEps
+        else { return nil }
+        return ViTConfig(
+            patchSize: patchSize, embedDim: embedDim, depth: depth, numHeads: numHeads,
+            mlpRatio: mlpRatio, qkvBias: qkvBias, distilled: distilled, normEps: normEps)
     }
 
     mutating func pit(_ fields: ObjectFields, image: ImageField?) -> PiTConfig? {
@@ -26,25 +28,29 @@ extension SpecReader {
         let mlpRatio = positiveNumber(fields, "mlp_ratio", default: 4)
         let distilled = bool(fields, "distilled", default: false)
         if let baseDims, let depth, let heads, baseDims.count != depth.count || depth.count != heads.count {
-            report(fields.path, at: fields.object,
-                   "base_dims, depth and heads must have the same length (one entry per stage), "
-                       + "found lengths \(baseDims.count), \(depth.count) and \(heads.count)",
-                   fix: "make the three arrays the same length")
+            report(
+                fields.path, at: fields.object,
+                "base_dims, depth and heads must have the same length (one entry per stage), "
+                    + "found lengths \(baseDims.count), \(depth.count) and \(heads.count)",
+                fix: "make the three arrays the same length")
         }
         if let patchSize, let image { checkImage(image, covers: patchSize) }
         if let baseDims, let heads, baseDims.count == heads.count {
             let widths = zip(baseDims, heads).map { $0 * $1 }
             for stage in widths.indices.dropFirst() where widths[stage] % widths[stage - 1] != 0 {
-                report(fields.path.key("base_dims").index(stage), at: fields.anchor("base_dims"),
-                       "stage \(stage + 1) is \(widths[stage]) wide (base_dims × heads) but the pooling before it is a "
-                           + "depthwise conv grouped by the previous width \(widths[stage - 1]), which must divide it",
-                       fix: "make each stage's base_dims × heads a multiple of the previous stage's")
+                report(
+                    fields.path.key("base_dims").index(stage), at: fields.anchor("base_dims"),
+                    "stage \(stage + 1) is \(widths[stage]) wide (base_dims × heads) but the pooling before it is a "
+                        + "depthwise conv grouped by the previous width \(widths[stage - 1]), which must divide it",
+                    fix: "make each stage's base_dims × heads a multiple of the previous stage's")
             }
         }
         guard let patchSize, let stride, let baseDims, let depth, let heads, let mlpRatio, let distilled,
-              baseDims.count == depth.count, depth.count == heads.count else { return nil }
-        return PiTConfig(patchSize: patchSize, stride: stride, baseDims: baseDims, depth: depth, heads: heads,
-                         mlpRatio: mlpRatio, distilled: distilled)
+            baseDims.count == depth.count, depth.count == heads.count
+        else { return nil }
+        return PiTConfig(
+            patchSize: patchSize, stride: stride, baseDims: baseDims, depth: depth, heads: heads,
+            mlpRatio: mlpRatio, distilled: distilled)
     }
 
     mutating func t2tViT(_ fields: ObjectFields, image: ImageField?) -> T2TViTConfig? {
@@ -58,19 +64,22 @@ extension SpecReader {
         if let embedDim, let numHeads { checkDivisible(fields, "embed_dim", embedDim, by: "num_heads", numHeads) }
         if let image, image.size.height != image.size.width {
             let side = min(image.size.height, image.size.width), other = max(image.size.height, image.size.width)
-            report(JSONPath().key("image_size"), at: image.value,
-                   "must be square for t2t_vit (the reference reshapes tokens to a square grid), found \(image.size)",
-                   fix: "use a single size such as \(side) or \(other)")
+            report(
+                JSONPath().key("image_size"), at: image.value,
+                "must be square for t2t_vit (the reference reshapes tokens to a square grid), found \(image.size)",
+                fix: "use a single size such as \(side) or \(other)")
         }
         if tokensType == .performer, let tokenDim, let kernelRatio, Double(tokenDim) * kernelRatio < 1 {
-            report(fields.path.key("kernel_ratio"), at: fields.anchor("kernel_ratio"),
-                   "token_dim \(tokenDim) × kernel_ratio \(kernelRatio) gives 0 Performer features, need at least 1",
-                   fix: "raise kernel_ratio to at least \(1 / Double(tokenDim)) (1 / token_dim)")
+            report(
+                fields.path.key("kernel_ratio"), at: fields.anchor("kernel_ratio"),
+                "token_dim \(tokenDim) × kernel_ratio \(kernelRatio) gives 0 Performer features, need at least 1",
+                fix: "raise kernel_ratio to at least \(1 / Double(tokenDim)) (1 / token_dim)")
         }
         guard let tokensType, let embedDim, let depth, let numHeads, let mlpRatio, let tokenDim, let kernelRatio
         else { return nil }
-        return T2TViTConfig(tokensType: tokensType, embedDim: embedDim, depth: depth, numHeads: numHeads,
-                            mlpRatio: mlpRatio, tokenDim: tokenDim, kernelRatio: kernelRatio)
+        return T2TViTConfig(
+            tokensType: tokensType, embedDim: embedDim, depth: depth, numHeads: numHeads,
+            mlpRatio: mlpRatio, tokenDim: tokenDim, kernelRatio: kernelRatio)
     }
 
     mutating func cvt(_ fields: ObjectFields) -> CvTConfig? {
@@ -101,18 +110,20 @@ extension SpecReader {
         let strideKV = int(fields, "stride_kv", default: 2)
         if let dimEmbed, let numHeads { checkDivisible(fields, "dim_embed", dimEmbed, by: "num_heads", numHeads) }
         if clsToken == true && !isLast {
-            report(path.key("cls_token"), at: fields.anchor("cls_token"),
-                   "cls_token is true on a stage that is not the last (of \(count) stages), "
-                       + "but the reference only reads the last stage's class token",
-                   fix: "set cls_token only on the last stage")
+            report(
+                path.key("cls_token"), at: fields.anchor("cls_token"),
+                "cls_token is true on a stage that is not the last (of \(count) stages), "
+                    + "but the reference only reads the last stage's class token",
+                fix: "set cls_token only on the last stage")
         }
         guard let patchSize, let patchStride, let patchPadding, let dimEmbed, let numHeads, let depth, let mlpRatio,
-              let qkvBias, let clsToken, let kernelQKV, let paddingQ, let paddingKV, let strideQ, let strideKV
+            let qkvBias, let clsToken, let kernelQKV, let paddingQ, let paddingKV, let strideQ, let strideKV
         else { return nil }
-        return CvTStage(patchSize: patchSize, patchStride: patchStride, patchPadding: patchPadding,
-                        dimEmbed: dimEmbed, numHeads: numHeads, depth: depth, mlpRatio: mlpRatio, qkvBias: qkvBias,
-                        clsToken: clsToken, kernelQKV: kernelQKV, paddingQ: paddingQ, paddingKV: paddingKV,
-                        strideQ: strideQ, strideKV: strideKV)
+        return CvTStage(
+            patchSize: patchSize, patchStride: patchStride, patchPadding: patchPadding,
+            dimEmbed: dimEmbed, numHeads: numHeads, depth: depth, mlpRatio: mlpRatio, qkvBias: qkvBias,
+            clsToken: clsToken, kernelQKV: kernelQKV, paddingQ: paddingQ, paddingKV: paddingKV,
+            strideQ: strideQ, strideKV: strideKV)
     }
 
     mutating func resnet(_ fields: ObjectFields) -> ResNetConfig? {
@@ -120,9 +131,10 @@ extension SpecReader {
         let channels = fields.values["channels"] == nil ? nil : intArray(fields, "channels")
         guard let layers else { return nil }
         if let channels, channels.count != layers.count {
-            report(fields.path.key("channels"), at: fields.anchor("channels"),
-                   "has \(channels.count) entries but layers has \(layers.count); the reference pairs them stage by stage",
-                   fix: "give one bottleneck width per stage")
+            report(
+                fields.path.key("channels"), at: fields.anchor("channels"),
+                "has \(channels.count) entries but layers has \(layers.count); the reference pairs them stage by stage",
+                fix: "give one bottleneck width per stage")
             return nil
         }
         if fields.values["channels"] != nil, channels == nil { return nil }
@@ -132,8 +144,10 @@ extension SpecReader {
     // MARK: Checks
 
     /// `embed_dim 100 is not divisible by num_heads 3`, with the nearest multiples and divisors as the fix.
-    private mutating func checkDivisible(_ fields: ObjectFields, _ widthKey: String, _ width: Int,
-                                         by headsKey: String, _ heads: Int) {
+    private mutating func checkDivisible(
+        _ fields: ObjectFields, _ widthKey: String, _ width: Int,
+        by headsKey: String, _ heads: Int
+    ) {
         guard width % heads != 0 else { return }
         let lower = width / heads * heads
         let (upper, overflow) = lower.addingReportingOverflow(heads)
@@ -143,9 +157,10 @@ extension SpecReader {
         if !divisors.isEmpty {
             options.append("\(headsKey) to a divisor of \(width) such as \(Self.either(divisors))")
         }
-        report(fields.path.key(widthKey), at: fields.anchor(widthKey),
-               "\(widthKey) \(width) is not divisible by \(headsKey) \(heads)",
-               fix: options.joined(separator: ", or "))
+        report(
+            fields.path.key(widthKey), at: fields.anchor(widthKey),
+            "\(widthKey) \(width) is not divisible by \(headsKey) \(heads)",
+            fix: options.joined(separator: ", or "))
     }
 
     /// The divisors of `n` just below and just above `k` (searching a bounded distance).
@@ -166,10 +181,11 @@ extension SpecReader {
         if image.size.height < patchSize { short.append("height \(image.size.height)") }
         if image.size.width < patchSize { short.append("width \(image.size.width)") }
         guard !short.isEmpty else { return }
-        report(JSONPath().key("image_size"), at: image.value,
-               "image \(short.joined(separator: " and ")) \(short.count == 1 ? "is" : "are") "
-                   + "smaller than patch_size \(patchSize)",
-               fix: "use an image of at least \(patchSize)×\(patchSize) or a patch_size of at most "
-                   + "\(min(image.size.height, image.size.width))")
+        report(
+            JSONPath().key("image_size"), at: image.value,
+            "image \(short.joined(separator: " and ")) \(short.count == 1 ? "is" : "are") "
+                + "smaller than patch_size \(patchSize)",
+            fix: "use an image of at least \(patchSize)×\(patchSize) or a patch_size of at most "
+                + "\(min(image.size.height, image.size.width))")
     }
 }

@@ -18,19 +18,22 @@ extension SpecReader {
             return nil
         }
         guard case .string(let name) = classValue.kind, let modelClass = VitPytorchClass(rawValue: name) else {
-            let suggestion: String? = if case .string(let name) = classValue.kind {
-                Suggestion.nearest(to: name, among: names).map { "did you mean \(JSONText.quoted($0))?" }
-            } else { nil }
-            report(path.key("class"), at: classValue, "expected one of \(names.joined(separator: ", ")), found \(classValue.foundDescription)",
-                   fix: suggestion)
+            let suggestion: String? =
+                if case .string(let name) = classValue.kind {
+                    Suggestion.nearest(to: name, among: names).map { "did you mean \(JSONText.quoted($0))?" }
+                } else { nil }
+            report(
+                path.key("class"), at: classValue, "expected one of \(names.joined(separator: ", ")), found \(classValue.foundDescription)",
+                fix: suggestion)
             return nil
         }
         let allowed = modelClass.parameters.filter { VitPytorchClass.topLevelArguments[$0] == nil }
         let arguments = members.filter { $0.key != "class" }.map {
             VitPytorchArgument(name: $0.key, line: $0.keyLine, column: $0.keyColumn, value: PythonValue(json: $0.value))
         }
-        var reader = VitPytorchArgumentReader(modelClass, arguments: arguments, allowed: allowed, prefix: path.description + ".",
-                                              anchorLine: value.line, anchorColumn: value.column)
+        var reader = VitPytorchArgumentReader(
+            modelClass, arguments: arguments, allowed: allowed, prefix: path.description + ".",
+            anchorLine: value.line, anchorColumn: value.column)
         let config = reader.config()
         problems += reader.problems
         guard let config, let image, let inChannels else { return nil }

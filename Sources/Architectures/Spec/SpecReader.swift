@@ -26,8 +26,10 @@ struct SpecReader {
     var problems: [Problem] = []
 
     mutating func report(_ path: JSONPath, at value: JSONValue, _ message: String, fix: String? = nil) {
-        problems.append(Problem(field: path.description, message: message, fix: fix,
-                                line: value.line, column: value.column))
+        problems.append(
+            Problem(
+                field: path.description, message: message, fix: fix,
+                line: value.line, column: value.column))
     }
 
     /// `value` as an object whose keys are all in `keys`; unknown keys are reported with a suggestion.
@@ -42,10 +44,13 @@ struct SpecReader {
                 values[member.key] = member.value
                 continue
             }
-            let fix = Suggestion.nearest(to: member.key, among: keys).map { "did you mean \(JSONText.quoted($0))?" }
+            let fix =
+                Suggestion.nearest(to: member.key, among: keys).map { "did you mean \(JSONText.quoted($0))?" }
                 ?? "valid keys are " + keys.joined(separator: ", ")
-            problems.append(Problem(field: path.key(member.key).description, message: "unknown key", fix: fix,
-                                    line: member.keyLine, column: member.keyColumn))
+            problems.append(
+                Problem(
+                    field: path.key(member.key).description, message: "unknown key", fix: fix,
+                    line: member.keyLine, column: member.keyColumn))
         }
         return ObjectFields(path: path, object: value, values: values)
     }
@@ -64,8 +69,10 @@ struct SpecReader {
     // MARK: Integers
 
     /// An integer member in `range`; `default` is used when absent, and nil there means required.
-    mutating func int(_ fields: ObjectFields, _ key: String, default fallback: Int? = nil,
-                      in range: ClosedRange<Int> = positive) -> Int? {
+    mutating func int(
+        _ fields: ObjectFields, _ key: String, default fallback: Int? = nil,
+        in range: ClosedRange<Int> = positive
+    ) -> Int? {
         guard let value = fields.values[key] else { return fallback ?? missing(fields, key) }
         return int(value, at: fields.path.key(key), in: range)
     }
@@ -78,8 +85,11 @@ struct SpecReader {
         }
         if let int = number.intValue, range.contains(int) { return int }
         let tooSmall = number.intValue.map { $0 < range.lowerBound } ?? number.literal.hasPrefix("-")
-        report(path, at: value, tooSmall ? "must be at least \(range.lowerBound), found \(number.literal)"
-                                         : "must be at most \(range.upperBound), found \(number.literal)")
+        report(
+            path, at: value,
+            tooSmall
+                ? "must be at least \(range.lowerBound), found \(number.literal)"
+                : "must be at most \(range.upperBound), found \(number.literal)")
         return nil
     }
 
@@ -142,8 +152,10 @@ struct SpecReader {
     }
 
     /// A string member; `default` is used when absent (nil: required).
-    mutating func string(_ fields: ObjectFields, _ key: String, default fallback: String? = nil,
-                         nonEmpty: Bool = false) -> String? {
+    mutating func string(
+        _ fields: ObjectFields, _ key: String, default fallback: String? = nil,
+        nonEmpty: Bool = false
+    ) -> String? {
         guard let value = fields.values[key] else { return fallback ?? missing(fields, key) }
         return string(value, at: fields.path.key(key), nonEmpty: nonEmpty)
     }
@@ -161,15 +173,18 @@ struct SpecReader {
     }
 
     /// A string member that must be one of `T`'s raw values: `expected one of a, b, found "c"`.
-    mutating func choice<T: RawRepresentable & CaseIterable>(_ fields: ObjectFields, _ key: String,
-                                                             as type: T.Type) -> T? where T.RawValue == String {
+    mutating func choice<T: RawRepresentable & CaseIterable>(
+        _ fields: ObjectFields, _ key: String,
+        as type: T.Type
+    ) -> T? where T.RawValue == String {
         guard let value = required(fields, key) else { return nil }
         let path = fields.path.key(key)
         guard let text = string(value, at: path) else { return nil }
         if let choice = T(rawValue: text) { return choice }
         let valid = T.allCases.map(\.rawValue)
-        report(path, at: value, "expected one of \(valid.joined(separator: ", ")), found \(JSONText.quoted(text))",
-               fix: Suggestion.nearest(to: text, among: valid).map { "did you mean \(JSONText.quoted($0))?" })
+        report(
+            path, at: value, "expected one of \(valid.joined(separator: ", ")), found \(JSONText.quoted(text))",
+            fix: Suggestion.nearest(to: text, among: valid).map { "did you mean \(JSONText.quoted($0))?" })
         return nil
     }
 }

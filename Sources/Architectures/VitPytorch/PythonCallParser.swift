@@ -17,7 +17,9 @@ public enum PythonCallParser {
     public static func parse(_ text: String) throws(SpecError) -> PythonCall {
         var scanner = PythonScanner(text)
         guard scanner.scalars.count <= maxLength else {
-            throw SpecError([Problem(field: field, message: "is \(scanner.scalars.count) characters long; at most \(maxLength) are accepted")])
+            throw SpecError([
+                Problem(field: field, message: "is \(scanner.scalars.count) characters long; at most \(maxLength) are accepted")
+            ])
         }
         return try scanner.call()
     }

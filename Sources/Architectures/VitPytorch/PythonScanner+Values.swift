@@ -42,8 +42,9 @@ extension PythonScanner {
                 case "False": return PythonValue(.bool(false), line: startLine, column: startColumn)
                 case "None": return PythonValue(.none, line: startLine, column: startColumn)
                 default:
-                    throw failure("expected \(Self.valueExpectation), found the name '\(word)'", line: startLine, column: startColumn,
-                                  fix: "only literal values can be read; write the value itself instead of a variable or expression")
+                    throw failure(
+                        "expected \(Self.valueExpectation), found the name '\(word)'", line: startLine, column: startColumn,
+                        fix: "only literal values can be read; write the value itself instead of a variable or expression")
                 }
             }
             throw fail(expected: Self.valueExpectation)
@@ -71,7 +72,9 @@ extension PythonScanner {
                 advance()
                 skipWhitespace()
             } else if current != close {
-                throw fail(expected: "',' or '\(close)' in the \(open == "(" ? "tuple" : "list") opened at line \(startLine), column \(startColumn)")
+                throw fail(
+                    expected:
+                        "',' or '\(close)' in the \(open == "(" ? "tuple" : "list") opened at line \(startLine), column \(startColumn)")
             }
         }
         advance()
@@ -103,8 +106,9 @@ extension PythonScanner {
             }
         }
         guard current == quote else {
-            throw failure("unterminated string", line: startLine, column: startColumn,
-                          fix: "close it with the same quote it opens with, on the same line")
+            throw failure(
+                "unterminated string", line: startLine, column: startColumn,
+                fix: "close it with the same quote it opens with, on the same line")
         }
         advance()
         return text
@@ -132,7 +136,9 @@ extension PythonScanner {
         let lower = literal.lowercased()
         for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where lower.hasPrefix(prefix) {
             let digits = String(lower.dropFirst(2))
-            guard Self.validUnderscores(digits, leadingAllowed: true), !digits.isEmpty else { throw bad("misplaced underscore or no digits") }
+            guard Self.validUnderscores(digits, leadingAllowed: true), !digits.isEmpty else {
+                throw bad("misplaced underscore or no digits")
+            }
             let clean = digits.replacing("_", with: "")
             guard clean.allSatisfy({ Int(String($0), radix: radix) != nil }) else {
                 throw bad("not a base-\(radix) integer")
@@ -143,14 +149,16 @@ extension PythonScanner {
         let parts = lower.split(separator: "e", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let mantissa = parts[0], exponent = parts.count > 1 ? parts[1] : nil
         let pieces = mantissa.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        let numeric = pieces.count <= 2 && pieces.allSatisfy { Self.validUnderscores($0, leadingAllowed: false) }
+        let numeric =
+            pieces.count <= 2 && pieces.allSatisfy { Self.validUnderscores($0, leadingAllowed: false) }
             && pieces.allSatisfy { $0.unicodeScalars.allSatisfy { Self.isDigit($0) || $0 == "_" } }
             && !(pieces.count == 2 && pieces[0].isEmpty && pieces[1].isEmpty)
-        let exponentOK = exponent.map { e in
-            let digits = e.hasPrefix("-") || e.hasPrefix("+") ? String(e.dropFirst()) : e
-            return !digits.isEmpty && Self.validUnderscores(digits, leadingAllowed: false)
-                && digits.unicodeScalars.allSatisfy { Self.isDigit($0) || $0 == "_" }
-        } ?? true
+        let exponentOK =
+            exponent.map { e in
+                let digits = e.hasPrefix("-") || e.hasPrefix("+") ? String(e.dropFirst()) : e
+                return !digits.isEmpty && Self.validUnderscores(digits, leadingAllowed: false)
+                    && digits.unicodeScalars.allSatisfy { Self.isDigit($0) || $0 == "_" }
+            } ?? true
         guard numeric, exponentOK else { throw bad("not a Python number literal") }
         let clean = lower.replacing("_", with: "")
         if isFloat {

@@ -19,23 +19,31 @@ extension VitPytorch {
             let names = VitPytorchClass.allCases.map(\.rawValue)
             let last = call.name.split(separator: ".").last.map(String.init) ?? call.name
             let fix = Suggestion.nearest(to: last, among: names).map { "did you mean \($0)?" }
-            throw SpecError([Problem(field: field, message: "unknown class '\(call.name)'; vitscope reads vit-pytorch's "
-                                         + names.joined(separator: ", "), fix: fix, line: call.line, column: call.column)])
+            throw SpecError([
+                Problem(
+                    field: field,
+                    message: "unknown class '\(call.name)'; vitscope reads vit-pytorch's "
+                        + names.joined(separator: ", "), fix: fix, line: call.line, column: call.column)
+            ])
         }
         var problems: [Problem] = []
         var keywords: [VitPytorchArgument] = []
         for (index, argument) in call.arguments.enumerated() {
             guard let name = argument.name else {
                 let example = (index < modelClass.parameters.count ? modelClass.parameters[index] : "name") + "=" + argument.value.rendered
-                problems.append(Problem(field: field, message: "positional argument \(argument.value.rendered): vit-pytorch's "
-                                            + "\(modelClass.rawValue) takes keyword arguments only",
-                                        fix: "write it as name=value, e.g. \(example)", line: argument.line, column: argument.column))
+                problems.append(
+                    Problem(
+                        field: field,
+                        message: "positional argument \(argument.value.rendered): vit-pytorch's "
+                            + "\(modelClass.rawValue) takes keyword arguments only",
+                        fix: "write it as name=value, e.g. \(example)", line: argument.line, column: argument.column))
                 continue
             }
             keywords.append(VitPytorchArgument(name: name, line: argument.line, column: argument.column, value: argument.value))
         }
-        var reader = VitPytorchArgumentReader(modelClass, arguments: keywords, allowed: modelClass.parameters, prefix: "",
-                                              anchorLine: call.line, anchorColumn: call.column)
+        var reader = VitPytorchArgumentReader(
+            modelClass, arguments: keywords, allowed: modelClass.parameters, prefix: "",
+            anchorLine: call.line, anchorColumn: call.column)
         reader.assumedGiven = Set(modelClass.parameters.prefix(call.arguments.filter { $0.name == nil }.count))
         let image = modelClass.takesImageSize ? reader.imageSize() : defaultImageSize
         let channels = reader.int("channels", default: 3, in: 1...4096)
@@ -45,15 +53,18 @@ extension VitPytorch {
         if let image, let channels, let config {
             for issue in config.issues(imageSize: image, channels: channels) {
                 let value = reader.values[issue.argument]
-                problems.append(Problem(field: issue.argument, message: issue.message, fix: issue.fix,
-                                        line: value?.line ?? call.line, column: value?.column ?? call.column))
+                problems.append(
+                    Problem(
+                        field: issue.argument, message: issue.message, fix: issue.fix,
+                        line: value?.line ?? call.line, column: value?.column ?? call.column))
             }
         }
         guard problems.isEmpty, let image, let channels, let numClasses, let config else {
             throw SpecError(inTextOrder(problems))
         }
-        return ModelSpec(name: call.rendered, reference: reference(modelClass), imageSize: image, inChannels: channels,
-                         numClasses: numClasses, config: .vitPytorch(config))
+        return ModelSpec(
+            name: call.rendered, reference: reference(modelClass), imageSize: image, inChannels: channels,
+            numClasses: numClasses, config: .vitPytorch(config))
     }
 
     /// `vit-pytorch 1.26.11 vit_pytorch.pit.PiT`.

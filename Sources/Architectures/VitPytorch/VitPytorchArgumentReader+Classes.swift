@@ -18,8 +18,9 @@ extension VitPytorchArgumentReader {
         let dropout = probability("dropout"), embDropout = probability("emb_dropout")
         guard let patch, let dim, let depth, let heads, let mlpDim, let pool, let dimHead, let dropout, let embDropout
         else { return nil }
-        return VitPytorchViT(patchHeight: patch.0, patchWidth: patch.1, dim: dim, depth: depth, heads: heads, mlpDim: mlpDim,
-                             pool: pool, dimHead: dimHead, dropout: dropout, embDropout: embDropout)
+        return VitPytorchViT(
+            patchHeight: patch.0, patchWidth: patch.1, dim: dim, depth: depth, heads: heads, mlpDim: mlpDim,
+            pool: pool, dimHead: dimHead, dropout: dropout, embDropout: embDropout)
     }
 
     private mutating func pit() -> VitPytorchPiT? {
@@ -31,17 +32,21 @@ extension VitPytorchArgumentReader {
         // A heads tuple is zipped with depth, so even a one-entry tuple sets the number of stages.
         // vit-pytorch builds such a model without complaint; it is reported because it is never meant.
         if let depth, let heads, case .tuple = values["heads"]?.kind, heads.count != depth.count {
-            let effect = heads.count < depth.count
+            let effect =
+                heads.count < depth.count
                 ? "so it would build only \(heads.count) transformer stage\(heads.count == 1 ? "" : "s"), followed by a pooling layer that nothing uses"
                 : "so the last \(heads.count - depth.count) heads entries would be ignored"
-            report("heads", at: values["heads"], "has \(heads.count) entr\(heads.count == 1 ? "y" : "ies") but depth has \(depth.count); "
-                       + "vit-pytorch's PiT pairs them with zip, \(effect)",
-                   fix: "give one heads entry per depth entry, or one int for every stage")
+            report(
+                "heads", at: values["heads"],
+                "has \(heads.count) entr\(heads.count == 1 ? "y" : "ies") but depth has \(depth.count); "
+                    + "vit-pytorch's PiT pairs them with zip, \(effect)",
+                fix: "give one heads entry per depth entry, or one int for every stage")
         }
         guard let patchSize, let dim, let depth, let heads, let mlpDim, let dimHead, let dropout, let embDropout
         else { return nil }
-        return VitPytorchPiT(patchSize: patchSize, dim: dim, depth: depth, heads: heads, mlpDim: mlpDim, dimHead: dimHead,
-                             dropout: dropout, embDropout: embDropout)
+        return VitPytorchPiT(
+            patchSize: patchSize, dim: dim, depth: depth, heads: heads, mlpDim: mlpDim, dimHead: dimHead,
+            dropout: dropout, embDropout: embDropout)
     }
 
     private mutating func t2tViT() -> VitPytorchT2TViT? {
@@ -52,9 +57,11 @@ extension VitPytorchArgumentReader {
             absent.append(name)
         }
         if !absent.isEmpty {
-            report(absent[0], at: absent.compactMap { values[$0] }.first, "\(absent.joined(separator: ", ")) not given; "
-                       + "vit-pytorch's T2TViT asserts at construction that depth, heads and mlp_dim are supplied",
-                   fix: "give depth, heads and mlp_dim")
+            report(
+                absent[0], at: absent.compactMap { values[$0] }.first,
+                "\(absent.joined(separator: ", ")) not given; "
+                    + "vit-pytorch's T2TViT asserts at construction that depth, heads and mlp_dim are supplied",
+                fix: "give depth, heads and mlp_dim")
         }
         let given = { (name: String) in !absent.contains(name) }
         let depth = given("depth") ? int("depth", in: Self.depths) : nil
@@ -62,13 +69,17 @@ extension VitPytorchArgumentReader {
         let mlpDim = given("mlp_dim") ? int("mlp_dim") : nil
         let pool = pool("pool"), dimHead = int("dim_head", default: 64)
         let dropout = probability("dropout"), embDropout = probability("emb_dropout")
-        let transformerOK = noneOnly("transformer", why: "vitscope builds vit-pytorch's own Transformer from depth, heads, "
-                                         + "mlp_dim and dim_head")
+        let transformerOK = noneOnly(
+            "transformer",
+            why: "vitscope builds vit-pytorch's own Transformer from depth, heads, "
+                + "mlp_dim and dim_head")
         let layers = t2tLayers("t2t_layers")
         guard let dim, let depth, let heads, let mlpDim, let pool, let dimHead, let dropout, let embDropout, transformerOK,
-              let layers else { return nil }
-        return VitPytorchT2TViT(dim: dim, depth: depth, heads: heads, mlpDim: mlpDim, pool: pool, dimHead: dimHead,
-                                dropout: dropout, embDropout: embDropout, t2tLayers: layers)
+            let layers
+        else { return nil }
+        return VitPytorchT2TViT(
+            dim: dim, depth: depth, heads: heads, mlpDim: mlpDim, pool: pool, dimHead: dimHead,
+            dropout: dropout, embDropout: embDropout, t2tLayers: layers)
     }
 
     private mutating func cvt() -> VitPytorchCvT? {
@@ -87,8 +98,10 @@ extension VitPytorchArgumentReader {
                 stages.append(nil)
                 continue
             }
-            stages.append(VitPytorchCvTStage(embDim: embDim, embKernel: embKernel, embStride: embStride, projKernel: projKernel,
-                                             kvProjStride: kvProjStride, heads: heads, depth: depth, mlpMult: mlpMult))
+            stages.append(
+                VitPytorchCvTStage(
+                    embDim: embDim, embKernel: embKernel, embStride: embStride, projKernel: projKernel,
+                    kvProjStride: kvProjStride, heads: heads, depth: depth, mlpMult: mlpMult))
         }
         let dropout = probability("dropout")
         guard let dropout, !stages.contains(nil) else { return nil }

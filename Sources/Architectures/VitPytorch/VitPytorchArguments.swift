@@ -31,8 +31,10 @@ struct VitPytorchArgumentReader {
 
     /// Takes `arguments`, reporting names outside `allowed` (with the nearest one suggested)
     /// and repeated names.
-    init(_ modelClass: VitPytorchClass, arguments: [VitPytorchArgument], allowed: [String], prefix: String,
-         anchorLine: Int?, anchorColumn: Int?) {
+    init(
+        _ modelClass: VitPytorchClass, arguments: [VitPytorchArgument], allowed: [String], prefix: String,
+        anchorLine: Int?, anchorColumn: Int?
+    ) {
         self.modelClass = modelClass
         self.prefix = prefix
         (self.anchorLine, self.anchorColumn) = (anchorLine, anchorColumn)
@@ -43,14 +45,18 @@ struct VitPytorchArgumentReader {
             } else if allowed.contains(argument.name) {
                 values[argument.name] = argument.value
             } else if let topLevel = VitPytorchClass.topLevelArguments[argument.name], !prefix.isEmpty,
-                      modelClass.parameters.contains(argument.name) {
-                report(argument.name, at: at, "belongs at the top level of a spec file",
-                       fix: "give it as \"\(topLevel)\" next to \"config\"")
+                modelClass.parameters.contains(argument.name)
+            {
+                report(
+                    argument.name, at: at, "belongs at the top level of a spec file",
+                    fix: "give it as \"\(topLevel)\" next to \"config\"")
             } else {
-                let fix = Suggestion.nearest(to: argument.name, among: allowed).map { "did you mean \($0)?" }
+                let fix =
+                    Suggestion.nearest(to: argument.name, among: allowed).map { "did you mean \($0)?" }
                     ?? "\(modelClass.rawValue) takes " + allowed.joined(separator: ", ")
-                report(argument.name, at: at, "unknown argument: vit-pytorch's \(modelClass.rawValue) has no argument '\(argument.name)'",
-                       fix: fix)
+                report(
+                    argument.name, at: at, "unknown argument: vit-pytorch's \(modelClass.rawValue) has no argument '\(argument.name)'",
+                    fix: fix)
             }
         }
     }
@@ -58,8 +64,10 @@ struct VitPytorchArgumentReader {
     /// Records a problem about argument `name` (or one of its elements, `depth[1]`) at `value`,
     /// or at the anchor when there is no value.
     mutating func report(_ name: String, at value: PythonValue?, _ message: String, fix: String? = nil) {
-        problems.append(Problem(field: prefix + name, message: message, fix: fix,
-                                line: value?.line ?? anchorLine, column: value?.column ?? anchorColumn))
+        problems.append(
+            Problem(
+                field: prefix + name, message: message, fix: fix,
+                line: value?.line ?? anchorLine, column: value?.column ?? anchorColumn))
     }
 
     /// Records a problem about argument `name` at a position.
@@ -78,16 +86,19 @@ struct VitPytorchArgumentReader {
     /// Reports `name` as missing and returns nil.
     mutating func missing<T>(_ name: String) -> T? {
         if assumedGiven.contains(name) { return nil }
-        report(name, at: nil, "missing required argument",
-               fix: "vit-pytorch's \(modelClass.rawValue) requires " + modelClass.required.joined(separator: ", "))
+        report(
+            name, at: nil, "missing required argument",
+            fix: "vit-pytorch's \(modelClass.rawValue) requires " + modelClass.required.joined(separator: ", "))
         return nil
     }
 
     // MARK: Integers
 
     /// An integer argument in `range`; `default` when absent, and nil there means required.
-    mutating func int(_ name: String, default fallback: Int? = nil, in range: ClosedRange<Int> = positive,
-                      why: String? = nil) -> Int? {
+    mutating func int(
+        _ name: String, default fallback: Int? = nil, in range: ClosedRange<Int> = positive,
+        why: String? = nil
+    ) -> Int? {
         guard let value = values[name] else { return fallback ?? missing(name) }
         return int(value, name, in: range, why: why)
     }
@@ -100,8 +111,11 @@ struct VitPytorchArgumentReader {
         }
         if let number, range.contains(number) { return number }
         let tooSmall = number.map { $0 < range.lowerBound } ?? value.literal.hasPrefix("-")
-        report(field, at: value, tooSmall ? "must be at least \(range.lowerBound), found \(value.literal)"
-                                          : "must be at most \(range.upperBound), found \(value.literal)")
+        report(
+            field, at: value,
+            tooSmall
+                ? "must be at least \(range.lowerBound), found \(value.literal)"
+                : "must be at most \(range.upperBound), found \(value.literal)")
         return nil
     }
 
@@ -122,9 +136,11 @@ struct VitPytorchArgumentReader {
     mutating func intTuple(_ name: String, in range: ClosedRange<Int>, example: String) -> [Int]? {
         guard let value = values[name] else { return missing(name) }
         guard case .tuple(let elements) = value.kind else {
-            report(name, at: value, "must be a tuple of blocks per stage, found \(found(value)); "
-                       + "vit-pytorch's \(modelClass.rawValue) asserts isinstance(\(name), tuple) at construction",
-                   fix: "write " + (isSpecFile ? "an array" : "a tuple") + " such as " + self.example(example))
+            report(
+                name, at: value,
+                "must be a tuple of blocks per stage, found \(found(value)); "
+                    + "vit-pytorch's \(modelClass.rawValue) asserts isinstance(\(name), tuple) at construction",
+                fix: "write " + (isSpecFile ? "an array" : "a tuple") + " such as " + self.example(example))
             return nil
         }
         return stageInts(name, value, elements, in: range)
@@ -138,18 +154,27 @@ struct VitPytorchArgumentReader {
         case .int: return int(value, name, in: range).map { [$0] }
         case .tuple(let elements): return stageInts(name, value, elements, in: range)
         default:
-            report(name, at: value, "expected an integer or a tuple of integers (one per stage), found \(found(value))"
-                       + (value.elements == nil ? "" : "; vit-pytorch only spreads tuples over the stages and fails at construction on a list"),
-                   fix: value.elements == nil ? nil : "write it as a tuple, e.g. " + PythonValue(.tuple(value.elements ?? []), line: 0, column: 0).rendered)
+            report(
+                name, at: value,
+                "expected an integer or a tuple of integers (one per stage), found \(found(value))"
+                    + (value.elements == nil
+                        ? "" : "; vit-pytorch only spreads tuples over the stages and fails at construction on a list"),
+                fix: value.elements == nil
+                    ? nil : "write it as a tuple, e.g. " + PythonValue(.tuple(value.elements ?? []), line: 0, column: 0).rendered)
             return nil
         }
     }
 
-    private mutating func stageInts(_ name: String, _ value: PythonValue, _ elements: [PythonValue],
-                                    in range: ClosedRange<Int>) -> [Int]? {
+    private mutating func stageInts(
+        _ name: String, _ value: PythonValue, _ elements: [PythonValue],
+        in range: ClosedRange<Int>
+    ) -> [Int]? {
         guard !elements.isEmpty, elements.count <= SpecReader.maxStages else {
-            report(name, at: value, elements.isEmpty ? "must have at least one stage"
-                                                     : "must have at most \(SpecReader.maxStages) entries, found \(elements.count)")
+            report(
+                name, at: value,
+                elements.isEmpty
+                    ? "must have at least one stage"
+                    : "must have at most \(SpecReader.maxStages) entries, found \(elements.count)")
             return nil
         }
         let ints = elements.enumerated().map { int($0.element, name + "[\($0.offset)]", in: range) }
@@ -170,7 +195,8 @@ struct VitPytorchArgumentReader {
             return nil
         }
         guard number >= 0, number <= 1 else {
-            report(name, at: value, "must be between 0 and 1 (nn.Dropout rejects other probabilities at construction), found \(value.literal)")
+            report(
+                name, at: value, "must be between 0 and 1 (nn.Dropout rejects other probabilities at construction), found \(value.literal)")
             return nil
         }
         return number
@@ -180,13 +206,16 @@ struct VitPytorchArgumentReader {
     mutating func pool(_ name: String) -> VitPytorchPool? {
         guard let value = values[name] else { return .cls }
         if case .string(let text) = value.kind, let pool = VitPytorchPool(rawValue: text) { return pool }
-        let suggestion: String? = if case .string(let text) = value.kind {
-            Suggestion.nearest(to: text, among: VitPytorchPool.allCases.map(\.rawValue)).map {
-                isSpecFile ? "did you mean \(JSONText.quoted($0))?" : "did you mean '\($0)'?"
-            }
-        } else { nil }
-        report(name, at: value, (isSpecFile ? "expected \"cls\" or \"mean\", found " : "expected 'cls' or 'mean', found ") + "\(found(value)); "
-                   + "vit-pytorch's \(modelClass.rawValue) asserts the pool type at construction", fix: suggestion)
+        let suggestion: String? =
+            if case .string(let text) = value.kind {
+                Suggestion.nearest(to: text, among: VitPytorchPool.allCases.map(\.rawValue)).map {
+                    isSpecFile ? "did you mean \(JSONText.quoted($0))?" : "did you mean '\($0)'?"
+                }
+            } else { nil }
+        report(
+            name, at: value,
+            (isSpecFile ? "expected \"cls\" or \"mean\", found " : "expected 'cls' or 'mean', found ") + "\(found(value)); "
+                + "vit-pytorch's \(modelClass.rawValue) asserts the pool type at construction", fix: suggestion)
         return nil
     }
 
@@ -194,8 +223,9 @@ struct VitPytorchArgumentReader {
     mutating func t2tLayers(_ name: String) -> [T2TLayer]? {
         guard let value = values[name] else { return VitPytorchT2TViT.defaultLayers }
         guard let elements = value.elements else {
-            report(name, at: value, "expected a tuple of (kernel_size, stride) pairs, found \(found(value))",
-                   fix: "write e.g. " + example("((7, 4), (3, 2), (3, 2))"))
+            report(
+                name, at: value, "expected a tuple of (kernel_size, stride) pairs, found \(found(value))",
+                fix: "write e.g. " + example("((7, 4), (3, 2), (3, 2))"))
             return nil
         }
         guard elements.count <= SpecReader.maxStages else {

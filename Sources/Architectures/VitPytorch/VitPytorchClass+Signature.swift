@@ -5,14 +5,20 @@ extension VitPytorchClass {
     public var parameters: [String] {
         switch self {
         case .vit:
-            ["image_size", "patch_size", "num_classes", "dim", "depth", "heads", "mlp_dim", "pool", "channels", "dim_head",
-             "dropout", "emb_dropout"]
+            [
+                "image_size", "patch_size", "num_classes", "dim", "depth", "heads", "mlp_dim", "pool", "channels", "dim_head",
+                "dropout", "emb_dropout",
+            ]
         case .pit:
-            ["image_size", "patch_size", "num_classes", "dim", "depth", "heads", "mlp_dim", "dim_head", "dropout",
-             "emb_dropout", "channels"]
+            [
+                "image_size", "patch_size", "num_classes", "dim", "depth", "heads", "mlp_dim", "dim_head", "dropout",
+                "emb_dropout", "channels",
+            ]
         case .t2tViT:
-            ["image_size", "num_classes", "dim", "depth", "heads", "mlp_dim", "pool", "channels", "dim_head", "dropout",
-             "emb_dropout", "transformer", "t2t_layers"]
+            [
+                "image_size", "num_classes", "dim", "depth", "heads", "mlp_dim", "pool", "channels", "dim_head", "dropout",
+                "emb_dropout", "transformer", "t2t_layers",
+            ]
         case .cvt:
             ["num_classes"] + (1...3).flatMap { stage in Self.cvtStageKeys.map { "s\(stage)_" + $0 } } + ["dropout", "channels"]
         }
@@ -30,12 +36,16 @@ extension VitPytorchClass {
     }
 
     /// The per-stage CvT arguments without their `sN_` prefix, in `__init__` order.
-    static let cvtStageKeys = ["emb_dim", "emb_kernel", "emb_stride", "proj_kernel", "kv_proj_stride", "heads", "depth",
-                               "mlp_mult"]
+    static let cvtStageKeys = [
+        "emb_dim", "emb_kernel", "emb_stride", "proj_kernel", "kv_proj_stride", "heads", "depth",
+        "mlp_mult",
+    ]
 
     /// The arguments a spec file keeps at its top level instead of in `config`.
-    static let topLevelArguments: [String: String] = ["image_size": "image_size", "channels": "in_channels",
-                                                      "num_classes": "num_classes"]
+    static let topLevelArguments: [String: String] = [
+        "image_size": "image_size", "channels": "in_channels",
+        "num_classes": "num_classes",
+    ]
 
     /// Whether `image_size` is an argument (CvT takes any input size instead).
     public var takesImageSize: Bool { self != .cvt }

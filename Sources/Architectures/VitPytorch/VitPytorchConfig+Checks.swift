@@ -34,10 +34,13 @@ extension VitPytorchConfig {
         var fixes: [String] = []
         if size.height % c.patchHeight != 0 { fixes.append("height " + multiples(near: size.height, of: c.patchHeight)) }
         if size.width % c.patchWidth != 0 { fixes.append("width " + multiples(near: size.width, of: c.patchWidth)) }
-        return [VitPytorchIssue(argument: "image_size",
-                                message: "vit-pytorch's ViT asserts at construction that the image divides into whole patches: "
-                                    + sides.joined(separator: " and "),
-                                fix: "use an image " + fixes.joined(separator: " and ") + ", or a patch_size that divides the image")]
+        return [
+            VitPytorchIssue(
+                argument: "image_size",
+                message: "vit-pytorch's ViT asserts at construction that the image divides into whole patches: "
+                    + sides.joined(separator: " and "),
+                fix: "use an image " + fixes.joined(separator: " and ") + ", or a patch_size that divides the image")
+        ]
     }
 
     private static func pitIssues(_ c: VitPytorchPiT, _ size: ImageSize) -> [VitPytorchIssue] {
@@ -46,18 +49,27 @@ extension VitPytorchConfig {
             issues.append(square("PiT", size))
         }
         if c.patchSize < 2 {
-            issues.append(VitPytorchIssue(argument: "patch_size",
-                                          message: "patch_size \(c.patchSize) makes the unfold stride patch_size // 2 = 0, and vit-pytorch's PiT divides by it at construction (ZeroDivisionError)",
-                                          fix: "use a patch_size of at least 2"))
+            issues.append(
+                VitPytorchIssue(
+                    argument: "patch_size",
+                    message:
+                        "patch_size \(c.patchSize) makes the unfold stride patch_size // 2 = 0, and vit-pytorch's PiT divides by it at construction (ZeroDivisionError)",
+                    fix: "use a patch_size of at least 2"))
         } else if size.height % c.patchSize != 0 {
-            issues.append(VitPytorchIssue(argument: "image_size",
-                                          message: "vit-pytorch's PiT asserts at construction that image_size % patch_size == 0: \(size.height) % \(c.patchSize) = \(size.height % c.patchSize)",
-                                          fix: "use an image_size " + multiples(near: size.height, of: c.patchSize) + ", or a patch_size that divides \(size.height)"))
+            issues.append(
+                VitPytorchIssue(
+                    argument: "image_size",
+                    message:
+                        "vit-pytorch's PiT asserts at construction that image_size % patch_size == 0: \(size.height) % \(c.patchSize) = \(size.height % c.patchSize)",
+                    fix: "use an image_size " + multiples(near: size.height, of: c.patchSize)
+                        + ", or a patch_size that divides \(size.height)"))
         }
         if c.depth.count > 1, c.dim > maxDerivedWidth >> min(c.depth.count - 1, 62) {
-            issues.append(VitPytorchIssue(argument: "dim",
-                                          message: "doubles at each of the \(c.depth.count - 1) pooling layers to more than \(maxDerivedWidth) channels",
-                                          fix: "use fewer stages or a smaller dim"))
+            issues.append(
+                VitPytorchIssue(
+                    argument: "dim",
+                    message: "doubles at each of the \(c.depth.count - 1) pooling layers to more than \(maxDerivedWidth) channels",
+                    fix: "use fewer stages or a smaller dim"))
         }
         return issues
     }
@@ -66,9 +78,13 @@ extension VitPytorchConfig {
         var issues: [VitPytorchIssue] = []
         if size.height != size.width { issues.append(square("T2TViT", size)) }
         guard !c.t2tLayers.isEmpty else {
-            return issues + [VitPytorchIssue(argument: "t2t_layers",
-                                             message: "is empty, so vit-pytorch's T2TViT applies its Linear(channels, dim) to the image itself, which fails in the forward pass",
-                                             fix: "give at least one (kernel_size, stride) pair, e.g. ((7, 4), (3, 2), (3, 2))")]
+            return issues + [
+                VitPytorchIssue(
+                    argument: "t2t_layers",
+                    message:
+                        "is empty, so vit-pytorch's T2TViT applies its Linear(channels, dim) to the image itself, which fails in the forward pass",
+                    fix: "give at least one (kernel_size, stride) pair, e.g. ((7, 4), (3, 2), (3, 2))")
+            ]
         }
         var width = channels
         for layer in c.t2tLayers {
@@ -78,20 +94,27 @@ extension VitPytorchConfig {
             let (square, overflow1) = layer.kernel.multipliedReportingOverflow(by: layer.kernel)
             let (product, overflow2) = width.multipliedReportingOverflow(by: square)
             guard !overflow1, !overflow2, product <= maxDerivedWidth else {
-                return issues + [VitPytorchIssue(argument: "t2t_layers",
-                                                 message: "unfolds tokens to more than \(maxDerivedWidth) features (channels × the squares of the kernel sizes)",
-                                                 fix: "use smaller kernels or fewer layers")]
+                return issues + [
+                    VitPytorchIssue(
+                        argument: "t2t_layers",
+                        message: "unfolds tokens to more than \(maxDerivedWidth) features (channels × the squares of the kernel sizes)",
+                        fix: "use smaller kernels or fewer layers")
+                ]
             }
             width = product
         }
         let side = min(size.height, size.width)
         if let (index, grid) = t2tCollapse(c.t2tLayers, side: side) {
             let layer = c.t2tLayers[index]
-            let minimum = side < Limits.maxImageSide
+            let minimum =
+                side < Limits.maxImageSide
                 ? (side...Limits.maxImageSide).first { t2tCollapse(c.t2tLayers, side: $0) == nil } : nil
-            issues.append(VitPytorchIssue(argument: "t2t_layers",
-                                          message: "soft split \(index + 1) (kernel \(layer.kernel), stride \(layer.stride), padding \(layer.stride / 2)) leaves no tokens of the \(grid)×\(grid) grid at image size \(side), so nn.Unfold fails in the forward pass",
-                                          fix: minimum.map { "use an image_size of at least \($0)" } ?? "use smaller kernels"))
+            issues.append(
+                VitPytorchIssue(
+                    argument: "t2t_layers",
+                    message:
+                        "soft split \(index + 1) (kernel \(layer.kernel), stride \(layer.stride), padding \(layer.stride / 2)) leaves no tokens of the \(grid)×\(grid) grid at image size \(side), so nn.Unfold fails in the forward pass",
+                    fix: minimum.map { "use an image_size of at least \($0)" } ?? "use smaller kernels"))
         }
         return issues
     }
@@ -111,23 +134,27 @@ extension VitPytorchConfig {
         c.stages.enumerated().compactMap { index, stage in
             guard stage.projKernel % 2 == 0 else { return nil }
             let k = stage.projKernel
-            return VitPytorchIssue(argument: "s\(index + 1)_proj_kernel",
-                                   message: "\(k) is even: the query projection (padding \(k) // 2 = \(k / 2), stride 1) turns an H×W grid into (H+1)×(W+1), which vit-pytorch cannot reshape back to the H×W grid, so the forward pass fails",
-                                   fix: "use an odd kernel such as \(k - 1) or \(k + 1)")
+            return VitPytorchIssue(
+                argument: "s\(index + 1)_proj_kernel",
+                message:
+                    "\(k) is even: the query projection (padding \(k) // 2 = \(k / 2), stride 1) turns an H×W grid into (H+1)×(W+1), which vit-pytorch cannot reshape back to the H×W grid, so the forward pass fails",
+                fix: "use an odd kernel such as \(k - 1) or \(k + 1)")
         }
     }
 
     private static func square(_ name: String, _ size: ImageSize) -> VitPytorchIssue {
-        VitPytorchIssue(argument: "image_size",
-                        message: "must be square: vit-pytorch's \(name) takes image_size as one int, found \(size)",
-                        fix: "use a single size such as \(min(size.height, size.width)) or \(max(size.height, size.width))")
+        VitPytorchIssue(
+            argument: "image_size",
+            message: "must be square: vit-pytorch's \(name) takes image_size as one int, found \(size)",
+            fix: "use a single size such as \(min(size.height, size.width)) or \(max(size.height, size.width))")
     }
 
     /// `224 or 256`: the multiples of `step` just below and above `value` (at least `step`).
     private static func multiples(near value: Int, of step: Int) -> String {
         let below = value / step * step, above = below + step
         let options = (below >= step ? [below] : []) + (above <= Limits.maxImageSide ? [above] : [])
-        return options.isEmpty ? "that is a multiple of \(step)"
+        return options.isEmpty
+            ? "that is a multiple of \(step)"
             : "that is a multiple of \(step) such as " + options.map(String.init).joined(separator: " or ")
     }
 }

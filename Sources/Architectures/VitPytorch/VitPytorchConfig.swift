@@ -65,8 +65,10 @@ public struct VitPytorchViT: Hashable, Sendable {
     public var dimHead: Int
     public var dropout: Double, embDropout: Double
 
-    public init(patchHeight: Int, patchWidth: Int, dim: Int, depth: Int, heads: Int, mlpDim: Int,
-                pool: VitPytorchPool = .cls, dimHead: Int = 64, dropout: Double = 0, embDropout: Double = 0) {
+    public init(
+        patchHeight: Int, patchWidth: Int, dim: Int, depth: Int, heads: Int, mlpDim: Int,
+        pool: VitPytorchPool = .cls, dimHead: Int = 64, dropout: Double = 0, embDropout: Double = 0
+    ) {
         self.patchHeight = patchHeight
         self.patchWidth = patchWidth
         self.dim = dim
@@ -95,8 +97,10 @@ public struct VitPytorchPiT: Hashable, Sendable {
     public var dimHead: Int
     public var dropout: Double, embDropout: Double
 
-    public init(patchSize: Int, dim: Int, depth: [Int], heads: [Int], mlpDim: Int, dimHead: Int = 64,
-                dropout: Double = 0, embDropout: Double = 0) {
+    public init(
+        patchSize: Int, dim: Int, depth: [Int], heads: [Int], mlpDim: Int, dimHead: Int = 64,
+        dropout: Double = 0, embDropout: Double = 0
+    ) {
         self.patchSize = patchSize
         self.dim = dim
         self.depth = depth
@@ -135,11 +139,15 @@ public struct VitPytorchT2TViT: Hashable, Sendable {
     public var dropout: Double, embDropout: Double
     public var t2tLayers: [T2TLayer]
 
-    public static let defaultLayers = [T2TLayer(kernel: 7, stride: 4), T2TLayer(kernel: 3, stride: 2),
-                                       T2TLayer(kernel: 3, stride: 2)]
+    public static let defaultLayers = [
+        T2TLayer(kernel: 7, stride: 4), T2TLayer(kernel: 3, stride: 2),
+        T2TLayer(kernel: 3, stride: 2),
+    ]
 
-    public init(dim: Int, depth: Int, heads: Int, mlpDim: Int, pool: VitPytorchPool = .cls, dimHead: Int = 64,
-                dropout: Double = 0, embDropout: Double = 0, t2tLayers: [T2TLayer] = defaultLayers) {
+    public init(
+        dim: Int, depth: Int, heads: Int, mlpDim: Int, pool: VitPytorchPool = .cls, dimHead: Int = 64,
+        dropout: Double = 0, embDropout: Double = 0, t2tLayers: [T2TLayer] = defaultLayers
+    ) {
         self.dim = dim
         self.depth = depth
         self.heads = heads
@@ -158,8 +166,10 @@ public struct VitPytorchCvTStage: Hashable, Sendable {
     public var projKernel: Int, kvProjStride: Int
     public var heads: Int, depth: Int, mlpMult: Int
 
-    public init(embDim: Int, embKernel: Int, embStride: Int, projKernel: Int = 3, kvProjStride: Int = 2,
-                heads: Int, depth: Int, mlpMult: Int = 4) {
+    public init(
+        embDim: Int, embKernel: Int, embStride: Int, projKernel: Int = 3, kvProjStride: Int = 2,
+        heads: Int, depth: Int, mlpMult: Int = 4
+    ) {
         self.embDim = embDim
         self.embKernel = embKernel
         self.embStride = embStride

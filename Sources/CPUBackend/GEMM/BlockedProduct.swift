@@ -78,8 +78,10 @@ enum BlockedProduct {
     ///
     /// Rows of A that are contiguous along k (`aColStride == 1`) are read in place, all but a last
     /// sliver of fewer than 4 rows, which is packed; other layouts of A are packed block by block.
-    static func runPart(_ op: ProductOperands, b: PackedPanels, rows: Range<Int>, slivers: Range<Int>,
-                        scratch: UnsafeMutablePointer<Float>) -> Int {
+    static func runPart(
+        _ op: ProductOperands, b: PackedPanels, rows: Range<Int>, slivers: Range<Int>,
+        scratch: UnsafeMutablePointer<Float>
+    ) -> Int {
         let packedA = scratch
         let tailA = packedA + Packing.capacityA(rows: rowBlock, depth: b.depthBlock)
         let tile = tailA + MicroKernel.smallRows * b.depthBlock
@@ -98,8 +100,9 @@ enum BlockedProduct {
                 let tailStart = inPlace ? mc / MicroKernel.rows * MicroKernel.rows + (mc % MicroKernel.rows) / 4 * 4 : mc
                 if inPlace {
                     if tailStart < mc {
-                        Packing.packA(blockA + tailStart &* lda, rowStride: lda, colStride: 1, rows: mc &- tailStart,
-                                      depth: kc, into: tailA)
+                        Packing.packA(
+                            blockA + tailStart &* lda, rowStride: lda, colStride: 1, rows: mc &- tailStart,
+                            depth: kc, into: tailA)
                     }
                 } else {
                     Packing.packA(blockA, rowStride: lda, colStride: op.aColStride, rows: mc, depth: kc, into: packedA)
@@ -129,11 +132,13 @@ enum BlockedProduct {
                         let direct = valid == width && (cols == MicroKernel.cols || cols == 16)
                         for _ in 0..<runs {
                             if direct {
-                                kernel(rows: width, cols: cols, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
-                                       c: cp, ldc: ldc, accumulate: accumulate, bias: biasJ)
+                                kernel(
+                                    rows: width, cols: cols, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
+                                    c: cp, ldc: ldc, accumulate: accumulate, bias: biasJ)
                             } else {
-                                kernel(rows: width, cols: cols, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
-                                       c: tile, ldc: MicroKernel.cols, accumulate: false, bias: nil)
+                                kernel(
+                                    rows: width, cols: cols, kc: kc, a: ap, aRowStride: ars, aStep: aStep, b: bp,
+                                    c: tile, ldc: MicroKernel.cols, accumulate: false, bias: nil)
                                 merge(tile, rows: valid, cols: cols, into: cp, ldc: ldc, accumulate: accumulate, bias: biasJ)
                             }
                         }
@@ -150,23 +155,29 @@ enum BlockedProduct {
 
     /// The kernel for a sliver of `rows` (12 or 4) rows and `cols` (≤ 32) columns.
     @inline(__always)
-    static func kernel(rows: Int, cols: Int, kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int,
-                       b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
-                       bias: UnsafePointer<Float>?) {
+    static func kernel(
+        rows: Int, cols: Int, kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int,
+        b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+        bias: UnsafePointer<Float>?
+    ) {
         let bStep = MicroKernel.cols
         switch (rows == MicroKernel.rows, cols > 16) {
         case (true, true):
-            MicroKernel.tile12x32(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
-                                  c: c, ldc: ldc, accumulate: accumulate, bias: bias)
+            MicroKernel.tile12x32(
+                kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
+                c: c, ldc: ldc, accumulate: accumulate, bias: bias)
         case (true, false):
-            MicroKernel.tile12x16(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
-                                  c: c, ldc: ldc, accumulate: accumulate, bias: bias)
+            MicroKernel.tile12x16(
+                kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
+                c: c, ldc: ldc, accumulate: accumulate, bias: bias)
         case (false, true):
-            MicroKernel.tile4x32(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
-                                 c: c, ldc: ldc, accumulate: accumulate, bias: bias)
+            MicroKernel.tile4x32(
+                kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
+                c: c, ldc: ldc, accumulate: accumulate, bias: bias)
         case (false, false):
-            MicroKernel.tile4x16(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
-                                 c: c, ldc: ldc, accumulate: accumulate, bias: bias)
+            MicroKernel.tile4x16(
+                kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
+                c: c, ldc: ldc, accumulate: accumulate, bias: bias)
         }
     }
 
@@ -174,8 +185,10 @@ enum BlockedProduct {
     ///
     /// C is read only when accumulating: the ragged sliver's part of C is usually not in cache, and
     /// a load there waits for memory where a store would not.
-    static func merge(_ tile: UnsafePointer<Float>, rows: Int, cols: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
-                      accumulate: Bool, bias: UnsafePointer<Float>?) {
+    static func merge(
+        _ tile: UnsafePointer<Float>, rows: Int, cols: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, bias: UnsafePointer<Float>?
+    ) {
         for r in 0..<rows {
             let t = tile + r &* MicroKernel.cols, o = c + r &* ldc
             switch (accumulate, bias) {

@@ -16,8 +16,10 @@ extension GEMM {
     /// - Parameters:
     ///   - runs: timed runs (at least 1), after one untimed warm-up run.
     ///   - threads: the most threads each product may use.
-    public static func benchmark(m: Int, n: Int, k: Int, runs: Int, threads: Int,
-                                 prepacked: Bool) -> (medianSeconds: Double, minSeconds: Double, gflops: Double) {
+    public static func benchmark(
+        m: Int, n: Int, k: Int, runs: Int, threads: Int,
+        prepacked: Bool
+    ) -> (medianSeconds: Double, minSeconds: Double, gflops: Double) {
         precondition(m > 0 && n > 0 && k > 0 && runs > 0, "benchmark sizes and runs must be positive")
         let a = allocateFloats(m * k), b = allocateFloats(k * n), c = allocateFloats(m * n)
         defer { for p in [a, b, c] { UnsafeMutableRawPointer(p).deallocate() } }
@@ -29,8 +31,9 @@ extension GEMM {
             if let packed {
                 packed.multiply(m: m, a: a, aRowStride: k, aColStride: 1, c: c, cRowStride: n, threads: threads)
             } else {
-                multiply(m: m, n: n, k: k, a: a, aRowStride: k, aColStride: 1, b: b, bRowStride: n, bColStride: 1,
-                         c: c, cRowStride: n, threads: threads)
+                multiply(
+                    m: m, n: n, k: k, a: a, aRowStride: k, aColStride: 1, b: b, bRowStride: n, bColStride: 1,
+                    c: c, cRowStride: n, threads: threads)
             }
         }
         _ = product()
@@ -41,7 +44,9 @@ extension GEMM {
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
         }
         seconds.sort()
-        let median = seconds.count % 2 == 1 ? seconds[seconds.count / 2]
+        let median =
+            seconds.count % 2 == 1
+            ? seconds[seconds.count / 2]
             : (seconds[seconds.count / 2 - 1] + seconds[seconds.count / 2]) / 2
         return (median, seconds[0], 2 * Double(m) * Double(n) * Double(k) / median / 1e9)
     }

@@ -20,34 +20,43 @@ public enum GEMM {
     /// - Returns: the multiply-accumulates the micro-kernels ran, counted tile by tile
     ///   (`m · n · k` when every tile ran once).
     @discardableResult
-    public static func multiply(m: Int, n: Int, k: Int,
-                                a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
-                                b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int,
-                                c: UnsafeMutablePointer<Float>, cRowStride: Int,
-                                bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1) -> Int {
-        multiply(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride, b: b, bRowStride: bRowStride,
-                 bColStride: bColStride, c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate, threads: threads,
-                 fault: nil)
+    public static func multiply(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
+        b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int,
+        c: UnsafeMutablePointer<Float>, cRowStride: Int,
+        bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1
+    ) -> Int {
+        multiply(
+            m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride, b: b, bRowStride: bRowStride,
+            bColStride: bColStride, c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate, threads: threads,
+            fault: nil)
     }
 
     /// `multiply` with a fault injected into its first tile (the kernels pass their node's fault on).
-    static func multiply(m: Int, n: Int, k: Int,
-                         a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
-                         b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int,
-                         c: UnsafeMutablePointer<Float>, cRowStride: Int,
-                         bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1,
-                         fault: KernelFault?) -> Int {
-        let operands = ProductOperands(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride,
-                                       c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate, fault: fault)
-        return product(operands, b: b, bRowStride: bRowStride, bColStride: bColStride, threads: threads,
-                       minimumWork: BlockedProduct.minimumWorkPerThread)
+    static func multiply(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
+        b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int,
+        c: UnsafeMutablePointer<Float>, cRowStride: Int,
+        bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1,
+        fault: KernelFault?
+    ) -> Int {
+        let operands = ProductOperands(
+            m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride,
+            c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate, fault: fault)
+        return product(
+            operands, b: b, bRowStride: bRowStride, bColStride: bColStride, threads: threads,
+            minimumWork: BlockedProduct.minimumWorkPerThread)
     }
 
     /// `multiply` with the least work per thread as a parameter (tests lower it to reach the
     /// threaded paths with small matrices).
     @discardableResult
-    static func product(_ op: ProductOperands, b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int,
-                        threads: Int, minimumWork: Int) -> Int {
+    static func product(
+        _ op: ProductOperands, b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int,
+        threads: Int, minimumWork: Int
+    ) -> Int {
         precondition(op.m >= 0 && op.n >= 0 && op.k >= 0, "GEMM sizes must not be negative: m \(op.m), n \(op.n), k \(op.k)")
         guard op.m > 0, op.n > 0 else { return 0 }
         guard op.k > 0 else {
@@ -64,11 +73,13 @@ public enum GEMM {
 
     /// The plain triple loop with the contract of `multiply`, kept as the reference the optimized
     /// path is tested against. Sums over p in order, in single precision. // (m, k) · (k, n)
-    public static func naive(m: Int, n: Int, k: Int,
-                             a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
-                             b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int,
-                             c: UnsafeMutablePointer<Float>, cRowStride: Int,
-                             bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1) {
+    public static func naive(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
+        b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int,
+        c: UnsafeMutablePointer<Float>, cRowStride: Int,
+        bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1
+    ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "GEMM sizes must not be negative: m \(m), n \(n), k \(k)")
         for i in 0..<m {
             for j in 0..<n {
@@ -82,8 +93,10 @@ public enum GEMM {
     }
 
     /// C for k = 0: `bias` (or 0) on every row, added to C when accumulating.
-    static func fillWithoutProduct(m: Int, n: Int, c: UnsafeMutablePointer<Float>, cRowStride: Int,
-                                   bias: UnsafePointer<Float>?, accumulate: Bool) {
+    static func fillWithoutProduct(
+        m: Int, n: Int, c: UnsafeMutablePointer<Float>, cRowStride: Int,
+        bias: UnsafePointer<Float>?, accumulate: Bool
+    ) {
         for i in 0..<m {
             let row = c + i * cRowStride
             for j in 0..<n {

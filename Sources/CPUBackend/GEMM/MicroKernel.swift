@@ -24,21 +24,25 @@ enum MicroKernel {
 
     /// c0 += a·b0 and, when `wide`, c1 += a·b1: fused multiply-adds where the target has them
     /// (`VITSCOPE_FMA`, set by Package.swift), a multiply then an add elsewhere.
-    @inline(__always) static func step(_ c0: inout Vector, _ c1: inout Vector, _ a: Float, _ b0: Vector, _ b1: Vector,
-                                       _ wide: Bool) {
+    @inline(__always) static func step(
+        _ c0: inout Vector, _ c1: inout Vector, _ a: Float, _ b0: Vector, _ b1: Vector,
+        _ wide: Bool
+    ) {
         let x = Vector(repeating: a)
         #if VITSCOPE_FMA
-        c0 = c0.addingProduct(x, b0)
-        if wide { c1 = c1.addingProduct(x, b1) }
+            c0 = c0.addingProduct(x, b0)
+            if wide { c1 = c1.addingProduct(x, b1) }
         #else
-        c0 = c0 + x * b0
-        if wide { c1 = c1 + x * b1 }
+            c0 = c0 + x * b0
+            if wide { c1 = c1 + x * b1 }
         #endif
     }
 
     /// Writes one row of the tile: `c[0..<32] = acc (+ c) + bias`, or `c[0..<16]` unless `wide`.
-    @inline(__always) static func finish(_ c0: Vector, _ c1: Vector, _ c: UnsafeMutablePointer<Float>,
-                                         _ accumulate: Bool, _ bias: (Vector, Vector), _ wide: Bool) {
+    @inline(__always) static func finish(
+        _ c0: Vector, _ c1: Vector, _ c: UnsafeMutablePointer<Float>,
+        _ accumulate: Bool, _ bias: (Vector, Vector), _ wide: Bool
+    ) {
         var r0 = c0 + bias.0, r1 = c1 + bias.1
         if accumulate {
             r0 = r0 + load(c)
@@ -60,53 +64,65 @@ enum MicroKernel {
 
     /// (12, kc) · (kc, 32) → c (12 rows, `ldc` apart).
     @inline(never)
-    static func tile12x32(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
-                          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
+    static func tile12x32(
+        kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?
+    ) {
         #if VITSCOPE_AVX512
-        tile12(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: true)
+            tile12(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: true)
         #else
-        tile12x16(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
-                  c: c, ldc: ldc, accumulate: accumulate, bias: bias)
-        tile12x16(kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b + 16, bStep: bStep,
-                  c: c + 16, ldc: ldc, accumulate: accumulate, bias: bias.map { $0 + 16 })
+            tile12x16(
+                kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b, bStep: bStep,
+                c: c, ldc: ldc, accumulate: accumulate, bias: bias)
+            tile12x16(
+                kc: kc, a: a, aRowStride: aRowStride, aStep: aStep, b: b + 16, bStep: bStep,
+                c: c + 16, ldc: ldc, accumulate: accumulate, bias: bias.map { $0 + 16 })
         #endif
     }
 
     /// (12, kc) · (kc, 16) → c: the first 16 columns of a B sliver, for a last sliver of ≤ 16 columns.
     @inline(never)
-    static func tile12x16(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
-                          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
+    static func tile12x16(
+        kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?
+    ) {
         #if VITSCOPE_AVX512
-        tile12(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: false)
+            tile12(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: false)
         #else
-        tile6(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias)
-        tile6(kc, a + 6 &* aRowStride, aRowStride, aStep, b, bStep, c + 6 &* ldc, ldc, accumulate, bias)
+            tile6(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias)
+            tile6(kc, a + 6 &* aRowStride, aRowStride, aStep, b, bStep, c + 6 &* ldc, ldc, accumulate, bias)
         #endif
     }
 
     /// (4, kc) · (kc, 32) → c (4 rows, `ldc` apart).
     @inline(never)
-    static func tile4x32(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
+    static func tile4x32(
+        kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?
+    ) {
         #if VITSCOPE_AVX512
-        tile4(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: true)
+            tile4(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: true)
         #else
-        tile4(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: false)
-        tile4(kc, a, aRowStride, aStep, b + 16, bStep, c + 16, ldc, accumulate, bias.map { $0 + 16 }, wide: false)
+            tile4(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: false)
+            tile4(kc, a, aRowStride, aStep, b + 16, bStep, c + 16, ldc, accumulate, bias.map { $0 + 16 }, wide: false)
         #endif
     }
 
     /// (4, kc) · (kc, 16) → c.
     @inline(never)
-    static func tile4x16(kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?) {
+    static func tile4x16(
+        kc: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int, b: UnsafePointer<Float>, bStep: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>?
+    ) {
         tile4(kc, a, aRowStride, aStep, b, bStep, c, ldc, accumulate, bias, wide: false)
     }
 
     /// The 6-row, 16-column kernel body for targets with fewer vector registers: 6 accumulators.
     @inline(__always)
-    static func tile6(_ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ aStep: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
-                      _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ bias: UnsafePointer<Float>?) {
+    static func tile6(
+        _ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ aStep: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ bias: UnsafePointer<Float>?
+    ) {
         var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector(), unused = Vector()
         var a0 = a, a3 = a + 3 &* rs, b = b, p = 0
         let r2 = 2 &* rs
@@ -126,9 +142,11 @@ enum MicroKernel {
 
     /// The 12-row kernel body: 24 accumulators (12 when not `wide`).
     @inline(__always)
-    static func tile12(_ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ aStep: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
-                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ bias: UnsafePointer<Float>?,
-                       wide w: Bool) {
+    static func tile12(
+        _ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ aStep: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ bias: UnsafePointer<Float>?,
+        wide w: Bool
+    ) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector(), c20 = Vector(), c21 = Vector()
         var c30 = Vector(), c31 = Vector(), c40 = Vector(), c41 = Vector(), c50 = Vector(), c51 = Vector()
         var c60 = Vector(), c61 = Vector(), c70 = Vector(), c71 = Vector(), c80 = Vector(), c81 = Vector()
@@ -159,9 +177,11 @@ enum MicroKernel {
 
     /// The 4-row kernel body: 8 accumulators (4 when not `wide`).
     @inline(__always)
-    static func tile4(_ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ aStep: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
-                      _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ bias: UnsafePointer<Float>?,
-                      wide w: Bool) {
+    static func tile4(
+        _ kc: Int, _ a: UnsafePointer<Float>, _ rs: Int, _ aStep: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ bias: UnsafePointer<Float>?,
+        wide w: Bool
+    ) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
         var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
         var a0 = a, a2 = a + 2 &* rs, b = b, p = 0

@@ -30,19 +30,25 @@ public final class PackedMatrix: @unchecked Sendable {
     /// `C = A·B (+ C when accumulate) (+ bias[j] on every row)`, with the contract of
     /// `GEMM.multiply`, returning the multiply-accumulates it ran. // (m, k) · (k, n) → (m, n)
     @discardableResult
-    public func multiply(m: Int, a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
-                         c: UnsafeMutablePointer<Float>, cRowStride: Int,
-                         bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1) -> Int {
-        multiply(m: m, a: a, aRowStride: aRowStride, aColStride: aColStride, c: c, cRowStride: cRowStride, bias: bias,
-                 accumulate: accumulate, threads: threads, fault: nil)
+    public func multiply(
+        m: Int, a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
+        c: UnsafeMutablePointer<Float>, cRowStride: Int,
+        bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1
+    ) -> Int {
+        multiply(
+            m: m, a: a, aRowStride: aRowStride, aColStride: aColStride, c: c, cRowStride: cRowStride, bias: bias,
+            accumulate: accumulate, threads: threads, fault: nil)
     }
 
     /// `multiply` with a fault injected into its first tile.
-    func multiply(m: Int, a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
-                  c: UnsafeMutablePointer<Float>, cRowStride: Int,
-                  bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1, fault: KernelFault?) -> Int {
-        let operands = ProductOperands(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride,
-                                       c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate, fault: fault)
+    func multiply(
+        m: Int, a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
+        c: UnsafeMutablePointer<Float>, cRowStride: Int,
+        bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1, fault: KernelFault?
+    ) -> Int {
+        let operands = ProductOperands(
+            m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride,
+            c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate, fault: fault)
         return product(operands, threads: threads, minimumWork: BlockedProduct.minimumWorkPerThread)
     }
 

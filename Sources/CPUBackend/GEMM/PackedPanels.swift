@@ -69,9 +69,10 @@ struct PackedPanels {
                 let block = unit / slivers, jr = unit % slivers
                 let pc = block * depthBlock, kc = min(depthBlock, k - pc)
                 let j0 = jr * MicroKernel.cols
-                Packing.packB(b + (pc * bRowStride + j0 * bColStride), rowStride: bRowStride, colStride: bColStride,
-                              depth: kc, cols: min(MicroKernel.cols, n - j0),
-                              into: data + (pc * paddedN + jr * kc * MicroKernel.cols))
+                Packing.packB(
+                    b + (pc * bRowStride + j0 * bColStride), rowStride: bRowStride, colStride: bColStride,
+                    depth: kc, cols: min(MicroKernel.cols, n - j0),
+                    into: data + (pc * paddedN + jr * kc * MicroKernel.cols))
             }
         }
     }

@@ -18,8 +18,10 @@ enum Packing {
 
     /// Packs A's block of `rows` × `depth` (element (i, p) at `a[i·rowStride + p·colStride]`).
     /// // (mc, kc) → slivers of (kc, 12) and (kc, 4)
-    static func packA(_ a: UnsafePointer<Float>, rowStride: Int, colStride: Int, rows: Int, depth: Int,
-                      into dst: UnsafeMutablePointer<Float>) {
+    static func packA(
+        _ a: UnsafePointer<Float>, rowStride: Int, colStride: Int, rows: Int, depth: Int,
+        into dst: UnsafeMutablePointer<Float>
+    ) {
         var i = 0
         while i < rows {
             let width = sliverRows(remaining: rows &- i), valid = min(width, rows &- i)
@@ -60,8 +62,10 @@ enum Packing {
 
     /// Packs one sliver of B: `depth` rows × `cols` (≤ 32) columns (element (p, j) at
     /// `b[p·rowStride + j·colStride]`). // (kc, ≤32) → (kc, 32)
-    static func packB(_ b: UnsafePointer<Float>, rowStride: Int, colStride: Int, depth: Int, cols: Int,
-                      into dst: UnsafeMutablePointer<Float>) {
+    static func packB(
+        _ b: UnsafePointer<Float>, rowStride: Int, colStride: Int, depth: Int, cols: Int,
+        into dst: UnsafeMutablePointer<Float>
+    ) {
         let width = MicroKernel.cols
         if colStride == 1 && cols == width {
             var p = 0

@@ -20,12 +20,16 @@ public struct Counters: Hashable, Sendable {
 ///
 /// Shapes are row-major: images `(B, C, H, W)`, tokens `(B, N, C)`, attention `(B, h, Nq, Nk)`.
 protocol KernelSet {
-    func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, _ conv: Conv2d, threads: Int,
-                _ counters: inout Counters) -> Tensor
+    func conv2d(
+        _ x: Tensor, weight: Tensor, bias: Tensor?, _ conv: Conv2d, threads: Int,
+        _ counters: inout Counters
+    ) -> Tensor
     func linear(_ x: Tensor, weight: LinearWeight, bias: Tensor?, threads: Int, _ counters: inout Counters) -> Tensor
     func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float, threads: Int, _ counters: inout Counters) -> Tensor
-    func batchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, eps: Float,
-                   _ counters: inout Counters) -> Tensor
+    func batchNorm(
+        _ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, eps: Float,
+        _ counters: inout Counters
+    ) -> Tensor
     func activation(_ x: Tensor, _ kind: Activation, threads: Int, _ counters: inout Counters) -> Tensor
     func add(_ a: Tensor, _ b: Tensor, _ counters: inout Counters) -> Tensor
     func average(_ inputs: [Tensor], _ counters: inout Counters) -> Tensor

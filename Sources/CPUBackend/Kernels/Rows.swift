@@ -35,13 +35,16 @@ enum Rows {
 
     /// `y = f(a, b)` over `count` elements. - Returns: `count`, the elements it wrote.
     @discardableResult
-    @inline(__always) static func zip(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                      count: Int, _ f: (Vec, Vec) -> Vec) -> Int {
+    @inline(__always) static func zip(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        count: Int, _ f: (Vec, Vec) -> Vec
+    ) -> Int {
         var i = 0
         while i + 16 <= count { f(Vec.load(a + i), Vec.load(b + i)).store(y + i); i += 16 }
         if i < count {
-            VectorMath.store(f(VectorMath.load(a + i, count: count - i), VectorMath.load(b + i, count: count - i)),
-                             y + i, count: count - i)
+            VectorMath.store(
+                f(VectorMath.load(a + i, count: count - i), VectorMath.load(b + i, count: count - i)),
+                y + i, count: count - i)
         }
         return count
     }

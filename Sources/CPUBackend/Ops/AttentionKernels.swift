@@ -74,9 +74,10 @@ extension OptimizedKernels {
             let (b, h) = (bh / heads, bh % heads)
             let target = out.data + bh * nq * nk
             // (Nq, d) · (d, Nk): k's rows read as columns.
-            let macs = GEMM.multiply(m: nq, n: nk, k: d, a: q.data + b * nq * width + h * d, aRowStride: width, aColStride: 1,
-                                     b: k.data + b * nk * width + h * d, bRowStride: 1, bColStride: width,
-                                     c: target, cRowStride: nk, fault: bh == 0 ? fault : nil)
+            let macs = GEMM.multiply(
+                m: nq, n: nk, k: d, a: q.data + b * nq * width + h * d, aRowStride: width, aColStride: 1,
+                b: k.data + b * nk * width + h * d, bRowStride: 1, bColStride: width,
+                c: target, cRowStride: nk, fault: bh == 0 ? fault : nil)
             VectorMath.map(target, target, count: nq * nk) { $0 * scale }
             return macs
         }
@@ -122,9 +123,10 @@ extension OptimizedKernels {
         counters.macs += Parallel.sum(count: batch * heads, threads: threads) { bh in
             let (b, h) = (bh / heads, bh % heads)
             // (Nq, Nk) · (Nk, d) into the head's columns of (Nq, h·d).
-            return GEMM.multiply(m: nq, n: d, k: nk, a: attention.data + bh * nq * nk, aRowStride: nk, aColStride: 1,
-                                 b: v.data + b * nk * width + h * d, bRowStride: width, bColStride: 1,
-                                 c: out.data + b * nq * width + h * d, cRowStride: width, fault: bh == 0 ? fault : nil)
+            return GEMM.multiply(
+                m: nq, n: d, k: nk, a: attention.data + bh * nq * nk, aRowStride: nk, aColStride: 1,
+                b: v.data + b * nk * width + h * d, bRowStride: width, bColStride: 1,
+                c: out.data + b * nq * width + h * d, cRowStride: width, fault: bh == 0 ? fault : nil)
         }
         return out
     }

@@ -4,8 +4,10 @@ import ArchGraph
 // analysis's own definition.
 
 extension NaiveKernels {
-    func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, _ conv: Conv2d, threads: Int,
-                _ counters: inout Counters) -> Tensor {
+    func conv2d(
+        _ x: Tensor, weight: Tensor, bias: Tensor?, _ conv: Conv2d, threads: Int,
+        _ counters: inout Counters
+    ) -> Tensor {
         let (batch, height, width) = (x.shape[0], x.shape[2], x.shape[3])
         let w = conv.window
         let (outH, outW) = w.outputSize(height: height, width: width)
@@ -68,8 +70,10 @@ extension NaiveKernels {
 extension OptimizedKernels {
     /// im2col and the GEMM per image and group (the GEMM counts the tiles it ran), or direct
     /// loops for depthwise convs; a 1×1 stride-1 conv multiplies the image in place.
-    func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, _ conv: Conv2d, threads: Int,
-                _ counters: inout Counters) -> Tensor {
+    func conv2d(
+        _ x: Tensor, weight: Tensor, bias: Tensor?, _ conv: Conv2d, threads: Int,
+        _ counters: inout Counters
+    ) -> Tensor {
         let (batch, height, width) = (x.shape[0], x.shape[2], x.shape[3])
         let w = conv.window
         let (outH, outW) = w.outputSize(height: height, width: width)
@@ -80,7 +84,8 @@ extension OptimizedKernels {
             return out
         }
         let pixels = outH * outW, depth = inPerGroup * w.kernelHeight * w.kernelWidth
-        let direct = w.kernelHeight == 1 && w.kernelWidth == 1 && w.strideHeight == 1 && w.strideWidth == 1
+        let direct =
+            w.kernelHeight == 1 && w.kernelWidth == 1 && w.strideHeight == 1 && w.strideWidth == 1
             && w.paddingHeight == 0 && w.paddingWidth == 0
         let columns = direct ? nil : Tensor(zeros: [depth, pixels])
         for b in 0..<batch {
@@ -89,16 +94,18 @@ extension OptimizedKernels {
                 var operand = UnsafePointer(image)
                 if let columns {
                     // (Cin/g · kh · kw, H'·W') columns, one row per kernel tap.
-                    Im2col.fill(image, channels: inPerGroup, height: height, width: width, window: w,
-                                into: columns.data, featureStride: pixels, pixelStride: 1, threads: threads)
+                    Im2col.fill(
+                        image, channels: inPerGroup, height: height, width: width, window: w,
+                        into: columns.data, featureStride: pixels, pixelStride: 1, threads: threads)
                     operand = UnsafePointer(columns.data)
                 }
                 // (Cout/g, depth) · (depth, H'·W')
                 let target = out.data + (b * conv.outChannels + g * outPerGroup) * pixels
-                counters.macs += GEMM.multiply(m: outPerGroup, n: pixels, k: depth,
-                                               a: weight.data + g * outPerGroup * depth, aRowStride: depth, aColStride: 1,
-                                               b: operand, bRowStride: pixels, bColStride: 1, c: target, cRowStride: pixels,
-                                               threads: threads, fault: b == 0 && g == 0 ? fault : nil)
+                counters.macs += GEMM.multiply(
+                    m: outPerGroup, n: pixels, k: depth,
+                    a: weight.data + g * outPerGroup * depth, aRowStride: depth, aColStride: 1,
+                    b: operand, bRowStride: pixels, bColStride: 1, c: target, cRowStride: pixels,
+                    threads: threads, fault: b == 0 && g == 0 ? fault : nil)
                 if let bias {
                     for oc in 0..<outPerGroup {
                         let value = bias.data[g * outPerGroup + oc], row = target + oc * pixels
@@ -154,9 +161,10 @@ extension OptimizedKernels {
         let out = Tensor(uninitialized: [batch, outH * outW, features])
         for b in 0..<batch {
             // (L, C·kh·kw): one row per output position.
-            Im2col.fill(x.data + b * channels * height * width, channels: channels, height: height, width: width,
-                        window: window, into: out.data + b * outH * outW * features, featureStride: 1,
-                        pixelStride: features, threads: 1)
+            Im2col.fill(
+                x.data + b * channels * height * width, channels: channels, height: height, width: width,
+                window: window, into: out.data + b * outH * outW * features, featureStride: 1,
+                pixelStride: features, threads: 1)
         }
         return out
     }
@@ -165,8 +173,10 @@ extension OptimizedKernels {
 /// Sliding-window patches of one image, written with arbitrary strides so that conv (features
 /// as rows) and unfold (pixels as rows) share it. Padding reads as zero.
 enum Im2col {
-    static func fill(_ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, window w: Window,
-                     into out: UnsafeMutablePointer<Float>, featureStride: Int, pixelStride: Int, threads: Int) {
+    static func fill(
+        _ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, window w: Window,
+        into out: UnsafeMutablePointer<Float>, featureStride: Int, pixelStride: Int, threads: Int
+    ) {
         let (outH, outW) = w.outputSize(height: height, width: width)
         let (kh, kw) = w.kernel
         Parallel.forEach(count: channels, threads: threads) { c in

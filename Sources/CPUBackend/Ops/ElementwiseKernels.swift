@@ -87,8 +87,9 @@ extension OptimizedKernels {
     func positionEmbedding(_ x: Tensor, _ table: Tensor, _ counters: inout Counters) -> Tensor {
         let out = Tensor(uninitialized: x.shape)
         for b in 0..<(x.count / max(table.count, 1)) {
-            counters.elementwise += Rows.zip(x.data + b * table.count, table.data, out.data + b * table.count,
-                                             count: table.count, +)
+            counters.elementwise += Rows.zip(
+                x.data + b * table.count, table.data, out.data + b * table.count,
+                count: table.count, +)
         }
         return out
     }

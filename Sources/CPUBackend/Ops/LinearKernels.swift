@@ -24,9 +24,10 @@ extension OptimizedKernels {
     func linear(_ x: Tensor, weight: LinearWeight, bias: Tensor?, threads: Int, _ counters: inout Counters) -> Tensor {
         let (inFeatures, outFeatures) = (weight.inFeatures, weight.outFeatures)
         let out = Tensor(uninitialized: x.shape.dropLast() + [outFeatures])
-        counters.macs += weight.matrix.multiply(m: x.rows, a: x.data, aRowStride: inFeatures, aColStride: 1, c: out.data,
-                                                cRowStride: outFeatures, bias: bias.map { UnsafePointer($0.data) },
-                                                threads: threads, fault: fault)
+        counters.macs += weight.matrix.multiply(
+            m: x.rows, a: x.data, aRowStride: inFeatures, aColStride: 1, c: out.data,
+            cRowStride: outFeatures, bias: bias.map { UnsafePointer($0.data) },
+            threads: threads, fault: fault)
         return out
     }
 }

@@ -22,8 +22,10 @@ extension NaiveKernels {
         return out
     }
 
-    func batchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, eps: Float,
-                   _ counters: inout Counters) -> Tensor {
+    func batchNorm(
+        _ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, eps: Float,
+        _ counters: inout Counters
+    ) -> Tensor {
         let (batch, channels, pixels) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
         let out = Tensor(zeros: x.shape)
         for b in 0..<batch {
@@ -68,8 +70,10 @@ extension OptimizedKernels {
     }
 
     /// One scale and shift per channel, folded from the statistics, mapped over each plane.
-    func batchNorm(_ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, eps: Float,
-                   _ counters: inout Counters) -> Tensor {
+    func batchNorm(
+        _ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, eps: Float,
+        _ counters: inout Counters
+    ) -> Tensor {
         let (channels, pixels) = (x.shape[1], x.shape[2] * x.shape[3])
         let out = Tensor(uninitialized: x.shape)
         for plane in 0..<(x.shape[0] * channels) {

@@ -58,9 +58,10 @@ extension OptimizedKernels {
             let base = kqv.data + b * tokens * 3 * e
             for (features, offset) in [(kp, 0), (qp, e)] {
                 // (T, e) · (e, m) with the projection (m, e) read transposed, then exp(· − |x|²/2)/√m.
-                counters.macs += GEMM.multiply(m: tokens, n: m, k: e, a: base + offset, aRowStride: 3 * e, aColStride: 1,
-                                               b: projection.data, bRowStride: 1, bColStride: e, c: features.data, cRowStride: m,
-                                               threads: threads, fault: b == 0 && offset == 0 ? fault : nil)
+                counters.macs += GEMM.multiply(
+                    m: tokens, n: m, k: e, a: base + offset, aRowStride: 3 * e, aColStride: 1,
+                    b: projection.data, bRowStride: 1, bColStride: e, c: features.data, cRowStride: m,
+                    threads: threads, fault: b == 0 && offset == 0 ? fault : nil)
                 for t in 0..<tokens {
                     let row = base + t * 3 * e + offset
                     var norm: Float = 0
@@ -73,12 +74,14 @@ extension OptimizedKernels {
             var kSum = [Float](repeating: 0, count: m)
             for t in 0..<tokens { for f in 0..<m { kSum[f] += kp.data[t * m + f] } }
             // Σₜ v⊗k': (e, T) · (T, m) with v's rows read as columns.
-            counters.macs += GEMM.multiply(m: e, n: m, k: tokens, a: base + 2 * e, aRowStride: 1, aColStride: 3 * e,
-                                           b: kp.data, bRowStride: m, bColStride: 1, c: kptv.data, cRowStride: m, threads: threads)
+            counters.macs += GEMM.multiply(
+                m: e, n: m, k: tokens, a: base + 2 * e, aRowStride: 1, aColStride: 3 * e,
+                b: kp.data, bRowStride: m, bColStride: 1, c: kptv.data, cRowStride: m, threads: threads)
             // q'·(Σₜ v⊗k')ᵀ: (T, m) · (m, e), then each row over q'·Σₜ k' + ε.
             let target = out.data + b * tokens * e
-            counters.macs += GEMM.multiply(m: tokens, n: e, k: m, a: qp.data, aRowStride: m, aColStride: 1,
-                                           b: kptv.data, bRowStride: 1, bColStride: m, c: target, cRowStride: e, threads: threads)
+            counters.macs += GEMM.multiply(
+                m: tokens, n: e, k: m, a: qp.data, aRowStride: m, aColStride: 1,
+                b: kptv.data, bRowStride: 1, bColStride: m, c: target, cRowStride: e, threads: threads)
             for t in 0..<tokens {
                 var normaliser: Float = 0
                 for f in 0..<m { normaliser += qp.data[t * m + f] * kSum[f] }

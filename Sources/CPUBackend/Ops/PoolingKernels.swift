@@ -76,8 +76,9 @@ extension OptimizedKernels {
         let out = Tensor(zeros: [batch, channels])
         for b in 0..<batch {
             for t in 0..<tokens {
-                counters.elementwise += Rows.zip(out.data + b * channels, x.data + (b * tokens + t) * channels,
-                                                 out.data + b * channels, count: channels, +)
+                counters.elementwise += Rows.zip(
+                    out.data + b * channels, x.data + (b * tokens + t) * channels,
+                    out.data + b * channels, count: channels, +)
             }
         }
         VectorMath.map(out.data, out.data, count: out.count) { $0 / Float(tokens) }

@@ -26,8 +26,9 @@ extension Node {
     func referenceTensors() throws(WeightsError) -> [ReferenceTensor] {
         let tensors = parameters + op.buffers
         guard hasReferenceNames else {
-            throw WeightsError("node \(path) has \(tensors.map(\.name).joined(separator: ", ")) but its model's builder "
-                + "declares no reference names for them")
+            throw WeightsError(
+                "node \(path) has \(tensors.map(\.name).joined(separator: ", ")) but its model's builder "
+                    + "declares no reference names for them")
         }
         return referenceParameters + referenceBuffers
     }

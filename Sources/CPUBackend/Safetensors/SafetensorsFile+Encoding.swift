@@ -13,8 +13,14 @@ extension SafetensorsFile {
         }
         var offset = 0
         for (name, tensor) in tensors {
-            members.append((name, .object([("dtype", .string("F32")), ("shape", .array(tensor.shape.map(JSONText.int))),
-                                           ("data_offsets", .array([.int(offset), .int(offset + tensor.count * 4)]))])))
+            members.append(
+                (
+                    name,
+                    .object([
+                        ("dtype", .string("F32")), ("shape", .array(tensor.shape.map(JSONText.int))),
+                        ("data_offsets", .array([.int(offset), .int(offset + tensor.count * 4)])),
+                    ])
+                ))
             offset += tensor.count * 4
         }
         var header = JSONText.object(members).rendered(.tight)

@@ -18,8 +18,10 @@ public struct SafetensorsFile: Sendable {
     private let index: [String: Int]
 
     /// Bytes per element of the dtypes safetensors defines.
-    static let elementSizes = ["F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
-                               "BOOL": 1, "U16": 2, "U32": 4, "U64": 8, "F8_E4M3": 1, "F8_E5M2": 1]
+    static let elementSizes = [
+        "F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
+        "BOOL": 1, "U16": 2, "U32": 4, "U64": 8, "F8_E4M3": 1, "F8_E5M2": 1,
+    ]
 
     /// Parses and checks the whole file: the header, and that every entry's byte range lies in
     /// the data and matches its dtype and shape.
@@ -30,7 +32,9 @@ public struct SafetensorsFile: Sendable {
         }
         let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
         guard headerLength <= UInt64(bytes.count - 8) else {
-            throw WeightsError("the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length; the file is truncated or not safetensors")
+            throw WeightsError(
+                "the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length; the file is truncated or not safetensors"
+            )
         }
         let headerEnd = 8 + Int(headerLength)
         let header: HeaderValue
@@ -61,7 +65,8 @@ public struct SafetensorsFile: Sendable {
             throw WeightsError(tensor: name, "has no dtype string in the header")
         }
         guard case .array(let dims) = value["shape"], case .array(let range) = value["data_offsets"],
-              range.count == 2 else {
+            range.count == 2
+        else {
             throw WeightsError(tensor: name, "needs a shape array and two data_offsets in the header")
         }
         func integer(_ v: HeaderValue) -> Int? {
@@ -73,7 +78,8 @@ public struct SafetensorsFile: Sendable {
             throw WeightsError(tensor: name, "has a malformed shape or data_offsets in the header")
         }
         guard bounds[1] <= dataCount else {
-            throw WeightsError(tensor: name, "needs bytes \(bounds[0])..<\(bounds[1]) but the data section has \(dataCount); the file is truncated")
+            throw WeightsError(
+                tensor: name, "needs bytes \(bounds[0])..<\(bounds[1]) but the data section has \(dataCount); the file is truncated")
         }
         var elements = 1
         for size in shape {

@@ -28,7 +28,8 @@ extension Weights {
             do {
                 let expected = try concrete(description.shape, node)
                 guard let entry = file.entry(name) else {
-                    problems.append(WeightsError(tensor: name, "is missing (node \(node.path) needs \(description.name) of shape \(expected))"))
+                    problems.append(
+                        WeightsError(tensor: name, "is missing (node \(node.path) needs \(description.name) of shape \(expected))"))
                     return nil
                 }
                 guard fits(entry.shape, expected) else {

@@ -40,8 +40,9 @@ extension Analysis {
         }
         return graph.blocks.enumerated().map { index, block in
             let t = totals[index]
-            return DepthStep(index: index + 1, block: block.path, stage: summary.stages[block.stage], params: t.params,
-                             macs: t.macs, attentionMacs: t.attention)
+            return DepthStep(
+                index: index + 1, block: block.path, stage: summary.stages[block.stage], params: t.params,
+                macs: t.macs, attentionMacs: t.attention)
         }
     }
 }

@@ -14,12 +14,15 @@ enum IndexPage {
 
             """
         out += "## Pages\n\n"
-        out += "- [zoo.md](zoo.md): every model in one table — params, trainable params, MACs, FLOPs, fvcore, tokens per stage, "
+        out +=
+            "- [zoo.md](zoo.md): every model in one table — params, trainable params, MACs, FLOPs, fvcore, tokens per stage, "
             + "and the published figures beside the exact ones, with the differences beyond rounding explained.\n"
-        out += "- [spatial-dimensions.md](spatial-dimensions.md): the PiT paper's Figure 1 study with exact numbers — "
+        out +=
+            "- [spatial-dimensions.md](spatial-dimensions.md): the PiT paper's Figure 1 study with exact numbers — "
             + "spatial size and channel width along depth in ResNet-50, ViT-S/16, PiT-S, CvT-13 and T2T-ViT-14, "
             + "and the attention cost that PiT's pooling saves.\n"
-        out += "- [resolution.md](resolution.md): MACs and params of the same five models from 160×160 to 512×512 pixels, "
+        out +=
+            "- [resolution.md](resolution.md): MACs and params of the same five models from 160×160 to 512×512 pixels, "
             + "with attention's quadratic term apart from the linear rest.\n"
         out += "- `models/`: one page per model — stages, blocks along depth, totals, closed forms in B, H and W, every layer:\n"
         for family in Family.allCases {
@@ -27,7 +30,8 @@ enum IndexPage {
             guard !names.isEmpty else { continue }
             out += "  - \(Markdown.familyName(family)): " + names.map { Markdown.modelLink($0) }.joined(separator: " · ") + "\n"
         }
-        out += "\n## How it was produced\n\n"
+        out +=
+            "\n## How it was produced\n\n"
             + "`vitscope report [--out reports] [--specs specs]` reads every `*.json` spec under the specs folder with the "
             + "same strict decoder as `vitscope validate`, builds each model's graph, and writes the pages and the SVG charts "
             + "(plain SVG, no scripts or fonts to fetch). Files are replaced atomically and only when their text changes; "
@@ -54,7 +58,8 @@ enum IndexPage {
 
             """
         out += "## Verification by execution\n\n" + ReportBook.executionStart
-        out += verified == 0
+        out +=
+            verified == 0
             ? "Not yet verified by execution: no model here has been run by the CPU backend yet. Each model page has a "
                 + "section for that result.\n"
             : "\(verified) of \(facts.count) models were run by the CPU backend (`vitscope verify`, batch 1, random weights) "

@@ -28,13 +28,15 @@ enum PoolingStudy {
         for (stage, spec) in zip(built, counterparts) {
             let unpooled = try spec.analyze(Overrides(batch: a.batch))
             guard let only = unpooled.summary.stages.first(where: { $0.kind == .transformer }),
-                  let grid = stage.grid, let tokens = stage.allTokens, let width = stage.channels,
-                  let unpooledGrid = only.grid, let unpooledTokens = only.allTokens else { continue }
-            result.append(PoolingStage(
-                name: stage.name, grid: grid, tokens: tokens, width: width, depth: stage.depth ?? 0,
-                attentionMacs: a.attentionMacs(stage: stage.name), macs: stage.cost.macs,
-                unpooledGrid: unpooledGrid, unpooledTokens: unpooledTokens,
-                unpooledAttentionMacs: unpooled.attentionMacs(stage: only.name), unpooledMacs: only.cost.macs))
+                let grid = stage.grid, let tokens = stage.allTokens, let width = stage.channels,
+                let unpooledGrid = only.grid, let unpooledTokens = only.allTokens
+            else { continue }
+            result.append(
+                PoolingStage(
+                    name: stage.name, grid: grid, tokens: tokens, width: width, depth: stage.depth ?? 0,
+                    attentionMacs: a.attentionMacs(stage: stage.name), macs: stage.cost.macs,
+                    unpooledGrid: unpooledGrid, unpooledTokens: unpooledTokens,
+                    unpooledAttentionMacs: unpooled.attentionMacs(stage: only.name), unpooledMacs: only.cost.macs))
         }
         return result
     }

@@ -82,15 +82,21 @@ public struct ReportBook: Sendable {
         let names = Set(sources.map(\.spec.name))
         let missing = Self.studyModels.filter { !names.contains($0) }
         if !missing.isEmpty {
-            throw SpecError(missing.map { Problem(field: $0, message: "the spatial-dimensions and resolution pages need this model's spec",
-                                                  fix: "write it with 'vitscope specs' into the specs folder") })
+            throw SpecError(
+                missing.map {
+                    Problem(
+                        field: $0, message: "the spatial-dimensions and resolution pages need this model's spec",
+                        fix: "write it with 'vitscope specs' into the specs folder")
+                })
         }
         let facts = try modelFacts()
         let byName = Dictionary(facts.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let study = Self.studyModels.compactMap { byName[$0] }
         let verifications = facts.map { verification($0.analysis) }
-        var files = [ReportFile(path: "README.md", contents: IndexPage.markdown(facts, verified: verifications.compactMap { $0 }.count)),
-                     ReportFile(path: "zoo.md", contents: ZooPage.markdown(facts))]
+        var files = [
+            ReportFile(path: "README.md", contents: IndexPage.markdown(facts, verified: verifications.compactMap { $0 }.count)),
+            ReportFile(path: "zoo.md", contents: ZooPage.markdown(facts)),
+        ]
         files += try SpatialPage.files(study)
         files += ResolutionPage.files(study)
         files += zip(facts, verifications).map { f, v in
@@ -105,20 +111,28 @@ public struct ReportBook: Sendable {
         var seen: [String: String] = [:]
         for source in sources {
             if let first = seen[source.spec.name] {
-                problems.append(Problem(field: source.file, message: "model name '\(source.spec.name)' is also used by \(first)",
-                                        fix: "give every spec its own name"))
+                problems.append(
+                    Problem(
+                        field: source.file, message: "model name '\(source.spec.name)' is also used by \(first)",
+                        fix: "give every spec its own name"))
             }
             seen[source.spec.name] = seen[source.spec.name] ?? source.file
             if !source.spec.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }) {
-                problems.append(Problem(field: source.file, message: "model name '\(source.spec.name)' cannot name a report file",
-                                        fix: "use letters, digits, '_', '.' and '-' only"))
+                problems.append(
+                    Problem(
+                        field: source.file, message: "model name '\(source.spec.name)' cannot name a report file",
+                        fix: "use letters, digits, '_', '.' and '-' only"))
             }
         }
         if !problems.isEmpty { throw SpecError(problems) }
         let results = Parallel.map(sources) { source -> Result<ModelFacts, SpecError> in
             let analysis: Analysis
             do throws(SpecError) { analysis = try source.spec.analyze() } catch {
-                return .failure(SpecError(error.problems.map { var p = $0; p.field = "\(source.file): \(p.field)"; return p }))
+                return .failure(
+                    SpecError(
+                        error.problems.map {
+                            var p = $0; p.field = "\(source.file): \(p.field)"; return p
+                        }))
             }
             let form = Result { () throws(FormError) in
                 do { return try ClosedForm(source.spec) } catch { throw FormError(message: "\(error)") }

@@ -24,15 +24,18 @@ enum ResolutionPage {
         let sides = ReportBook.resolutionSides
         let jobs = study.flatMap { f in sides.map { (f, $0) } }
         let points = Parallel.map(jobs) { f, side in
-            SweepPoint(size: ImageSize(side), result: Result { () throws(SpecError) in try f.source.spec.analyze(Overrides(imageSize: ImageSize(side))) })
+            SweepPoint(
+                size: ImageSize(side),
+                result: Result { () throws(SpecError) in try f.source.spec.analyze(Overrides(imageSize: ImageSize(side))) })
         }
         let series = study.enumerated().map { index, f in
-            ResolutionSeries(facts: f, points: Array(points[index * sides.count ..< (index + 1) * sides.count]))
+            ResolutionSeries(facts: f, points: Array(points[index * sides.count..<(index + 1) * sides.count]))
         }
         var files = ResolutionCharts.files(series)
         var out = Markdown.generatedNotice + "\n# MACs and parameters against input resolution\n\n"
         out += summary(series) + "\n\n"
-        out += "Square inputs from \(sides.first ?? 0)×\(sides.first ?? 0) to \(sides.last ?? 0)×\(sides.last ?? 0) pixels in steps of "
+        out +=
+            "Square inputs from \(sides.first ?? 0)×\(sides.first ?? 0) to \(sides.last ?? 0)×\(sides.last ?? 0) pixels in steps of "
             + "\(sides.count > 1 ? sides[1] - sides[0] : 0), batch 1. As `timm` does with `img_size=`, each model is built for the "
             + "size it is given, so position embeddings (and T2T-ViT's fixed sinusoid table) grow with the image. *Attention* "
             + "is the q·kᵀ and attn·v products (and T2T's Performer attention); *other* is every other MAC.\n\n"
@@ -50,32 +53,41 @@ enum ResolutionPage {
 
     /// The opening paragraph and a table of how much each model grows over the sweep.
     static func summary(_ series: [ResolutionSeries]) -> String {
-        var table = TextTable(headers: ["model", "from", "to", "MACs", "other MACs", "attention MACs",
-                                        "attention share (from → to)"],
-                              alignments: [.left, .left, .left, .right, .right, .right, .right])
+        var table = TextTable(
+            headers: [
+                "model", "from", "to", "MACs", "other MACs", "attention MACs",
+                "attention share (from → to)",
+            ],
+            alignments: [.left, .left, .left, .right, .right, .right, .right])
         var fastest: (name: String, growth: Double, ratio: String, share: String)?
         for s in series {
             guard let first = s.valid.first, let last = s.valid.last, first.side != last.side else { continue }
             let (a, b) = (first.analysis, last.analysis)
             let (ta, tb) = (a.summary.totals.macs, b.summary.totals.macs)
             let share = NumberFormat.percent(a.attentionMacs, of: ta) + " → " + NumberFormat.percent(b.attentionMacs, of: tb)
-            table.append([Markdown.shortName(s.facts.name), "\(first.side)×\(first.side)", "\(last.side)×\(last.side)",
-                          NumberFormat.ratio(tb, ta), NumberFormat.ratio(tb - b.attentionMacs, ta - a.attentionMacs),
-                          b.attentionMacs > 0 ? NumberFormat.ratio(b.attentionMacs, a.attentionMacs) : "-",
-                          b.attentionMacs > 0 ? share : "-"])
+            table.append([
+                Markdown.shortName(s.facts.name), "\(first.side)×\(first.side)", "\(last.side)×\(last.side)",
+                NumberFormat.ratio(tb, ta), NumberFormat.ratio(tb - b.attentionMacs, ta - a.attentionMacs),
+                b.attentionMacs > 0 ? NumberFormat.ratio(b.attentionMacs, a.attentionMacs) : "-",
+                b.attentionMacs > 0 ? share : "-",
+            ])
             let growth = Double(tb) / Double(max(ta, 1))
             if growth > (fastest?.growth ?? 0) {
-                fastest = (Markdown.shortName(s.facts.name), growth, NumberFormat.ratio(tb, ta), NumberFormat.percent(b.attentionMacs, of: tb))
+                fastest = (
+                    Markdown.shortName(s.facts.name), growth, NumberFormat.ratio(tb, ta), NumberFormat.percent(b.attentionMacs, of: tb)
+                )
             }
         }
         let sides = ReportBook.resolutionSides
         guard let low = sides.first, let high = sides.last else { return "" }
-        var text = "From \(low)×\(low) to \(high)×\(high) the pixel count grows \(NumberFormat.ratio(high * high, low * low)). "
+        var text =
+            "From \(low)×\(low) to \(high)×\(high) the pixel count grows \(NumberFormat.ratio(high * high, low * low)). "
             + "The MACs of linear layers and convolutions grow at most linearly with it (see the closed forms below), "
             + "while the attention products grow with the square of the token count, so the more of a model's MACs "
             + "are attention, the faster it grows."
         if let fastest {
-            text += " Of these five, \(fastest.name) grows fastest (\(fastest.ratio) its MACs), and at \(high)×\(high) "
+            text +=
+                " Of these five, \(fastest.name) grows fastest (\(fastest.ratio) its MACs), and at \(high)×\(high) "
                 + "attention is \(fastest.share) of its MACs."
         }
         return text + "\n\n" + table.markdown().dropLast()
@@ -83,40 +95,48 @@ enum ResolutionPage {
 
     /// The floor-free closed forms of each model, and whether the sweep's sizes lie on their lattice.
     static func formulaSection(_ series: [ResolutionSeries]) -> String {
-        let out = "## Closed forms\n\n"
+        let out =
+            "## Closed forms\n\n"
             + "Exact on the lattice named (where every floor division of the exact form is linear), per image batch B "
             + "and input H × W, as `vitscope formula` prints them; H·W is the pixel count, so H²·W² terms are "
             + "attention's quadratic growth.\n\n"
-        var table = TextTable(headers: ["model", "lattice", "attention MACs", "other MACs", "params"],
-                              alignments: [.left, .left, .left, .left, .left])
+        var table = TextTable(
+            headers: ["model", "lattice", "attention MACs", "other MACs", "params"],
+            alignments: [.left, .left, .left, .left, .left])
         for s in series {
             guard case .success(let form) = s.facts.form, let lattice = form.lattice, let attention = form.latticeAttentionMacs,
-                  let other = form.latticeOtherMacs, let params = form.latticeParams else {
+                let other = form.latticeOtherMacs, let params = form.latticeParams
+            else {
                 table.append([Markdown.shortName(s.facts.name), "no floor-free form", "-", "-", "-"])
                 continue
             }
             let place = lattice.isEmpty ? "every size" : lattice.map(\.description).joined(separator: ", ")
             let onLattice = ReportBook.resolutionSides.allSatisfy { side in lattice.allSatisfy { side % $0.modulus == $0.residue } }
-            table.append([Markdown.shortName(s.facts.name), place + (onLattice ? " (every size here)" : " (not every size here)"),
-                          "`\(attention)`", "`\(other)`", "`\(params)`"])
+            table.append([
+                Markdown.shortName(s.facts.name), place + (onLattice ? " (every size here)" : " (not every size here)"),
+                "`\(attention)`", "`\(other)`", "`\(params)`",
+            ])
         }
         return out + table.markdown() + "\n"
     }
 
     /// One quantity per side (rows) and model (columns); skipped sizes are footnoted with the reason.
     static func table(_ title: String, _ series: [ResolutionSeries], _ value: (Analysis) -> Int) -> String {
-        var table = TextTable(headers: ["input"] + series.map { Markdown.shortName($0.facts.name) },
-                              alignments: [.left] + series.map { _ in .right })
+        var table = TextTable(
+            headers: ["input"] + series.map { Markdown.shortName($0.facts.name) },
+            alignments: [.left] + series.map { _ in .right })
         var notes: [String] = []
         for (row, side) in ReportBook.resolutionSides.enumerated() {
-            table.append(["\(side)×\(side)"] + series.map { s in
-                switch s.points[row].result {
-                case .success(let a): return NumberFormat.grouped(value(a))
-                case .failure(let error):
-                    notes.append("\(Markdown.shortName(s.facts.name)) at \(side)×\(side): " + SweepReport.reason(error))
-                    return "skipped (\(notes.count))"
-                }
-            })
+            table.append(
+                ["\(side)×\(side)"]
+                    + series.map { s in
+                        switch s.points[row].result {
+                        case .success(let a): return NumberFormat.grouped(value(a))
+                        case .failure(let error):
+                            notes.append("\(Markdown.shortName(s.facts.name)) at \(side)×\(side): " + SweepReport.reason(error))
+                            return "skipped (\(notes.count))"
+                        }
+                    })
         }
         return "### \(title)\n\n" + table.markdown() + notes.enumerated().map { "\n(\($0.offset + 1)) \($0.element)\n" }.joined() + "\n"
     }

@@ -4,12 +4,16 @@ import Architectures
 enum ZooPage {
     static func markdown(_ facts: [ModelFacts]) -> String {
         var out = Markdown.generatedNotice + "\n# Every model\n\n"
-        out += "Exact counts for one image at each model's own input size. *Published* is the paper's or model card's "
+        out +=
+            "Exact counts for one image at each model's own input size. *Published* is the paper's or model card's "
             + "figure (params in M, MACs in G, as printed); *exact, rounded alike* is the exact count rounded to the "
             + "same number of decimals, so the two agree when they are equal. Model names link to their pages.\n\n"
-        var table = TextTable(headers: ["model", "family", "input", "params", "trainable params", "MACs", "FLOPs", "fvcore",
-                                        "tokens per stage", "published (M / G)", "exact, rounded alike", "agrees"],
-                              alignments: [.left, .left, .left, .right, .right, .right, .right, .right, .left, .right, .right, .left])
+        var table = TextTable(
+            headers: [
+                "model", "family", "input", "params", "trainable params", "MACs", "FLOPs", "fvcore",
+                "tokens per stage", "published (M / G)", "exact, rounded alike", "agrees",
+            ],
+            alignments: [.left, .left, .left, .right, .right, .right, .right, .right, .left, .right, .right, .left])
         var differing: [ModelFacts] = []
         for f in facts {
             let a = f.analysis, t = a.summary.totals
@@ -23,19 +27,23 @@ enum ZooPage {
                     agrees = "[\(agrees)](#\(f.name.lowercased()))"
                 }
             }
-            table.append([Markdown.modelLink(f.name), a.spec.family.rawValue, Markdown.input(a),
-                          NumberFormat.grouped(t.params), NumberFormat.grouped(t.trainableParams),
-                          NumberFormat.grouped(t.macs), NumberFormat.grouped(t.flops), NumberFormat.grouped(t.fvcore),
-                          Markdown.tokensPerStage(a), published, exact, agrees])
+            table.append([
+                Markdown.modelLink(f.name), a.spec.family.rawValue, Markdown.input(a),
+                NumberFormat.grouped(t.params), NumberFormat.grouped(t.trainableParams),
+                NumberFormat.grouped(t.macs), NumberFormat.grouped(t.flops), NumberFormat.grouped(t.fvcore),
+                Markdown.tokensPerStage(a), published, exact, agrees,
+            ])
         }
         out += table.markdown() + "\n"
-        out += "Tokens are spatial tokens, `+1` (or `+2`) the class (and distillation) tokens; for ResNet-50 they are "
+        out +=
+            "Tokens are spatial tokens, `+1` (or `+2`) the class (and distillation) tokens; for ResNet-50 they are "
             + "the positions of each stage's feature map.\n\n"
         out += "## Published figures that differ beyond rounding\n\n"
         if differing.isEmpty {
             out += "None: every published figure equals the exact count rounded alike.\n\n"
         } else {
-            out += "Each of these models carries a note, from its spec, on what was checked. The exact figures are not "
+            out +=
+                "Each of these models carries a note, from its spec, on what was checked. The exact figures are not "
                 + "bent toward the papers.\n\n"
             for f in differing {
                 guard let check = check(f) else { continue }

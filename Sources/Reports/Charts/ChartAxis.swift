@@ -21,8 +21,10 @@ public struct ChartAxis: Sendable {
     /// About how many intervals computed linear ticks aim for.
     public var tickTarget: Int
 
-    public init(_ title: String, scale: Scale = .linear, ticks: [Double]? = nil, span: ClosedRange<Double>? = nil,
-                includeZero: Bool = true, tickTarget: Int = 5) {
+    public init(
+        _ title: String, scale: Scale = .linear, ticks: [Double]? = nil, span: ClosedRange<Double>? = nil,
+        includeZero: Bool = true, tickTarget: Int = 5
+    ) {
         self.title = title
         self.scale = scale
         self.ticks = ticks

@@ -64,14 +64,18 @@ struct ChartFrame {
         }
         for (label, column) in categoryLabels {
             for (row, piece) in label.split(separator: "\n").enumerated() {
-                labels.append(SVGText.label(String(piece), x: column, y: plotBottom + 18 + Double(row) * 14,
-                                            anchor: "middle", size: Int(Self.tickSize)))
+                labels.append(
+                    SVGText.label(
+                        String(piece), x: column, y: plotBottom + 18 + Double(row) * 14,
+                        anchor: "middle", size: Int(Self.tickSize)))
             }
         }
         let axes = [SVGText.line(plotLeft, plotBottom, plotRight, plotBottom), SVGText.line(plotLeft, plotTop, plotLeft, plotBottom)]
         let middleY = (plotTop + plotBottom) / 2
-        let titles = [SVGText.label(xTitle, x: (plotLeft + plotRight) / 2, y: height - 14, anchor: "middle", fill: ChartStyle.text),
-                      SVGText.label(yTitle, x: 18, y: middleY, anchor: "middle", fill: ChartStyle.text, rotate: true)]
+        let titles = [
+            SVGText.label(xTitle, x: (plotLeft + plotRight) / 2, y: height - 14, anchor: "middle", fill: ChartStyle.text),
+            SVGText.label(yTitle, x: 18, y: middleY, anchor: "middle", fill: ChartStyle.text, rotate: true),
+        ]
         return SVGText.element("g", [("stroke", ChartStyle.grid), ("stroke-width", "1")], content: grid.joined())
             + "\n" + SVGText.element("g", [("stroke", ChartStyle.axis), ("stroke-width", "1.2")], content: axes.joined())
             + "\n" + SVGText.element("g", [("fill", ChartStyle.muted)], content: labels.joined())

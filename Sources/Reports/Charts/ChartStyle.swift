@@ -34,8 +34,12 @@ public enum ChartStyle {
             return SVGText.element("circle", [("cx", n(x, 1)), ("cy", n(y, 1)), ("r", n(size, 1))] + filled)
         case .square:
             let s = size * 0.9
-            return SVGText.element("rect", [("x", n(x - s, 1)), ("y", n(y - s, 1)), ("width", n(2 * s, 1)),
-                                            ("height", n(2 * s, 1))] + filled)
+            return SVGText.element(
+                "rect",
+                [
+                    ("x", n(x - s, 1)), ("y", n(y - s, 1)), ("width", n(2 * s, 1)),
+                    ("height", n(2 * s, 1)),
+                ] + filled)
         case .triangle:
             let s = size * 1.2
             return path("M\(n(x, 1)) \(n(y - s, 1))L\(n(x + s, 1)) \(n(y + s * 0.8, 1))L\(n(x - s, 1)) \(n(y + s * 0.8, 1))Z")
@@ -47,7 +51,8 @@ public enum ChartStyle {
             return path("M\(n(x, 1)) \(n(y - s, 1))L\(n(x + s, 1)) \(n(y, 1))L\(n(x, 1)) \(n(y + s, 1))L\(n(x - s, 1)) \(n(y, 1))Z")
         case .cross, .plus:
             let s = size
-            let d = marker == .cross
+            let d =
+                marker == .cross
                 ? "M\(n(x - s, 1)) \(n(y - s, 1))L\(n(x + s, 1)) \(n(y + s, 1))M\(n(x - s, 1)) \(n(y + s, 1))L\(n(x + s, 1)) \(n(y - s, 1))"
                 : "M\(n(x - s, 1)) \(n(y, 1))L\(n(x + s, 1)) \(n(y, 1))M\(n(x, 1)) \(n(y - s, 1))L\(n(x, 1)) \(n(y + s, 1))"
             return SVGText.element("path", [("d", d), ("fill", "none"), ("stroke", color), ("stroke-width", "2.5")])

@@ -45,15 +45,20 @@ public struct LineChart: Sendable {
         let points = series.flatMap(\.points)
         let legend = series.indices.map { position in
             let index = series[position].style ?? position
-            return (name: series[position].name, sample: { (cx: Double, cy: Double) in
-                Self.stroke([(cx - 12, cy), (cx + 12, cy)], index: index, width: Self.lineWidth(index))
-                    + ChartStyle.marker(ChartStyle.marker(index), x: cx, y: cy, color: ChartStyle.color(index),
-                                        size: Self.markerSize(index))
-            })
+            return (
+                name: series[position].name,
+                sample: { (cx: Double, cy: Double) in
+                    Self.stroke([(cx - 12, cy), (cx + 12, cy)], index: index, width: Self.lineWidth(index))
+                        + ChartStyle.marker(
+                            ChartStyle.marker(index), x: cx, y: cy, color: ChartStyle.color(index),
+                            size: Self.markerSize(index))
+                }
+            )
         }
-        let frame = ChartFrame(width: width, height: height, title: title, subtitle: subtitle,
-                               x: x.resolved(for: points.map(\.x)), xTitle: x.title,
-                               y: y.resolved(for: points.map(\.y)), yTitle: y.title, legend: legend)
+        let frame = ChartFrame(
+            width: width, height: height, title: title, subtitle: subtitle,
+            x: x.resolved(for: points.map(\.x)), xTitle: x.title,
+            y: y.resolved(for: points.map(\.y)), yTitle: y.title, legend: legend)
         var body: [String] = []
         // Later series are drawn first, with wider lines and larger markers, so where series
         // coincide the earlier ones lie on top and the later ones still show around them.
@@ -76,8 +81,10 @@ public struct LineChart: Sendable {
 
     /// The series' line through `pixels` in its colour and dash.
     static func stroke(_ pixels: [(Double, Double)], index: Int, width: Double = 2) -> String {
-        var attributes = [("points", SVGText.points(pixels)), ("fill", "none"), ("stroke", ChartStyle.color(index)),
-                          ("stroke-width", SVGText.number(width, decimals: 2)), ("stroke-linejoin", "round")]
+        var attributes = [
+            ("points", SVGText.points(pixels)), ("fill", "none"), ("stroke", ChartStyle.color(index)),
+            ("stroke-width", SVGText.number(width, decimals: 2)), ("stroke-linejoin", "round"),
+        ]
         let dash = ChartStyle.dash(index)
         if !dash.isEmpty { attributes.append(("stroke-dasharray", dash)) }
         return SVGText.element("polyline", attributes)

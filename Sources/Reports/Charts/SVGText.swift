@@ -60,8 +60,10 @@ public enum SVGText {
     }
 
     /// A `<text>` element at (`x`, `y`).
-    static func label(_ text: String, x: Double, y: Double, anchor: String = "start", size: Int? = nil,
-                      weight: String? = nil, fill: String? = nil, rotate: Bool = false) -> String {
+    static func label(
+        _ text: String, x: Double, y: Double, anchor: String = "start", size: Int? = nil,
+        weight: String? = nil, fill: String? = nil, rotate: Bool = false
+    ) -> String {
         var attributes = [("x", number(x)), ("y", number(y))]
         if anchor != "start" { attributes.append(("text-anchor", anchor)) }
         if let size { attributes.append(("font-size", String(size))) }

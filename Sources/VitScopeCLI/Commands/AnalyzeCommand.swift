@@ -6,10 +6,11 @@ enum AnalyzeCommand: Command {
     static let name = "analyze"
     static let abstract = "Analyse one model: per-stage grids, tokens, widths, params and MACs, and exact totals."
     static let forms = [ModelOptions.usage()]
-    static let options = [ModelOptions.vitPytorchOption] + ModelOptions.sizeOptions + [
-        OptionSpec(name: "layers", value: nil, help: "also list every layer (JSON always includes them)"),
-        ModelOptions.format(),
-    ]
+    static let options =
+        [ModelOptions.vitPytorchOption] + ModelOptions.sizeOptions + [
+            OptionSpec(name: "layers", value: nil, help: "also list every layer (JSON always includes them)"),
+            ModelOptions.format(),
+        ]
     static let discussion = """
         MODEL is a preset name (vitscope list) or a spec file (*.json); --vit-pytorch CALL reads a vit-pytorch
         constructor call instead (ViT, PiT, T2TViT, CvT of vit-pytorch 1.26.11).

@@ -10,8 +10,9 @@ enum BenchCommand: Command {
     static let name = "bench"
     static let abstract = "Time the CPU backend: a model's forward pass (median time, GFLOP/s, memory) or the float32 matrix product."
     static let forms = [
-        UsageForm(operands: ModelOptions.operands,
-                  optional: ["batch", "image-size", "num-classes", "profile", "threads", "runs", "format"]),
+        UsageForm(
+            operands: ModelOptions.operands,
+            optional: ["batch", "image-size", "num-classes", "profile", "threads", "runs", "format"]),
         UsageForm(operands: [.option("gemm")], optional: ["packed", "threads", "runs", "format"]),
     ]
     static let options = [
@@ -50,12 +51,15 @@ enum BenchCommand: Command {
         guard let analysis = ModelOptions.analyze(models[0], try ModelOptions.overrides(args), console: console) else {
             return .failure
         }
-        return try benchModel(analysis, threads: threads, runs: runs, format: format, profile: args.flags.contains("profile"),
-                              console: console)
+        return try benchModel(
+            analysis, threads: threads, runs: runs, format: format, profile: args.flags.contains("profile"),
+            console: console)
     }
 
-    static func benchModel(_ analysis: Analysis, threads: Int, runs: Int, format: OutputFormat, profile: Bool,
-                           console: Console) throws -> ExitCode {
+    static func benchModel(
+        _ analysis: Analysis, threads: Int, runs: Int, format: OutputFormat, profile: Bool,
+        console: Console
+    ) throws -> ExitCode {
         let spec = analysis.spec
         let input = Tensor.random([analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width], seed: 1)
         console.progress("timing \(spec.name): 1 warm-up and \(runs) runs")
@@ -80,19 +84,25 @@ enum BenchCommand: Command {
             }
             console.out(JSONText.object(members).rendered() + "\n")
         case .table, .markdown:
-            var table = TextTable(headers: ["model", "input", "threads", "runs", "median ms", "min ms", "GFLOP/s",
-                                            "params MiB", "activations MiB", "peak RSS MiB", "memory ratio"],
-                                  alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .right])
+            var table = TextTable(
+                headers: [
+                    "model", "input", "threads", "runs", "median ms", "min ms", "GFLOP/s",
+                    "params MiB", "activations MiB", "peak RSS MiB", "memory ratio",
+                ],
+                alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .right])
             func mebibytes(_ bytes: Int) -> String { NumberFormat.scaled(bytes, 1 << 20, decimals: 1) }
-            table.append([spec.name, "\(analysis.batch)×\(spec.inChannels)×\(spec.imageSize.height)×\(spec.imageSize.width)",
-                          String(threads), String(runs), String(format: "%.2f", result.median * 1000),
-                          String(format: "%.2f", result.minimum * 1000), String(format: "%.1f", result.gflops),
-                          mebibytes(result.parameterBytes), mebibytes(result.peakActivationBytes),
-                          result.peakResidentBytes.map(mebibytes) ?? "-",
-                          result.peakResidentBytes.map { String(format: "%.2f", Double($0) / Double(max(memory, 1))) } ?? "-"])
-            console.out(table.text() + "GFLOP/s = 2 × MACs / median; float32, random weights; one untimed warm-up run. "
-                        + "Memory ratio = peak resident growth / (params + largest live activations); the linear weights are "
-                        + "held once, packed for the GEMM.\n")
+            table.append([
+                spec.name, "\(analysis.batch)×\(spec.inChannels)×\(spec.imageSize.height)×\(spec.imageSize.width)",
+                String(threads), String(runs), String(format: "%.2f", result.median * 1000),
+                String(format: "%.2f", result.minimum * 1000), String(format: "%.1f", result.gflops),
+                mebibytes(result.parameterBytes), mebibytes(result.peakActivationBytes),
+                result.peakResidentBytes.map(mebibytes) ?? "-",
+                result.peakResidentBytes.map { String(format: "%.2f", Double($0) / Double(max(memory, 1))) } ?? "-",
+            ])
+            console.out(
+                table.text() + "GFLOP/s = 2 × MACs / median; float32, random weights; one untimed warm-up run. "
+                    + "Memory ratio = peak resident growth / (params + largest live activations); the linear weights are "
+                    + "held once, packed for the GEMM.\n")
             if profile {
                 var ops = TextTable(headers: ["op", "median ms", "share"], alignments: [.left, .right, .right])
                 let total = result.secondsByOp.values.reduce(0, +)
@@ -123,8 +133,10 @@ enum BenchCommand: Command {
         return (m, k, n)
     }
 
-    static func benchGEMM(_ shape: (m: Int, k: Int, n: Int), packed: Bool, threads: Int, runs: Int,
-                          format: OutputFormat, console: Console) -> ExitCode {
+    static func benchGEMM(
+        _ shape: (m: Int, k: Int, n: Int), packed: Bool, threads: Int, runs: Int,
+        format: OutputFormat, console: Console
+    ) -> ExitCode {
         let result = GEMM.benchmark(m: shape.m, n: shape.n, k: shape.k, runs: runs, threads: threads, prepacked: packed)
         switch format {
         case .json:
@@ -136,14 +148,17 @@ enum BenchCommand: Command {
             ])
             console.out(object.rendered() + "\n")
         case .table, .markdown:
-            var table = TextTable(headers: ["product", "B", "threads", "runs", "median ms", "min ms", "GFLOP/s"],
-                                  alignments: [.left, .left, .right, .right, .right, .right, .right])
+            var table = TextTable(
+                headers: ["product", "B", "threads", "runs", "median ms", "min ms", "GFLOP/s"],
+                alignments: [.left, .left, .right, .right, .right, .right, .right])
             let medianNanoseconds = max(1, Int((result.medianSeconds * 1e9).rounded()))
             let minNanoseconds = max(1, Int((result.minSeconds * 1e9).rounded()))
-            table.append(["(\(shape.m), \(shape.k)) · (\(shape.k), \(shape.n))", packed ? "packed once" : "packed per run",
-                          String(threads), String(runs), NumberFormat.scaled(medianNanoseconds, 1_000_000, decimals: 3),
-                          NumberFormat.scaled(minNanoseconds, 1_000_000, decimals: 3),
-                          NumberFormat.scaled(2 * shape.m * shape.n * shape.k, medianNanoseconds, decimals: 1)])
+            table.append([
+                "(\(shape.m), \(shape.k)) · (\(shape.k), \(shape.n))", packed ? "packed once" : "packed per run",
+                String(threads), String(runs), NumberFormat.scaled(medianNanoseconds, 1_000_000, decimals: 3),
+                NumberFormat.scaled(minNanoseconds, 1_000_000, decimals: 3),
+                NumberFormat.scaled(2 * shape.m * shape.n * shape.k, medianNanoseconds, decimals: 1),
+            ])
             console.out(table.text() + "GFLOP/s = 2·M·N·K / median; float32; one untimed warm-up run.\n")
         }
         return .success

@@ -4,7 +4,8 @@ import Reports
 /// `vitscope formula MODEL`: params and MACs as closed forms in B, H, W.
 enum FormulaCommand: Command {
     static let name = "formula"
-    static let abstract = "Print params and MACs as closed forms in B, H, W (attention apart), the lattice where they lose their floors, and check them."
+    static let abstract =
+        "Print params and MACs as closed forms in B, H, W (attention apart), the lattice where they lose their floors, and check them."
     static let forms = [ModelOptions.usage()]
     static let options = [
         ModelOptions.vitPytorchOption,

@@ -20,17 +20,22 @@ enum ListCommand: Command {
         switch format {
         case .json:
             let items: [JSONText] = analyses.map { a in
-                .object([("name", .string(a.spec.name)), ("family", .string(a.spec.family.rawValue)),
-                         ("height", .int(a.spec.imageSize.height)), ("width", .int(a.spec.imageSize.width)),
-                         ("params", .int(a.summary.totals.params)), ("macs", .int(a.summary.totals.macs))])
+                .object([
+                    ("name", .string(a.spec.name)), ("family", .string(a.spec.family.rawValue)),
+                    ("height", .int(a.spec.imageSize.height)), ("width", .int(a.spec.imageSize.width)),
+                    ("params", .int(a.summary.totals.params)), ("macs", .int(a.summary.totals.macs)),
+                ])
             }
             console.out(JSONText.array(items).rendered() + "\n")
         case .table, .markdown:
-            var table = TextTable(headers: ["model", "family", "input", "params (M)", "MACs (G)"],
-                                  alignments: [.left, .left, .right, .right, .right])
+            var table = TextTable(
+                headers: ["model", "family", "input", "params (M)", "MACs (G)"],
+                alignments: [.left, .left, .right, .right, .right])
             for a in analyses {
-                table.append([a.spec.name, a.spec.family.rawValue, a.spec.imageSize.description,
-                              NumberFormat.millions(a.summary.totals.params), NumberFormat.billions(a.summary.totals.macs)])
+                table.append([
+                    a.spec.name, a.spec.family.rawValue, a.spec.imageSize.description,
+                    NumberFormat.millions(a.summary.totals.params), NumberFormat.billions(a.summary.totals.macs),
+                ])
             }
             console.out(format == .table ? table.text() : table.markdown())
         }

@@ -6,7 +6,8 @@ import Verifying
 /// `vitscope report`: regenerates the reports folder from the spec files.
 enum ReportCommand: Command {
     static let name = "report"
-    static let abstract = "Regenerate the reports folder (zoo table, spatial-dimensions and resolution studies, one page per model, SVG charts) from spec files."
+    static let abstract =
+        "Regenerate the reports folder (zoo table, spatial-dimensions and resolution studies, one page per model, SVG charts) from spec files."
     static let options = [
         OptionSpec(name: "out", value: "DIR", help: "folder to write the reports into (default reports)"),
         OptionSpec(name: "specs", value: "DIR", help: "folder of spec files to report on, searched recursively for *.json (default specs)"),
@@ -42,7 +43,9 @@ enum ReportCommand: Command {
             return .failure
         }
         if check {
-            let stale = files.filter { FileManager.default.contents(atPath: out.appendingPathComponent($0.path).path) != Data($0.contents.utf8) }
+            let stale = files.filter {
+                FileManager.default.contents(atPath: out.appendingPathComponent($0.path).path) != Data($0.contents.utf8)
+            }
             if stale.isEmpty {
                 console.out("\(files.count) report files under \(out.path) are up to date\n")
                 return .success
@@ -58,9 +61,10 @@ enum ReportCommand: Command {
             return .failure
         }
         let seconds = (clock.now - start) / .milliseconds(1) / 1000
-        console.out("\(files.count) report files under \(out.path): \(outcome.written) written, \(outcome.unchanged) unchanged, "
-                    + "\(outcome.removed.count) stale removed\(outcome.removed.isEmpty ? "" : " (" + outcome.removed.joined(separator: ", ") + ")")"
-                    + "; \(String(format: "%.2f", seconds)) s\n")
+        console.out(
+            "\(files.count) report files under \(out.path): \(outcome.written) written, \(outcome.unchanged) unchanged, "
+                + "\(outcome.removed.count) stale removed\(outcome.removed.isEmpty ? "" : " (" + outcome.removed.joined(separator: ", ") + ")")"
+                + "; \(String(format: "%.2f", seconds)) s\n")
         return .success
     }
 
@@ -82,7 +86,9 @@ enum ReportCommand: Command {
                 return nil
             }
             let file = sources.first { $0.spec.name == analysis.spec.name }?.file ?? "SPEC.json"
-            let command = Zoo.preset(analysis.spec.name) == analysis.spec ? "vitscope verify \(analysis.spec.name)"
+            let command =
+                Zoo.preset(analysis.spec.name) == analysis.spec
+                ? "vitscope verify \(analysis.spec.name)"
                 : "vitscope verify \(file)"
             return VerificationReport.pageSection(outcome, command: command)
         }.files()
@@ -94,6 +100,10 @@ enum ReportCommand: Command {
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var value = 0
-        func next() -> Int { lock.withLock { value += 1; return value } }
+        func next() -> Int {
+            lock.withLock {
+                value += 1; return value
+            }
+        }
     }
 }

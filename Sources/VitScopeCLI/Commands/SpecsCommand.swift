@@ -4,9 +4,11 @@ import Foundation
 /// `vitscope specs`: writes every preset as a spec file, `DIR/<family>/<name>.json`.
 enum SpecsCommand: Command {
     static let name = "specs"
-    static let abstract = "Write every preset (and the vit-pytorch examples) as a JSON spec file (DIR/<family>/<name>.json), a starting point for your own."
+    static let abstract =
+        "Write every preset (and the vit-pytorch examples) as a JSON spec file (DIR/<family>/<name>.json), a starting point for your own."
     static let options = [OptionSpec(name: "out", value: "DIR", help: "folder to write into (default specs)")]
-    static let discussion = "Files are written atomically; existing preset files are replaced. A test fails when the committed specs/ differ."
+    static let discussion =
+        "Files are written atomically; existing preset files are replaced. A test fails when the committed specs/ differ."
 
     /// What the command writes: every preset, then the vit-pytorch examples.
     static var specs: [ModelSpec] { Zoo.all + VitPytorch.examples }

@@ -9,7 +9,8 @@ enum SweepFormat: String, CaseIterable {
 /// `vitscope sweep MODEL --image-sizes …`: tokens per stage, params and MACs against input size.
 enum SweepCommand: Command {
     static let name = "sweep"
-    static let abstract = "Sweep one model over input sizes: tokens per stage, params and MACs per size; invalid sizes are skipped with the reason."
+    static let abstract =
+        "Sweep one model over input sizes: tokens per stage, params and MACs per size; invalid sizes are skipped with the reason."
     static let forms = [ModelOptions.usage(required: ["image-sizes"])]
     static let options = [
         ModelOptions.vitPytorchOption,
@@ -24,7 +25,9 @@ enum SweepCommand: Command {
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
         let models = ModelOptions.models(args)
         guard models.count == 1 else { throw UsageError(message: "sweep takes one MODEL") }
-        guard let list = args.values["image-sizes"] else { throw UsageError(message: "sweep needs --image-sizes, e.g. 160,224,288 or 160:512:32") }
+        guard let list = args.values["image-sizes"] else {
+            throw UsageError(message: "sweep needs --image-sizes, e.g. 160,224,288 or 160:512:32")
+        }
         let sizes = try imageSizes(list)
         let format = try ModelOptions.chosenFormat(args, SweepFormat.allCases)
         var overrides = try ModelOptions.overrides(args)

@@ -19,8 +19,9 @@ enum ValidateCommand: Command {
         do { result = .success(try ModelOptions.resolve(models[0]).analyze(overrides)) } catch { result = .failure(error) }
         switch (result, format) {
         case (.success(let a), .table):
-            console.out("valid: \(a.spec.name) at \(a.summary.binding.height)×\(a.summary.binding.width), "
-                        + "\(NumberFormat.grouped(a.summary.totals.params)) params, \(NumberFormat.grouped(a.summary.totals.macs)) MACs\n")
+            console.out(
+                "valid: \(a.spec.name) at \(a.summary.binding.height)×\(a.summary.binding.width), "
+                    + "\(NumberFormat.grouped(a.summary.totals.params)) params, \(NumberFormat.grouped(a.summary.totals.macs)) MACs\n")
         case (.failure(let error), .table):
             ModelOptions.report(error, console: console)
             console.err("\(error.problems.count) problem\(error.problems.count == 1 ? "" : "s") in \(model)\n")
@@ -28,14 +29,19 @@ enum ValidateCommand: Command {
             let problems: [JSONText]
             if case .failure(let error) = result {
                 problems = error.problems.map { p in
-                    .object([("field", .string(p.field)), ("message", .string(p.message)), ("fix", p.fix.map(JSONText.string) ?? .null),
-                             ("line", p.line.map(JSONText.int) ?? .null), ("column", p.column.map(JSONText.int) ?? .null)])
+                    .object([
+                        ("field", .string(p.field)), ("message", .string(p.message)), ("fix", p.fix.map(JSONText.string) ?? .null),
+                        ("line", p.line.map(JSONText.int) ?? .null), ("column", p.column.map(JSONText.int) ?? .null),
+                    ])
                 }
             } else {
                 problems = []
             }
-            console.out(JSONText.object([("input", .string(model)), ("valid", .bool(problems.isEmpty)),
-                                         ("problems", .array(problems))]).rendered() + "\n")
+            console.out(
+                JSONText.object([
+                    ("input", .string(model)), ("valid", .bool(problems.isEmpty)),
+                    ("problems", .array(problems)),
+                ]).rendered() + "\n")
         }
         if case .success = result { return .success }
         return .failure

@@ -10,13 +10,14 @@ enum VerifyCommand: Command {
     static let name = "verify"
     static let abstract = "Run models on the CPU and check every node's shape, params and MACs against the analytic counts."
     static let forms = [UsageForm(operands: ModelOptions.operands + [.option("all")], repeated: true)]
-    static let options = [
-        OptionSpec(name: "all", value: nil, help: "verify every preset at its own size"),
-        OptionSpec(name: "weights", value: "FILE", help: "a .safetensors file of the reference implementation's weights (one MODEL)"),
-        OptionSpec(name: "threads", value: "N", help: "worker threads (default: all cores)"),
-        OptionSpec(name: "seed", value: "N", help: "seed of the random weights and input (default 0)"),
-        ModelOptions.vitPytorchOption,
-    ] + ModelOptions.sizeOptions + [ModelOptions.format()]
+    static let options =
+        [
+            OptionSpec(name: "all", value: nil, help: "verify every preset at its own size"),
+            OptionSpec(name: "weights", value: "FILE", help: "a .safetensors file of the reference implementation's weights (one MODEL)"),
+            OptionSpec(name: "threads", value: "N", help: "worker threads (default: all cores)"),
+            OptionSpec(name: "seed", value: "N", help: "seed of the random weights and input (default 0)"),
+            ModelOptions.vitPytorchOption,
+        ] + ModelOptions.sizeOptions + [ModelOptions.format()]
     static let discussion = """
         Without --weights the weights and input are random (seeded). With --weights the file's
         tensors are loaded under the reference implementation's names (timm for ViT/DeiT/PiT/
