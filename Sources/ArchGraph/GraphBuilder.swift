@@ -159,6 +159,16 @@ public final class GraphBuilder {
         for (l, r, w) in checker.deferred { constraints.append(Constraint(path: path(name), lhs: l, rhs: r, what: w)) }
     }
 
+    /// Records that `lhs ≥ rhs` must hold for the graph's structure to be the model's (checked
+    /// now when both are constants).
+    public func require(_ lhs: Expr, atLeast rhs: Expr, _ what: String, name: String) throws {
+        if let l = lhs.constant, let r = rhs.constant {
+            if l < r { throw GraphError(path: path(name), message: "\(what) is \(l), at least \(r) needed") }
+            return
+        }
+        constraints.append(Constraint(path: path(name), lhs: lhs, rhs: rhs, what: what, relation: .atLeast))
+    }
+
     /// The finished graph.
     public func finish(inputChannels: Int) -> Graph {
         Graph(

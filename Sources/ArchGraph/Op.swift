@@ -58,6 +58,18 @@ public enum Op: Hashable, Sendable {
     case meanTokens
     /// One token, `(B, N, C) → (B, C)`.
     case selectToken(index: Int)
+    /// `(B, h·w, C)` tokens with their grid rolled by `shift` along both axes (Swin's cyclic shift).
+    case roll(height: Expr, width: Expr, shift: Int)
+    /// `(B, h·w, C) → (B·nW, w·w, C)`: the grid cut into `window × window` windows.
+    case windowPartition(height: Expr, width: Expr, window: Int)
+    /// `(B·nW, w·w, C) → (B, h·w, C)`: windows put back on the grid.
+    case windowMerge(height: Expr, width: Expr, window: Int)
+    /// `(B, h·w, C) → (B, (h/2)·(w/2), 4C)`: Swin's 2×2 patch merging.
+    case patchMerge(height: Expr, width: Expr)
+    /// Window attention scores plus the learned relative position bias, `(B·nW, h, w², w²)`.
+    case relativePositionBias(heads: Int, window: Int)
+    /// Shifted-window attention scores plus the mask between regions, `(B·nW, h, w², w²)`.
+    case windowMask(height: Expr, width: Expr, window: Int, shift: Int)
 
     /// The op's home: the one `switch` that maps each case to the type defining it.
     var definition: any OpDefinition {
@@ -85,6 +97,14 @@ public enum Op: Hashable, Sendable {
         case .globalAveragePool: MeanPoolOp(overTokens: false)
         case .meanTokens: MeanPoolOp(overTokens: true)
         case .selectToken(let index): SelectTokenOp(index: index)
+        case .roll(let height, let width, let shift): RollOp(height: height, width: width, shift: shift)
+        case .windowPartition(let height, let width, let window):
+            WindowLayoutOp(height: height, width: width, window: window, merges: false)
+        case .windowMerge(let height, let width, let window): WindowLayoutOp(height: height, width: width, window: window, merges: true)
+        case .patchMerge(let height, let width): PatchMergeOp(height: height, width: width)
+        case .relativePositionBias(let heads, let window): RelativePositionBiasOp(heads: heads, window: window)
+        case .windowMask(let height, let width, let window, let shift):
+            WindowMaskOp(height: height, width: width, window: window, shift: shift)
         }
     }
 }

@@ -71,6 +71,7 @@ public enum OpKind: String, CaseIterable, Hashable, Sendable {
     case input, conv2d, linear, layerNorm, batchNorm, activation, add, average, learnedTokens, positionEmbedding
     case concat, slice, tokensToImage, imageToTokens, unfold, attentionScores, softmax, attentionContext
     case performerAttention, maxPool2d, globalAveragePool, meanTokens, selectToken
+    case roll, windowPartition, windowMerge, patchMerge, relativePositionBias, windowMask
 }
 
 /// The graph's batch, height and width, each a variable or a constant.

@@ -6,14 +6,32 @@ public struct ShapeError: Error, Equatable, Sendable {
     public init(_ message: String) { self.message = message }
 }
 
-/// An equality between sizes that holds only for some values of B, H, W. Symbolic graphs record
-/// these; evaluating at a size checks them.
+/// An equality (or a lower bound) between sizes that holds only for some values of B, H, W.
+/// Symbolic graphs record these; evaluating at a size checks them.
 public struct Constraint: Hashable, Sendable {
+    /// How `lhs` must relate to `rhs`.
+    public enum Relation: Hashable, Sendable {
+        /// `lhs == rhs`.
+        case equal
+        /// `lhs ≥ rhs`: a size the graph's structure was chosen for (Swin keeps its windows and
+        /// shifts only on grids larger than the window).
+        case atLeast
+    }
+
     public let path: String
     public let lhs: Expr
     public let rhs: Expr
     /// What must agree, e.g. "token count of the input and of the position embedding".
     public let what: String
+    public var relation: Relation = .equal
+
+    /// Whether the evaluated sides satisfy the relation.
+    func holds(_ lhs: Int, _ rhs: Int) -> Bool {
+        switch relation {
+        case .equal: lhs == rhs
+        case .atLeast: lhs >= rhs
+        }
+    }
 }
 
 /// Collects the size checks of one shape inference.

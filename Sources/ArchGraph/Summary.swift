@@ -64,13 +64,15 @@ public enum SummaryError: Error, Equatable, Sendable, CustomStringConvertible {
     case overflow(path: String, binding: Binding)
     /// A size equality the model needs fails at this size.
     case constraint(path: String, what: String, lhs: Int, rhs: Int)
+    /// A size the graph's structure needs a lower bound on is below it.
+    case bound(path: String, what: String, value: Int, minimum: Int)
     /// A tensor would have an empty axis at this size.
     case emptyTensor(path: String, shape: [Int])
 
     /// The scope path the error names.
     public var path: String {
         switch self {
-        case .overflow(let path, _), .constraint(let path, _, _, _), .emptyTensor(let path, _): path
+        case .overflow(let path, _), .constraint(let path, _, _, _), .bound(let path, _, _, _), .emptyTensor(let path, _): path
         }
     }
 
@@ -81,6 +83,8 @@ public enum SummaryError: Error, Equatable, Sendable, CustomStringConvertible {
             "counts at batch \(b.batch) and \(b.height)×\(b.width) do not fit in a 64-bit integer; use a smaller batch or image size"
         case .constraint(_, let what, let lhs, let rhs):
             "\(what) differ at this size: \(lhs) ≠ \(rhs)"
+        case .bound(_, let what, let value, let minimum):
+            "\(what) is \(value) at this size, at least \(minimum) needed"
         case .emptyTensor(_, let shape):
             "output shape \(shape) has an empty axis"
         }
@@ -109,7 +113,12 @@ extension Graph {
             guard let lhs = try? constraint.lhs.evaluate(binding), let rhs = try? constraint.rhs.evaluate(binding) else {
                 throw .overflow(path: constraint.path, binding: binding)
             }
-            if lhs != rhs { throw .constraint(path: constraint.path, what: constraint.what, lhs: lhs, rhs: rhs) }
+            guard constraint.holds(lhs, rhs) else {
+                switch constraint.relation {
+                case .equal: throw .constraint(path: constraint.path, what: constraint.what, lhs: lhs, rhs: rhs)
+                case .atLeast: throw .bound(path: constraint.path, what: constraint.what, value: lhs, minimum: rhs)
+                }
+            }
         }
     }
 

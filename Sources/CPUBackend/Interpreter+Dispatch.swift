@@ -64,6 +64,23 @@ extension Interpreter {
             return kernels.meanTokens(x[0], &counters)
         case .selectToken(let index):
             return Layout.selectToken(x[0], index: index)
+        case .roll(let height, let width, let shift):
+            return Layout.roll(x[0], height: try value(height, node), width: try value(width, node), shift: shift)
+        case .windowPartition(let height, let width, let window):
+            return Layout.windows(
+                x[0], batch: image.shape[0], height: try value(height, node), width: try value(width, node), window: window,
+                merge: false)
+        case .windowMerge(let height, let width, let window):
+            return Layout.windows(
+                x[0], batch: image.shape[0], height: try value(height, node), width: try value(width, node), window: window,
+                merge: true)
+        case .patchMerge(let height, let width):
+            return Layout.patchMerge(x[0], height: try value(height, node), width: try value(width, node))
+        case .relativePositionBias(_, let window):
+            return kernels.relativePositionBias(x[0], table: p[0], window: window, &counters)
+        case .windowMask(let height, let width, let window, let shift):
+            return kernels.windowMask(
+                x[0], height: try value(height, node), width: try value(width, node), window: window, shift: shift, &counters)
         }
     }
 

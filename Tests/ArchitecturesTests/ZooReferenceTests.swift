@@ -95,7 +95,8 @@ func fvcoreAsReported(_ graph: Graph, spec: ModelSpec, binding: Binding) throws 
             }
         case .attentionScores, .attentionContext, .input, .conv2d, .linear, .layerNorm, .batchNorm, .activation, .add,
             .average, .learnedTokens, .positionEmbedding, .concat, .slice, .tokensToImage, .imageToTokens, .unfold,
-            .softmax, .maxPool2d, .globalAveragePool, .meanTokens, .selectToken:
+            .softmax, .maxPool2d, .globalAveragePool, .meanTokens, .selectToken, .roll, .windowPartition, .windowMerge,
+            .patchMerge, .relativePositionBias, .windowMask:
             break
         }
     }

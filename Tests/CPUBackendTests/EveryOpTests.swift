@@ -40,6 +40,17 @@ import Testing
             try b.add(.activation(.quickGELU), [mean], name: "quick_gelu")
             let token = try b.add(.selectToken(index: 0), [gelu], name: "token")
             try b.add(.average, [token, gap], name: "average")
+            // Swin's window attention on the 4×4 grid of `spatial`: windows of 2×2, shifted by 1.
+            let shifted = try b.add(.roll(height: 4, width: 4, shift: -1), [spatial], name: "shift")
+            let windows = try b.add(.windowPartition(height: 4, width: 4, window: 2), [shifted], name: "partition")  // (8, 4, 6)
+            let local = try b.add(.attentionScores(heads: 2, scale: 0.5), [windows, windows], name: "window_scores")
+            let biased = try b.add(.relativePositionBias(heads: 2, window: 2), [local], name: "bias")
+            let masked = try b.add(.windowMask(height: 4, width: 4, window: 2, shift: 1), [biased], name: "mask")
+            let probabilities = try b.add(.softmax, [masked], name: "window_softmax")
+            let mixedWindows = try b.add(.attentionContext(heads: 2), [probabilities, windows], name: "window_context")
+            let merged = try b.add(.windowMerge(height: 4, width: 4, window: 2), [mixedWindows], name: "merge")
+            let unshifted = try b.add(.roll(height: 4, width: 4, shift: 1), [merged], name: "unshift")
+            try b.add(.patchMerge(height: 4, width: 4), [unshifted], name: "patch_merge")  // (2, 4, 24)
         }
         return b.finish(inputChannels: 3)
     }
@@ -71,7 +82,7 @@ import Testing
         let fast = try interpreter.run(input, threads: 2), naive = try interpreter.run(input, kernels: .naive)
         #expect(Verification(graph: graph, execution: fast).mismatches == [])
         #expect(Verification(graph: graph, execution: naive).mismatches == [])
-        #expect(fast.output.shape == [2, 6])
+        #expect(fast.output.shape == [2, 4, 24])
         #expect(Numerics.relativeError(fast.output, naive.output) < 1e-5)
     }
 }

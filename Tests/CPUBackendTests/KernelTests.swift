@@ -86,6 +86,19 @@ import Testing
         Self.agree { $0.attentionContext(attention: weights, v: v, heads: heads, threads: 2, &$1) }
     }
 
+    /// Swin's additions to window scores: the bias table and the shifted-window mask, on odd
+    /// windows (3×3 on a 6×9 grid, 7×7 on 14×14) and a one-token window.
+    @Test(arguments: [(6, 9, 3, 1, 2), (14, 14, 7, 3, 3), (2, 2, 1, 0, 1)])
+    func windowScores(_ height: Int, _ width: Int, _ window: Int, _ shift: Int, _ heads: Int) {
+        let planes = 2 * (height / window) * (width / window), area = window * window
+        let scores = Self.random([planes, heads, area, area], seed: 27)
+        let table = Self.random([(2 * window - 1) * (2 * window - 1), heads], seed: 28)
+        Self.agree { $0.relativePositionBias(scores, table: table, window: window, &$1) }
+        if shift > 0 {
+            Self.agree { $0.windowMask(scores, height: height, width: width, window: window, shift: shift, &$1) }
+        }
+    }
+
     @Test(arguments: [(1, 5, 3), (17, 5, 3), (50, 16, 8)])
     func performer(_ tokens: Int, _ e: Int, _ m: Int) {
         let kqv = Self.random([2, tokens, 3 * e], seed: 21, scale: 0.5), projection = Self.random([m, e], seed: 22)

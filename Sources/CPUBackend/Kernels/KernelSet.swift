@@ -38,6 +38,8 @@ protocol KernelSet {
     func attentionScores(q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters) -> Tensor
     func softmax(_ x: Tensor, threads: Int, _ counters: inout Counters) -> Tensor
     func attentionContext(attention: Tensor, v: Tensor, heads: Int, threads: Int, _ counters: inout Counters) -> Tensor
+    func relativePositionBias(_ scores: Tensor, table: Tensor, window: Int, _ counters: inout Counters) -> Tensor
+    func windowMask(_ scores: Tensor, height: Int, width: Int, window: Int, shift: Int, _ counters: inout Counters) -> Tensor
     func performerAttention(_ kqv: Tensor, projection: Tensor, threads: Int, _ counters: inout Counters) -> Tensor
     func maxPool2d(_ x: Tensor, _ window: Window, _ counters: inout Counters) -> Tensor
     func globalAveragePool(_ x: Tensor, _ counters: inout Counters) -> Tensor
