@@ -152,6 +152,18 @@ CVT_PRESETS = {
     "cvt_w24": ("cvt-w24-384x384.yaml", 384),
 }
 
+# Swin presets (timm) and the two builds measured besides the default: the image size, and the
+# window size given to create_model (None: the preset's own). vitscope models no padding, so each
+# grid must be whole windows; the second build changes the window, and at 192 px the 384 model
+# shrinks its last two stages' windows to their grids.
+SWIN_PRESETS = {
+    "swin_tiny_patch4_window7_224": [(448, None), (256, 8)],
+    "swin_small_patch4_window7_224": [(448, None), (256, 8)],
+    "swin_base_patch4_window7_224": [(448, None), (256, 8)],
+    "swin_large_patch4_window7_224": [(448, None), (256, 8)],
+    "swin_base_patch4_window12_384": [(192, None), (256, 8)],
+}
+
 # Sizes measured besides each preset's default, as (height, width).
 EXTRA_SIZES = [(160, 160), (192, 256)]
 
@@ -316,6 +328,31 @@ def run_timm(name):
     return entry
 
 
+def swin_key(size, window):
+    """JSON key of a Swin build: '448x448', or '256x256-window8' with another window size."""
+    return size_key(size, size) + ("" if window is None else f"-window{window}")
+
+
+def run_swin(name):
+    default = timm.create_model(name, pretrained=False)
+    h, w = tuple(default.patch_embed.img_size)
+    entry = {
+        "source": "timm",
+        "build": f"timm.create_model({name!r}, pretrained=False); other builds: img_size=N, window_size=W",
+        "num_classes": default.num_classes,
+        "default_size": [h, w],
+        "sizes": {size_key(h, w): measure_safely(lambda: default, h, w)},
+    }
+    log(f"{name} {size_key(h, w)}")
+    for size, window in SWIN_PRESETS[name]:
+        log(f"{name} {swin_key(size, window)}")
+        kwargs = {"img_size": size} if window is None else {"img_size": size, "window_size": window}
+        entry["sizes"][swin_key(size, window)] = measure_safely(
+            lambda: timm.create_model(name, pretrained=False, **kwargs), size, size)
+    entry["size_note"] = "a new model was built with img_size (and window_size where the key names one)"
+    return entry
+
+
 def run_t2t(module, name):
     factory = getattr(module, name)
     h = w = 224
@@ -381,29 +418,38 @@ def run_vit_pytorch():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--t2t-repo", required=True, help="T2T-ViT checkout (contains models/)")
-    parser.add_argument("--cvt-repo", required=True, help="CvT checkout (contains lib/models/)")
+    parser.add_argument("--t2t-repo", help="T2T-ViT checkout (contains models/); needed for T2T presets")
+    parser.add_argument("--cvt-repo", help="CvT checkout (contains lib/models/); needed for CvT presets")
     parser.add_argument("--out", required=True, help="path of the JSON file to write")
     parser.add_argument("--only", action="append", default=None,
                         help="measure only this preset (repeatable)")
     parser.add_argument("--skip-vit-pytorch", action="store_true",
                         help="leave out the vit_pytorch section")
+    parser.add_argument("--update", action="store_true",
+                        help="replace only the measured presets (and sections) in an existing --out file")
     args = parser.parse_args()
 
     torch.set_num_threads(2)
     torch.manual_seed(0)  # counts do not depend on it, but keep runs identical
 
-    t2t = load_t2t(args.t2t_repo)
-    cvt = load_cvt(args.cvt_repo)
-
     def wanted(name):
         return args.only is None or name in args.only
+
+    for presets_of, repo, what in [(T2T_PRESETS, args.t2t_repo, "--t2t-repo"), (CVT_PRESETS, args.cvt_repo, "--cvt-repo")]:
+        if repo is None and any(wanted(name) for name in presets_of):
+            parser.error(f"{what} is needed for {', '.join(n for n in presets_of if wanted(n))} (or restrict with --only)")
+    t2t = load_t2t(args.t2t_repo) if args.t2t_repo else None
+    cvt = load_cvt(args.cvt_repo) if args.cvt_repo else None
 
     presets = {}
     started = time.time()
     for name in TIMM_PRESETS:
         if wanted(name):
             presets[name] = run_timm(name)
+            gc.collect()
+    for name in SWIN_PRESETS:
+        if wanted(name):
+            presets[name] = run_swin(name)
             gc.collect()
     for name in T2T_PRESETS:
         if wanted(name):
@@ -436,6 +482,14 @@ def main():
     result["meta"]["seconds"] = round(time.time() - started)
 
     out = Path(args.out)
+    if args.update and out.exists():
+        with open(out) as f:
+            previous = json.load(f)
+        previous["presets"].update(result["presets"])
+        if "vit_pytorch" in result:
+            previous["vit_pytorch"] = result["vit_pytorch"]
+        previous["meta"].update({k: v for k, v in result["meta"].items() if k != "seconds"})
+        result = previous
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w") as f:
         json.dump(result, f, indent=1, sort_keys=True)

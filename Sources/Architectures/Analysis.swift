@@ -90,9 +90,16 @@ extension ModelSpec {
         guard let graph = try? symbolicGraph() else { return nil }
         let (short, long) = (min(imageSize.height, imageSize.width), max(imageSize.height, imageSize.width))
         let square = short == long
+        // A graph whose structure was chosen for the size (Swin's windows) holds only near it:
+        // each candidate size is then built as it is.
+        let chosenForSize = graph.constraints.contains { $0.relation == .atLeast }
         func works(_ s: Int) -> Bool {
             guard s >= 1, s <= Limits.maxImageSide else { return false }
-            return (try? graph.check(at: Binding(batch: 1, height: s, width: s))) != nil
+            guard chosenForSize else { return (try? graph.check(at: Binding(batch: 1, height: s, width: s))) != nil }
+            var resized = self
+            resized.imageSize = ImageSize(s)
+            guard let built = try? resized.graph(batch: 1) else { return false }
+            return (try? built.check(at: Binding(batch: 1, height: s, width: s))) != nil
         }
         let below = stride(from: square ? short - 1 : short, through: max(1, short - 256), by: -1).first(where: works)
         let above = stride(from: square ? long + 1 : long, through: long + 256, by: 1).first(where: works)

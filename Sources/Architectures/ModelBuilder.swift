@@ -14,6 +14,7 @@ extension ModelSpec {
         case .t2tViT(let c): try builder.buildT2TViT(c, inChannels: inChannels, numClasses: numClasses)
         case .cvt(let c): try builder.buildCvT(c, inChannels: inChannels, numClasses: numClasses)
         case .resnet(let c): try builder.buildResNet(c, inChannels: inChannels, numClasses: numClasses)
+        case .swin(let c): try builder.buildSwin(c, inChannels: inChannels, numClasses: numClasses, ownSize: imageSize)
         case .vitPytorch(let c): try builder.buildVitPytorch(c, inChannels: inChannels, numClasses: numClasses)
         }
         return builder.finish(inputChannels: inChannels)

@@ -53,4 +53,19 @@ public enum RandomSpecs {
             return ModelSpec(name: "random_resnet", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .resnet(config))
         }
     }
+
+    /// A tiny random Swin at a size whose every stage is whole windows: the first grid is
+    /// `window · 2^(stages−1) · m`, so the last stage is `m` windows across (one window, and then
+    /// the whole grid, for m = 1).
+    public static func swin(_ r: inout SeededGenerator) -> ModelSpec {
+        let stages = r.int(2...3), window = r.int(2...3), patch = r.int(2...4), heads = r.int(1...2)
+        let grid = window << (stages - 1) * r.int(1...2)
+        let config = SwinConfig(
+            patchSize: patch, embedDim: heads * 4 * r.int(1...2), depths: (0..<stages).map { _ in r.int(1...2) },
+            numHeads: (0..<stages).map { heads << min($0, 1) }, windowSize: Array(repeating: window, count: stages),
+            mlpRatio: 2, qkvBias: r.bool())
+        return ModelSpec(
+            name: "random_swin", reference: "", imageSize: ImageSize(grid * patch), numClasses: [0, 10][r.int(0...1)],
+            config: .swin(config))
+    }
 }

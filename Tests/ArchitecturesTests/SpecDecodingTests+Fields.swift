@@ -140,17 +140,20 @@ extension SpecDecodingTests {
     @Test(arguments: [
         (
             #""vitt""#,
-            #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, vit_pytorch, found "vitt"; did you mean "vit"?"#
+            #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, swin, vit_pytorch, found "vitt"; did you mean "vit"?"#
         ),
         (
             #""ViT""#,
-            #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, vit_pytorch, found "ViT"; did you mean "vit"?"#
+            #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, swin, vit_pytorch, found "ViT"; did you mean "vit"?"#
         ),
         (
             #""t2t-vit""#,
-            #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, vit_pytorch, found "t2t-vit"; did you mean "t2t_vit"?"#
+            #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, swin, vit_pytorch, found "t2t-vit"; did you mean "t2t_vit"?"#
         ),
-        (#""swin""#, #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, vit_pytorch, found "swin""#),
+        (
+            #""convnext""#,
+            #"family (line 3, column 13): expected one of vit, pit, t2t_vit, cvt, resnet, swin, vit_pytorch, found "convnext""#
+        ),
         ("3", "family (line 3, column 13): expected a string, found 3"),
     ])
     func reportsBadFamily(family: String, problem: String) {

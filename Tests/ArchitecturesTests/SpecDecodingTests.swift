@@ -128,9 +128,27 @@ struct SpecDecodingTests {
         name: "resnet50_gray", reference: "torchvision resnet.py", imageSize: ImageSize(height: 192, width: 256),
         inChannels: 1, numClasses: 10, config: .resnet(ResNetConfig(layers: [3, 4, 6, 3], channels: [32, 64, 128, 256])))
 
+    static let swinJSON = """
+        {
+          "name": "swin_window8_256",
+          "family": "swin",
+          "reference": "timm swin_transformer.py",
+          "image_size": 256,
+          "config": {"patch_size": 4, "embed_dim": 96, "depths": [2, 2, 6, 2], "num_heads": [3, 6, 12, 24],
+                     "window_size": [8, 8, 8, 4], "mlp_ratio": 3, "qkv_bias": false, "head_dim": 32}
+        }
+        """
+    static let swinSpec = ModelSpec(
+        name: "swin_window8_256", reference: "timm swin_transformer.py", imageSize: ImageSize(256),
+        config: .swin(
+            SwinConfig(
+                embedDim: 96, depths: [2, 2, 6, 2], numHeads: [3, 6, 12, 24], windowSize: [8, 8, 8, 4], mlpRatio: 3,
+                qkvBias: false, headDim: 32)))
+
     static let valid: [Family: (json: String, spec: ModelSpec)] = [
         .vit: (vitJSON, vitSpec), .pit: (pitJSON, pitSpec), .t2tViT: (t2tJSON, t2tSpec),
-        .cvt: (cvtJSON, cvtSpec), .resnet: (resnetJSON, resnetSpec), .vitPytorch: (vitPytorchJSON, vitPytorchSpec),
+        .cvt: (cvtJSON, cvtSpec), .resnet: (resnetJSON, resnetSpec), .swin: (swinJSON, swinSpec),
+        .vitPytorch: (vitPytorchJSON, vitPytorchSpec),
     ]
 
     @Test(arguments: Family.allCases)

@@ -62,6 +62,18 @@ func expectedStages(_ spec: ModelSpec, _ h: Int, _ w: Int) -> [ExpectedStage] {
             stages.append(ExpectedStage(name: "layer\(i + 1)", grid: g, extra: 0, channels: c.channels[i] * 4))
         }
         return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.channels[c.layers.count - 1] * 4)]
+    case .swin(let c):
+        // timm: PatchEmbed grid h/p, then each stage after the first halves it (PatchMerging).
+        var g = [h / c.patchSize, w / c.patchSize]
+        var stages = [ExpectedStage(name: "embed", grid: g, extra: 0, channels: c.embedDim)]
+        for i in c.depths.indices {
+            if i > 0 {
+                g = g.map { $0 / 2 }
+                stages.append(ExpectedStage(name: "merge\(i)", grid: g, extra: 0, channels: c.embedDim << i))
+            }
+            stages.append(ExpectedStage(name: "stage\(i + 1)", grid: g, extra: 0, channels: c.embedDim << i))
+        }
+        return stages + [ExpectedStage(name: "head", grid: nil, extra: 0, channels: c.embedDim << (c.depths.count - 1))]
     case .vitPytorch(let c):
         return expectedVitPytorchStages(c, spec, h, w)
     }
@@ -121,9 +133,12 @@ func expectedVitPytorchStages(_ config: VitPytorchConfig, _ spec: ModelSpec, _ h
 struct StageTests {
     @Test(arguments: Zoo.all)
     func gridsTokensAndChannels(_ spec: ModelSpec) throws {
+        let own = (spec.imageSize.height, spec.imageSize.width)
+        // Swin needs grids of whole windows at every stage: twice and three times its own size.
         let sizes =
-            [(spec.imageSize.height, spec.imageSize.width), (160, 160)]
-            + (spec.family == .t2tViT ? [] : [(192, 256)])
+            spec.family == .swin
+            ? [own, (2 * own.0, 2 * own.1), (2 * own.0, 3 * own.1)]
+            : [own, (160, 160)] + (spec.family == .t2tViT ? [] : [(192, 256)])
         for (h, w) in sizes {
             let summary = try spec.analyze(Overrides(imageSize: ImageSize(height: h, width: w))).summary
             let actual = summary.stages.map { ExpectedStage(name: $0.name, grid: $0.grid, extra: $0.extraTokens, channels: $0.channels) }

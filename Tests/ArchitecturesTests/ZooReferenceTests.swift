@@ -47,6 +47,11 @@ let referenceTotals: [(name: String, params: Int, trainable: Int, macs: Int, fvc
     ("cvt_13", 19997480, 19997480, 4566089216, 4584573392),
     ("cvt_21", 31622696, 31622696, 7177985024, 7206283808),
     ("cvt_w24", 277196392, 277196392, 194221654016, 194486638720),
+    ("swin_tiny_patch4_window7_224", 28288354, 28288354, 4490566656, 4509194496),
+    ("swin_small_patch4_window7_224", 49606258, 49606258, 8740875264, 8768534784),
+    ("swin_base_patch4_window7_224", 87768224, 87768224, 15430946816, 15467826176),
+    ("swin_large_patch4_window7_224", 196532476, 196532476, 34475759616, 34531078656),
+    ("swin_base_patch4_window12_384", 87903584, 87903584, 47083134976, 47191515136),
     ("resnet50", 25557032, 25557032, 4089184256, 4111512576),
 ]
 
@@ -139,9 +144,16 @@ struct ZooReferenceTests {
         for spec in Zoo.all {
             let sizes = try #require(presets[spec.name]?["sizes"] as? [String: [String: Any]])
             for (key, values) in sizes.sorted(by: { $0.key < $1.key }) where values["params"] != nil {
-                let parts = key.split(separator: "x").compactMap { Int($0) }
+                // `HxW`, or for Swin `HxW-windowN`: built with img_size and window_size=N.
+                let (sizeKey, window) = key.split(separator: "-window").map(String.init).splitWindow
+                let parts = sizeKey.split(separator: "x").compactMap { Int($0) }
                 let size = ImageSize(height: parts[0], width: parts[1])
-                let analysis = try spec.analyze(Overrides(imageSize: size))
+                var sized = spec
+                if let window, case .swin(var c) = spec.config {
+                    c.windowSize = Array(repeating: window, count: c.depths.count)
+                    sized.config = .swin(c)
+                }
+                let analysis = try sized.analyze(Overrides(imageSize: size))
                 let t = analysis.summary.totals
                 #expect(t.params == values["params"] as? Int, "\(spec.name) \(key)")
                 #expect(t.trainableParams == values["trainable_params"] as? Int, "\(spec.name) \(key)")
@@ -151,8 +163,8 @@ struct ZooReferenceTests {
                 checked += 1
             }
         }
-        // 37 presets × 3 sizes, less the 9 non-square T2T-ViT sizes the reference cannot run.
-        #expect(checked == 102)
+        // 42 presets × 3 sizes, less the 9 non-square T2T-ViT sizes the reference cannot run.
+        #expect(checked == 117)
     }
 
     @Test func batchScalesCountsButNotParameters() throws {
@@ -163,4 +175,9 @@ struct ZooReferenceTests {
         #expect(two.macs == 5_741_592_192)
         #expect(two.fvcore == 2 * one.fvcore)
     }
+}
+
+extension [String] {
+    /// `["256x256", "8"]` → `("256x256", 8)`; `["448x448"]` → `("448x448", nil)`.
+    fileprivate var splitWindow: (String, Int?) { (self[0], count > 1 ? Int(self[1]) : nil) }
 }

@@ -35,6 +35,26 @@ import Testing
     }
 }
 
+/// Random tiny Swin models run exactly as counted, shifted windows, shrunk windows and patch
+/// merging included, under both kernel sets.
+@Suite struct SwinExecutionTests {
+    @Test(arguments: 0..<8)
+    func randomSwinExecutesAsCounted(seed: Int) throws {
+        var random = SeededGenerator(seed: UInt64(100 + seed))
+        let spec = RandomSpecs.swin(&random)
+        let batch = random.int(1...2)
+        let graph = try spec.graph(batch: batch)
+        let interpreter = Interpreter(graph: graph, weights: try Weights.random(for: graph, seed: UInt64(seed)))
+        let input = Tensor.random([batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width], seed: 7)
+        let fast = try interpreter.run(input, threads: 2)
+        let naive = try interpreter.run(input, kernels: .naive)
+        for execution in [fast, naive] {
+            #expect(Verification(graph: graph, execution: execution).mismatches == [], "\(spec.config) at \(spec.imageSize)")
+        }
+        #expect(Numerics.relativeError(fast.output, naive.output) < 1e-4, "\(spec.config)")
+    }
+}
+
 /// A graph whose analytic numbers are wrong is caught, naming the node.
 @Suite struct BrokenGraphTests {
     @Test func mismatchesNameTheNode() throws {

@@ -84,7 +84,7 @@ struct CommandTests {
         let result = vitscope("list")
         #expect(result.code == .success)
         let lines = result.out.split(separator: "\n")
-        #expect(lines.count == 37 + 2)
+        #expect(lines.count == 42 + 2)
         #expect(lines.contains { $0.hasPrefix("pit_s_224 ") && $0.hasSuffix("23.46     2.871") })
     }
 

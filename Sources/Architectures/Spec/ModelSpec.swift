@@ -10,6 +10,8 @@ public enum Family: String, Hashable, Sendable, CaseIterable {
     case cvt
     /// timm's / torchvision's bottleneck ResNet.
     case resnet
+    /// Swin Transformer, as timm builds it.
+    case swin
     /// lucidrains/vit-pytorch's `ViT`, `PiT`, `T2TViT` and `CvT` classes, from their constructor arguments.
     case vitPytorch = "vit_pytorch"
 }
@@ -84,6 +86,7 @@ public enum ArchitectureConfig: Hashable, Sendable {
     case t2tViT(T2TViTConfig)
     case cvt(CvTConfig)
     case resnet(ResNetConfig)
+    case swin(SwinConfig)
     case vitPytorch(VitPytorchConfig)
 
     public var family: Family {
@@ -93,6 +96,7 @@ public enum ArchitectureConfig: Hashable, Sendable {
         case .t2tViT: .t2tViT
         case .cvt: .cvt
         case .resnet: .resnet
+        case .swin: .swin
         case .vitPytorch: .vitPytorch
         }
     }
@@ -255,4 +259,40 @@ public struct ResNetConfig: Hashable, Sendable {
     public static func defaultChannels(count: Int) -> [Int] {
         (0..<count).map { 64 << min($0, 40) }
     }
+}
+
+/// Swin Transformer as timm 1.0.31's `SwinTransformer` builds it (the structure of
+/// microsoft/Swin-Transformer): a `patchSize` conv patch embedding with LayerNorm, then per stage
+/// (after the first) a 2×2 patch merging to twice the width, and blocks of window attention with a
+/// relative position bias, every second block on windows shifted by half a window; a final
+/// LayerNorm, the mean over tokens and the classifier.
+public struct SwinConfig: Hashable, Sendable {
+    public var patchSize: Int
+    /// Width of the first stage; stage `i` is `embedDim · 2ⁱ` wide.
+    public var embedDim: Int
+    public var depths: [Int]
+    public var numHeads: [Int]
+    /// The window side of each stage (timm shrinks it to the grid where the grid is not larger).
+    public var windowSize: [Int]
+    public var mlpRatio: Double
+    public var qkvBias: Bool
+    /// Channels per head; `nil` for the stage width divided by its heads (timm's default).
+    public var headDim: Int?
+
+    public init(
+        patchSize: Int = 4, embedDim: Int, depths: [Int], numHeads: [Int], windowSize: [Int],
+        mlpRatio: Double = 4, qkvBias: Bool = true, headDim: Int? = nil
+    ) {
+        self.patchSize = patchSize
+        self.embedDim = embedDim
+        self.depths = depths
+        self.numHeads = numHeads
+        self.windowSize = windowSize
+        self.mlpRatio = mlpRatio
+        self.qkvBias = qkvBias
+        self.headDim = headDim
+    }
+
+    /// The width of stage `index`: `embedDim · 2^index`.
+    public func width(_ index: Int) -> Int { embedDim << index }
 }

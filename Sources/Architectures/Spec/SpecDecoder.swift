@@ -53,6 +53,7 @@ enum SpecKeys {
         "stride_q", "stride_kv",
     ]
     static let resnet = ["layers", "channels"]
+    static let swin = ["patch_size", "embed_dim", "depths", "num_heads", "window_size", "mlp_ratio", "qkv_bias", "head_dim"]
     /// `vit_pytorch` configs take `class` and that class's arguments (see `SpecReader.vitPytorch`).
     static let vitPytorch = ["class"]
 
@@ -63,6 +64,7 @@ enum SpecKeys {
         case .t2tViT: t2tViT
         case .cvt: cvt
         case .resnet: resnet
+        case .swin: swin
         case .vitPytorch: vitPytorch
         }
     }
@@ -161,6 +163,7 @@ extension SpecReader {
         case .t2tViT: return t2tViT(fields, image: image).map(ArchitectureConfig.t2tViT)
         case .cvt: return cvt(fields).map(ArchitectureConfig.cvt)
         case .resnet: return resnet(fields).map(ArchitectureConfig.resnet)
+        case .swin: return swin(fields, image: image).map(ArchitectureConfig.swin)
         case .vitPytorch: return nil  // read above, its keys depend on the class
         }
     }

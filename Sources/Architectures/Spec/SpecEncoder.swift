@@ -63,6 +63,13 @@ public enum SpecEncoder {
             .object([("stages", .array(c.stages.map(stage)))])
         case .resnet(let c):
             .object([("layers", ints(c.layers)), ("channels", ints(c.channels))])
+        case .swin(let c):
+            .object([
+                ("patch_size", .int(c.patchSize)), ("embed_dim", .int(c.embedDim)), ("depths", ints(c.depths)),
+                ("num_heads", ints(c.numHeads)),
+                ("window_size", Set(c.windowSize).count == 1 ? .int(c.windowSize[0]) : ints(c.windowSize)),
+                ("mlp_ratio", .double(c.mlpRatio)), ("qkv_bias", .bool(c.qkvBias)), ("head_dim", c.headDim.map(JSONText.int) ?? .null),
+            ])
         case .vitPytorch(let c):
             .object([("class", .string(c.modelClass.rawValue))] + c.arguments.map { ($0.name, node($0.value)) })
         }

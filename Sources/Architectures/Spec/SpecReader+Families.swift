@@ -141,6 +141,55 @@ extension SpecReader {
         return ResNetConfig(layers: layers, channels: channels)
     }
 
+    mutating func swin(_ fields: ObjectFields, image: ImageField?) -> SwinConfig? {
+        let patchSize = int(fields, "patch_size")
+        let embedDim = int(fields, "embed_dim")
+        let depths = intArray(fields, "depths", in: Self.depths)
+        let numHeads = intArray(fields, "num_heads")
+        let mlpRatio = positiveNumber(fields, "mlp_ratio", default: 4)
+        let qkvBias = bool(fields, "qkv_bias", default: true)
+        var windowSize: [Int]?
+        if let value = required(fields, "window_size") {
+            if case .array = value.kind {
+                windowSize = intArray(fields, "window_size")
+            } else {
+                windowSize = int(value, at: fields.path.key("window_size")).map { [$0] }
+            }
+        }
+        var headDim: Int?? = .some(nil)
+        if let value = fields.values["head_dim"], value.kind != .null {
+            headDim = int(value, at: fields.path.key("head_dim")).map { .some($0) }
+        }
+        if let depths, let numHeads, depths.count != numHeads.count {
+            report(
+                fields.path, at: fields.object,
+                "depths and num_heads must have the same length (one entry per stage), found lengths \(depths.count) and \(numHeads.count)",
+                fix: "make the two arrays the same length")
+        }
+        if let depths, let windows = windowSize, windows.count != 1, windows.count != depths.count {
+            report(
+                fields.path.key("window_size"), at: fields.anchor("window_size"),
+                "window_size has \(windows.count) entries for \(depths.count) stages",
+                fix: "give one window size for every stage, or one entry per stage")
+        }
+        if let embedDim, let numHeads, let depths, numHeads.count == depths.count, headDim == .some(nil) {
+            for (index, heads) in numHeads.enumerated() where (embedDim << index) % heads != 0 {
+                report(
+                    fields.path.key("num_heads").index(index), at: fields.anchor("num_heads"),
+                    "stage \(index + 1) is \(embedDim << index) wide (embed_dim × 2^\(index)), which \(heads) heads do not divide",
+                    fix: "use a head count that divides the stage width, or set head_dim")
+            }
+        }
+        if let patchSize, let image { checkImage(image, covers: patchSize) }
+        guard let patchSize, let embedDim, let depths, let numHeads, let mlpRatio, let qkvBias, let windowSize, let headDim,
+            depths.count == numHeads.count, windowSize.count == 1 || windowSize.count == depths.count
+        else { return nil }
+        return SwinConfig(
+            patchSize: patchSize, embedDim: embedDim, depths: depths, numHeads: numHeads,
+            windowSize: windowSize.count == 1 ? Array(repeating: windowSize[0], count: depths.count) : windowSize,
+            mlpRatio: mlpRatio, qkvBias: qkvBias, headDim: headDim)
+    }
+
     // MARK: Checks
 
     /// `embed_dim 100 is not divisible by num_heads 3`, with the nearest multiples and divisors as the fix.

@@ -1,7 +1,7 @@
 /// The preset models, by name.
 public enum Zoo {
     /// Every preset, grouped by family in a fixed order.
-    public static let all: [ModelSpec] = vit + deit + pit + t2tViT + cvt + resnet
+    public static let all: [ModelSpec] = vit + deit + pit + t2tViT + cvt + swin + resnet
 
     /// The preset called `name`, or `nil`.
     public static func preset(_ name: String) -> ModelSpec? { byName[name] }

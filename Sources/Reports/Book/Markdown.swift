@@ -19,6 +19,7 @@ enum Markdown {
         case .t2tViT: "T2T-ViT"
         case .cvt: "CvT"
         case .resnet: "ResNet"
+        case .swin: "Swin"
         case .vitPytorch: "vit-pytorch"
         }
     }
@@ -31,6 +32,7 @@ enum Markdown {
         case "pit_s_224": "PiT-S"
         case "cvt_13": "CvT-13"
         case "t2t_vit_14": "T2T-ViT-14"
+        case "swin_tiny_patch4_window7_224": "Swin-T"
         default: model
         }
     }
