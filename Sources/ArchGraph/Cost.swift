@@ -49,5 +49,5 @@ public struct Cost: Hashable, Sendable {
 
 /// The family an op's elementwise work is reported under.
 public enum ElementwiseKind: String, CaseIterable, Hashable, Sendable {
-    case norm, softmax, activation, add, pool, performer
+    case norm, softmax, activation, add, pool, performer, scale
 }

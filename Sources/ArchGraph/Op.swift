@@ -70,6 +70,13 @@ public enum Op: Hashable, Sendable {
     case relativePositionBias(heads: Int, window: Int)
     /// Shifted-window attention scores plus the mask between regions, `(B·nW, h, w², w²)`.
     case windowMask(height: Expr, width: Expr, window: Int, shift: Int)
+    /// Affine layer norm of each head's `headDim` channels of `(B, N, heads·headDim)` tokens
+    /// (timm's `qk_norm`).
+    case headLayerNorm(heads: Int, headDim: Int, eps: Double)
+    /// `x · γ` for a learned per-channel `γ` of size `channels` (timm's `LayerScale`).
+    case layerScale(channels: Int)
+    /// `(B, N, C) → (B, C)`: the maximum over tokens, per channel.
+    case maxTokens
 
     /// The op's home: the one `switch` that maps each case to the type defining it.
     var definition: any OpDefinition {
@@ -105,6 +112,9 @@ public enum Op: Hashable, Sendable {
         case .relativePositionBias(let heads, let window): RelativePositionBiasOp(heads: heads, window: window)
         case .windowMask(let height, let width, let window, let shift):
             WindowMaskOp(height: height, width: width, window: window, shift: shift)
+        case .headLayerNorm(let heads, let headDim, let eps): HeadLayerNormOp(heads: heads, headDim: headDim, eps: eps)
+        case .layerScale(let channels): LayerScaleOp(channels: channels)
+        case .maxTokens: MaxTokensOp()
         }
     }
 }

@@ -72,6 +72,7 @@ public enum OpKind: String, CaseIterable, Hashable, Sendable {
     case concat, slice, tokensToImage, imageToTokens, unfold, attentionScores, softmax, attentionContext
     case performerAttention, maxPool2d, globalAveragePool, meanTokens, selectToken
     case roll, windowPartition, windowMerge, patchMerge, relativePositionBias, windowMask
+    case headLayerNorm, layerScale, maxTokens
 }
 
 /// The graph's batch, height and width, each a variable or a constant.

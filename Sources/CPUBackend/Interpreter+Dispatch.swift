@@ -21,8 +21,12 @@ extension Interpreter {
             return kernels.linear(
                 x[0], weight: weights.linearWeight(node.index), bias: linear.bias ? p[1] : nil,
                 threads: threads, &counters)
-        case .layerNorm(_, let eps):
-            return kernels.layerNorm(x[0], weight: p[0], bias: p[1], eps: Float(eps), threads: threads, &counters)
+        case .layerNorm(let channels, let eps):
+            return kernels.layerNorm(x[0], width: channels, weight: p[0], bias: p[1], eps: Float(eps), threads: threads, &counters)
+        case .headLayerNorm(_, let headDim, let eps):
+            return kernels.layerNorm(x[0], width: headDim, weight: p[0], bias: p[1], eps: Float(eps), threads: threads, &counters)
+        case .layerScale:
+            return kernels.layerScale(x[0], p[0], &counters)
         case .batchNorm(_, let eps):
             let state = weights.buffers[node.index]
             return kernels.batchNorm(
@@ -62,6 +66,8 @@ extension Interpreter {
             return kernels.globalAveragePool(x[0], &counters)
         case .meanTokens:
             return kernels.meanTokens(x[0], &counters)
+        case .maxTokens:
+            return kernels.maxTokens(x[0], &counters)
         case .selectToken(let index):
             return Layout.selectToken(x[0], index: index)
         case .roll(let height, let width, let shift):

@@ -101,7 +101,7 @@ func fvcoreAsReported(_ graph: Graph, spec: ModelSpec, binding: Binding) throws 
         case .attentionScores, .attentionContext, .input, .conv2d, .linear, .layerNorm, .batchNorm, .activation, .add,
             .average, .learnedTokens, .positionEmbedding, .concat, .slice, .tokensToImage, .imageToTokens, .unfold,
             .softmax, .maxPool2d, .globalAveragePool, .meanTokens, .selectToken, .roll, .windowPartition, .windowMerge,
-            .patchMerge, .relativePositionBias, .windowMask:
+            .patchMerge, .relativePositionBias, .windowMask, .headLayerNorm, .layerScale, .maxTokens:
             break
         }
     }

@@ -40,6 +40,10 @@ import Testing
             try b.add(.activation(.quickGELU), [mean], name: "quick_gelu")
             let token = try b.add(.selectToken(index: 0), [gelu], name: "token")
             try b.add(.average, [token, gap], name: "average")
+            // timm ViT options: LayerNorm of each head's queries, LayerScale, the maximum over tokens.
+            let headNormed = try b.add(.headLayerNorm(heads: 2, headDim: 3, eps: 1e-6), [q], name: "q_norm")
+            let scaled = try b.add(.layerScale(channels: 6), [headNormed], name: "layer_scale")
+            try b.add(.maxTokens, [scaled], name: "max")  // (2, 6)
             // Swin's window attention on the 4×4 grid of `spatial`: windows of 2×2, shifted by 1.
             let shifted = try b.add(.roll(height: 4, width: 4, shift: -1), [spatial], name: "shift")
             let windows = try b.add(.windowPartition(height: 4, width: 4, window: 2), [shifted], name: "partition")  // (8, 4, 6)
@@ -71,6 +75,7 @@ import Testing
                 [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 3_468, 0], [0, 0, 1_156], [0, 3_468, 0],  // q … context
                 [0, 0, 204], [18, 2_550, 816], [0, 0, 204], [0, 0, 204], [0, 0, 0], [0, 0, 0],  // residual … unflatten
                 [0, 0, 0], [0, 0, 192], [0, 0, 48], [0, 0, 0], [0, 0, 24],  // unfold … average
+                [6, 0, 204], [6, 0, 204], [0, 0, 204],  // q_norm … max
                 [0, 0, 0], [0, 0, 0], [0, 768, 0], [18, 0, 256], [0, 0, 256], [0, 0, 256],  // shift … window_softmax
                 [0, 768, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0],  // window_context … patch_merge
             ])

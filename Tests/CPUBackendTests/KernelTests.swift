@@ -59,8 +59,18 @@ import Testing
     func normsAndSoftmax(_ rows: Int, _ width: Int) {
         let x = Self.random([rows, width], seed: 7, center: 0.3, scale: 3)
         let weight = Self.random([width], seed: 8, center: 1, scale: 0.1), bias = Self.random([width], seed: 9, scale: 0.1)
-        Self.agree(1e-5) { $0.layerNorm(x, weight: weight, bias: bias, eps: 1e-6, threads: 2, &$1) }
+        Self.agree(1e-5) { $0.layerNorm(x, width: x.lastAxis, weight: weight, bias: bias, eps: 1e-6, threads: 2, &$1) }
         Self.agree { $0.softmax(x, threads: 2, &$1) }
+        Self.agree { $0.layerScale(x, weight, &$1) }
+    }
+
+    /// LayerNorm of each head's channels (qk-norm) and the maximum over tokens.
+    @Test(arguments: [(1, 1, 1), (2, 197, 3), (3, 5, 17)])
+    func headNormsAndMaxima(_ heads: Int, _ tokens: Int, _ headDim: Int) {
+        let x = Self.random([2, tokens, heads * headDim], seed: 17, center: 0.3, scale: 3)
+        let weight = Self.random([headDim], seed: 18, center: 1, scale: 0.1), bias = Self.random([headDim], seed: 19, scale: 0.1)
+        Self.agree(1e-5) { $0.layerNorm(x, width: headDim, weight: weight, bias: bias, eps: 1e-6, threads: 2, &$1) }
+        Self.agree { $0.maxTokens(x, &$1) }
     }
 
     @Test func batchNorm() {

@@ -88,3 +88,30 @@ struct PositionEmbeddingOp: OpDefinition {
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
 }
+
+/// `x · γ` for a learned `γ` over the last axis (timm's `LayerScale`, whose `init_values` only
+/// sets the initial `γ`).
+struct LayerScaleOp: OpDefinition {
+    let channels: Int
+
+    var name: String { "layer_scale" }
+    var kind: OpKind { .layerScale }
+    var arity: Arity { .exactly(1) }
+
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let x = inputs[0]
+        try checker.equal(try checker.last(x), Expr(channels), "scaled channels")
+        return x
+    }
+
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] {
+        [ParameterTensor("gamma", [Expr(channels)], initialization: .uniform(center: 0.5, spread: 0.25))]
+    }
+
+    var buffers: [ParameterTensor] { [] }
+    /// One multiply per element; neither counter counts it.
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work { Work(elementwise: Expr.product(output)) }
+    var elementwiseKind: ElementwiseKind? { .scale }
+    var isAttentionProduct: Bool { false }
+    var outputIsActivation: Bool { true }
+}

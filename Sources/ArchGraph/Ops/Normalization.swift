@@ -29,6 +29,38 @@ struct LayerNormOp: OpDefinition {
     var outputIsActivation: Bool { true }
 }
 
+/// Affine layer norm over each head's `headDim` channels of `(B, N, heads · headDim)` tokens:
+/// timm's `q_norm` and `k_norm`, which normalise `(B, heads, N, headDim)`.
+struct HeadLayerNormOp: OpDefinition {
+    let heads: Int
+    let headDim: Int
+    let eps: Double
+
+    var name: String { "head_layer_norm" }
+    var kind: OpKind { .headLayerNorm }
+    var arity: Arity { .exactly(1) }
+
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let x = inputs[0]
+        try checker.rank(x, 3, "(B, N, C)")
+        try checker.equal(x[2], Expr(heads * headDim), "channels (heads × head width)")
+        return x
+    }
+
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { affine(headDim) }
+    var buffers: [ParameterTensor] { [] }
+
+    /// As ``LayerNormOp``: one element of elementwise work per input element, fvcore 5.
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work {
+        let elements = Expr.product(inputs[0])
+        return Work(fvcoreExtra: elements * 5, elementwise: elements)
+    }
+
+    var elementwiseKind: ElementwiseKind? { .norm }
+    var isAttentionProduct: Bool { false }
+    var outputIsActivation: Bool { true }
+}
+
 /// Affine batch norm in inference form over axis 1 of `(B, C, H, W)`.
 struct BatchNormOp: OpDefinition {
     let channels: Int

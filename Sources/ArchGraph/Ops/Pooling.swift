@@ -58,3 +58,24 @@ struct MeanPoolOp: OpDefinition {
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
 }
+
+/// `(B, N, C) → (B, C)`: the maximum over tokens of each channel (timm's `amax(dim=1)`).
+struct MaxTokensOp: OpDefinition {
+    var name: String { "max_tokens" }
+    var kind: OpKind { .maxTokens }
+    var arity: Arity { .exactly(1) }
+
+    func inferShape(_ inputs: [[Expr]], size: GraphSize, checker: inout ShapeChecker) throws(ShapeError) -> [Expr] {
+        let x = inputs[0]
+        try checker.rank(x, 3, "(B, N, C)")
+        return [x[0], x[2]]
+    }
+
+    func parameters(_ inputs: [[Expr]]) -> [ParameterTensor] { [] }
+    var buffers: [ParameterTensor] { [] }
+    /// One comparison per input element; neither counter counts it.
+    func work(_ inputs: [[Expr]], output: [Expr]) -> Work { Work(elementwise: Expr.product(inputs[0])) }
+    var elementwiseKind: ElementwiseKind? { .pool }
+    var isAttentionProduct: Bool { false }
+    var outputIsActivation: Bool { true }
+}

@@ -19,39 +19,63 @@ extension GraphBuilder {
         return (a, b, c)
     }
 
-    /// timm's `Attention`: fused qkv linear, softmax attention with scale `(C/h)^-½`, output linear.
-    func selfAttention(_ x: Value, dim: Int, heads: Int, qkvBias: Bool) throws -> Value {
+    /// timm's `Attention`: fused qkv linear, softmax attention with scale `(C/h)^-½`, output linear;
+    /// with `block`'s options also LayerNorm of each head's queries and keys (`q_norm`,
+    /// `k_norm`) and of the context (`norm`), and the output projection without bias.
+    func selfAttention(_ x: Value, dim: Int, heads: Int, qkvBias: Bool, eps: Double = 1e-6, block: BlockOptions = .plain) throws -> Value {
         try scope("attn", module: "attn") {
             let qkv = try add(.linear(Linear(dim, 3 * dim, bias: qkvBias)), [x], name: "qkv", reference: .module("qkv"))
-            let (q, k, v) = try split3(qkv, width: dim, names: ("q", "k", "v"))
+            var (q, k, v) = try split3(qkv, width: dim, names: ("q", "k", "v"))
             let headDim = dim / heads
-            let context = try attentionCore(q: q, k: k, v: v, heads: heads, scale: 1 / Double(headDim).squareRoot())
-            return try add(.linear(Linear(dim, dim, bias: true)), [context], name: "proj", reference: .module("proj"))
+            if block.qkNorm {
+                q = try add(.headLayerNorm(heads: heads, headDim: headDim, eps: eps), [q], name: "q_norm", reference: .module("q_norm"))
+                k = try add(.headLayerNorm(heads: heads, headDim: headDim, eps: eps), [k], name: "k_norm", reference: .module("k_norm"))
+            }
+            var context = try attentionCore(q: q, k: k, v: v, heads: heads, scale: 1 / Double(headDim).squareRoot())
+            if block.attentionNorm {
+                context = try add(.layerNorm(channels: dim, eps: eps), [context], name: "norm", reference: .module("norm"))
+            }
+            return try add(.linear(Linear(dim, dim, bias: block.projBias)), [context], name: "proj", reference: .module("proj"))
         }
     }
 
     /// Two linear layers with a nonlinearity between them, named `fc1`, `act`, `fc2` as in
     /// timm's `Mlp`, or as the reference names them (`0`, `1`, `2` for an `nn.Sequential`);
     /// the scope and the linear layers are the reference modules `mlp`, `names.0` and `names.2`.
+    /// With `bias` false neither layer has a bias (timm's `proj_bias=False`); with `norm`, a
+    /// LayerNorm of the hidden activations comes before the second layer (`scale_mlp_norm`).
     func mlp(
         _ x: Value, dim: Int, hidden: Int, out: Int? = nil, activation: Activation = .gelu,
-        names: (String, String, String) = ("fc1", "act", "fc2")
+        names: (String, String, String) = ("fc1", "act", "fc2"), bias: Bool = true, norm: Double? = nil
     ) throws -> Value {
         try scope("mlp", module: "mlp") {
-            let h = try add(.linear(Linear(dim, hidden, bias: true)), [x], name: names.0, reference: .module(names.0))
-            let a = try add(.activation(activation), [h], name: names.1)
-            return try add(.linear(Linear(hidden, out ?? dim, bias: true)), [a], name: names.2, reference: .module(names.2))
+            let h = try add(.linear(Linear(dim, hidden, bias: bias)), [x], name: names.0, reference: .module(names.0))
+            var a = try add(.activation(activation), [h], name: names.1)
+            if let eps = norm { a = try add(.layerNorm(channels: hidden, eps: eps), [a], name: "norm", reference: .module("norm")) }
+            return try add(.linear(Linear(hidden, out ?? dim, bias: bias)), [a], name: names.2, reference: .module(names.2))
         }
     }
 
+    /// `x · γ` as timm's `LayerScale` module `name` (`ls1`, `ls2`), or `x` itself without it.
+    func layerScale(_ x: Value, dim: Int, name: String, if enabled: Bool) throws -> Value {
+        guard enabled else { return x }
+        return try add(.layerScale(channels: dim), [x], name: name, reference: .module(name))
+    }
+
     /// The pre-norm transformer block of timm, T2T-ViT and PiT:
-    /// `x + attn(norm1(x))`, then `x + mlp(norm2(x))`.
-    func transformerBlock(_ x: Value, dim: Int, heads: Int, mlpHidden: Int, qkvBias: Bool, eps: Double) throws -> Value {
+    /// `x + ls1(attn(norm1(x)))`, then `x + ls2(mlp(norm2(x)))` (LayerScale only with `block.layerScale`).
+    func transformerBlock(
+        _ x: Value, dim: Int, heads: Int, mlpHidden: Int, qkvBias: Bool, eps: Double, block: BlockOptions = .plain
+    ) throws -> Value {
         let n1 = try add(.layerNorm(channels: dim, eps: eps), [x], name: "norm1", reference: .module("norm1"))
-        let attended = try selfAttention(n1, dim: dim, heads: heads, qkvBias: qkvBias)
+        let attended = try layerScale(
+            try selfAttention(n1, dim: dim, heads: heads, qkvBias: qkvBias, eps: eps, block: block), dim: dim, name: "ls1",
+            if: block.layerScale)
         let x1 = try add(.add, [x, attended], name: "residual1")
         let n2 = try add(.layerNorm(channels: dim, eps: eps), [x1], name: "norm2", reference: .module("norm2"))
-        let m = try mlp(n2, dim: dim, hidden: mlpHidden)
+        let m = try layerScale(
+            try mlp(n2, dim: dim, hidden: mlpHidden, bias: block.projBias, norm: block.mlpNorm ? eps : nil), dim: dim, name: "ls2",
+            if: block.layerScale)
         return try add(.add, [x1, m], name: "residual2")
     }
 
@@ -59,12 +83,12 @@ extension GraphBuilder {
     /// reference module `blocks.0`, `blocks.1`, … (timm's `blocks` `nn.Sequential`).
     func transformerBlocks(
         _ x: Value, depth: Int, dim: Int, heads: Int, mlpHidden: Int, qkvBias: Bool,
-        eps: Double
+        eps: Double, block options: BlockOptions = .plain
     ) throws -> Value {
         var x = x
         for index in 0..<depth {
             x = try block("block\(index)", module: "blocks.\(index)") {
-                try transformerBlock(x, dim: dim, heads: heads, mlpHidden: mlpHidden, qkvBias: qkvBias, eps: eps)
+                try transformerBlock(x, dim: dim, heads: heads, mlpHidden: mlpHidden, qkvBias: qkvBias, eps: eps, block: options)
             }
         }
         return x
@@ -84,6 +108,35 @@ extension GraphBuilder {
         guard distilled else { return logits }
         let distLogits = try tokenHead(x, token: 1, dim: dim, numClasses: numClasses, name: "head_dist")
         return try add(.average, [logits, distLogits], name: "average")
+    }
+}
+
+/// The options of timm's `Block` beyond the classic pre-norm block.
+struct BlockOptions {
+    /// `qk_norm`.
+    var qkNorm = false
+    /// LayerScale after attention and after the MLP (`init_values`).
+    var layerScale = false
+    /// `proj_bias`: the attention projection's and both MLP layers' biases.
+    var projBias = true
+    /// `scale_attn_norm`.
+    var attentionNorm = false
+    /// `scale_mlp_norm`.
+    var mlpNorm = false
+
+    /// The classic block.
+    static let plain = BlockOptions()
+
+    init(qkNorm: Bool = false, layerScale: Bool = false, projBias: Bool = true, attentionNorm: Bool = false, mlpNorm: Bool = false) {
+        (self.qkNorm, self.layerScale, self.projBias, self.attentionNorm, self.mlpNorm) = (
+            qkNorm, layerScale, projBias, attentionNorm, mlpNorm
+        )
+    }
+
+    init(_ options: ViTOptions) {
+        self.init(
+            qkNorm: options.qkNorm, layerScale: options.layerScale, projBias: options.projBias,
+            attentionNorm: options.scaleAttnNorm, mlpNorm: options.scaleMlpNorm)
     }
 }
 

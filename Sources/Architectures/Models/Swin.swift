@@ -112,9 +112,14 @@ extension GraphBuilder {
         let shrinks = (sides.0 <= window, sides.1 <= window)
         let side = "\(stage)'s \(sides.0)×\(sides.1) token grid"
         if shrinks.0 != shrinks.1 || (shrinks.0 && sides.0 != sides.1) {
+            // timm's rule per side: the grid side and no shift where it is not larger than the window.
+            let windows = (shrinks.0 ? sides.0 : window, shrinks.1 ? sides.1 : window)
+            let shifts = (shrinks.0 ? 0 : window / 2, shrinks.1 ? 0 : window / 2)
             throw GraphError(
                 path: stage,
-                message: "\(side) gives timm a non-square window (each side is min(grid, \(window))), which vitscope does not model")
+                message: "\(side) gives timm \(windows.0)×\(windows.1) windows shifted by \(shifts.0)×\(shifts.1) (a side not larger than "
+                    + "the window \(window) keeps its whole length and no shift), which vitscope does not model: it models square windows "
+                    + "with equal shifts")
         }
         if shrinks.0 {
             if symbolic {

@@ -115,10 +115,13 @@ public struct ViTConfig: Hashable, Sendable {
     /// DeiT's distillation token and second head.
     public var distilled: Bool
     public var normEps: Double
+    /// The options of timm's `VisionTransformer` beyond the classic ViT and DeiT (DeiT III,
+    /// DINOv2, CLIP and the like); their defaults are the classic model.
+    public var options = ViTOptions()
 
     public init(
         patchSize: Int, embedDim: Int, depth: Int, numHeads: Int, mlpRatio: Double = 4,
-        qkvBias: Bool = true, distilled: Bool = false, normEps: Double = 1e-6
+        qkvBias: Bool = true, distilled: Bool = false, normEps: Double = 1e-6, options: ViTOptions = ViTOptions()
     ) {
         self.patchSize = patchSize
         self.embedDim = embedDim
@@ -128,6 +131,107 @@ public struct ViTConfig: Hashable, Sendable {
         self.qkvBias = qkvBias
         self.distilled = distilled
         self.normEps = normEps
+        self.options = options
+    }
+
+    /// Tokens before the patch tokens: class, distillation and register tokens.
+    public var prefixTokens: Int { (options.classToken ? 1 : 0) + (distilled ? 1 : 0) + options.regTokens }
+
+    /// Whether the final LayerNorm comes after the pooling (timm's `fc_norm`): as given, or by
+    /// default for the pooled heads.
+    public var usesFCNorm: Bool { options.fcNorm ?? options.globalPool.reducesTokens }
+}
+
+/// timm's `global_pool` for a `VisionTransformer`: what the head classifies.
+public enum ViTPool: String, Hashable, Sendable, CaseIterable {
+    /// The class token (`x[:, 0]`).
+    case token
+    /// The mean of the patch tokens.
+    case avg
+    /// The maximum of the patch tokens, per channel.
+    case max
+    /// `0.5 · (max + mean)` of the patch tokens.
+    case avgmax
+    /// No pooling: the head applies to every token (timm's `''`).
+    case none = ""
+
+    /// Whether the tokens are reduced to one vector by a mean, a maximum or both.
+    public var reducesTokens: Bool { self == .avg || self == .max || self == .avgmax }
+}
+
+/// The structural options of timm 1.0.31's `VisionTransformer`, named as its arguments.
+public struct ViTOptions: Hashable, Sendable {
+    /// `global_pool`.
+    public var globalPool: ViTPool = .token
+    /// `class_token`.
+    public var classToken = true
+    /// `reg_tokens`: learned register tokens after the class token.
+    public var regTokens = 0
+    /// `no_embed_class`: the position embedding covers the patches only (added before the
+    /// prefix tokens are joined).
+    public var noEmbedClass = false
+    /// `pos_embed='learn'` (true) or `'none'`.
+    public var positionEmbedding = true
+    /// `pre_norm`: a LayerNorm before the blocks, and a patch embedding without bias (CLIP).
+    public var preNorm = false
+    /// `final_norm`.
+    public var finalNorm = true
+    /// `fc_norm`: `nil` lets timm decide (after pooling for `avg`, `max`, `avgmax`).
+    public var fcNorm: Bool? = nil
+    /// `pool_include_prefix`: the mean or maximum includes the prefix tokens.
+    public var poolIncludePrefix = false
+    /// `qk_norm`: LayerNorm of each head's queries and keys.
+    public var qkNorm = false
+    /// `init_values`: LayerScale after attention and MLP when given and nonzero.
+    public var initValues: Double? = nil
+    /// `proj_bias`: biases of the attention output projection and of both MLP layers.
+    public var projBias = true
+    /// `scale_attn_norm`: LayerNorm of the attention context before its projection.
+    public var scaleAttnNorm = false
+    /// `scale_mlp_norm`: LayerNorm of the MLP's hidden activations.
+    public var scaleMlpNorm = false
+
+    public init() {}
+
+    /// Whether the blocks have LayerScale (timm builds it when `init_values` is truthy).
+    public var layerScale: Bool { (initValues ?? 0) != 0 }
+
+    /// The spec-file keys, as timm's argument names.
+    static let keys = [
+        "global_pool", "class_token", "reg_tokens", "no_embed_class", "pos_embed", "pre_norm", "final_norm", "fc_norm",
+        "pool_include_prefix", "qk_norm", "init_values", "proj_bias", "scale_attn_norm", "scale_mlp_norm",
+    ]
+
+    /// timm's pooling heads with attention modules of their own, not modelled.
+    public static let unsupportedPools = ["map", "prr"]
+
+    /// What timm rejects or vitscope does not model about these options, by the key to blame.
+    public func problems(distilled: Bool) -> [(key: String, message: String)] {
+        var problems: [(key: String, message: String)] = []
+        if !classToken && globalPool == .token && !distilled {
+            problems.append(
+                (
+                    "class_token",
+                    "token pooling needs the class token (timm asserts it at construction); use global_pool 'avg' or keep the class token"
+                ))
+        }
+        if distilled {
+            let changed = [
+                ("global_pool", globalPool != .token), ("class_token", !classToken), ("reg_tokens", regTokens != 0),
+                ("no_embed_class", noEmbedClass), ("pos_embed", !positionEmbedding), ("fc_norm", fcNorm == true),
+                ("pool_include_prefix", poolIncludePrefix),
+            ]
+            for (key, isChanged) in changed where isChanged {
+                problems.append(
+                    key == "global_pool"
+                        ? (
+                            key,
+                            "the distilled head reads the class and distillation tokens: timm's VisionTransformerDistilled asserts global_pool='token'"
+                        )
+                        : (key, "vitscope models a distilled ViT (timm's VisionTransformerDistilled) with \(key) at its default only"))
+            }
+        }
+        return problems
     }
 }
 

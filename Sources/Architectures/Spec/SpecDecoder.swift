@@ -43,7 +43,8 @@ enum SpecKeys {
         "published", "notes",
     ]
     static let published = ["params_m", "gmacs", "source"]
-    static let vit = ["patch_size", "embed_dim", "depth", "num_heads", "mlp_ratio", "qkv_bias", "distilled", "norm_eps"]
+    static let vit =
+        ["patch_size", "embed_dim", "depth", "num_heads", "mlp_ratio", "qkv_bias", "distilled", "norm_eps"] + ViTOptions.keys
     static let pit = ["patch_size", "stride", "base_dims", "depth", "heads", "mlp_ratio", "distilled"]
     static let t2tViT = ["tokens_type", "embed_dim", "depth", "num_heads", "mlp_ratio", "token_dim", "kernel_ratio"]
     static let cvt = ["stages"]

@@ -42,11 +42,12 @@ public enum SpecEncoder {
     private static func config(_ config: ArchitectureConfig) -> JSONText {
         switch config {
         case .vit(let c):
-            .object([
-                ("patch_size", .int(c.patchSize)), ("embed_dim", .int(c.embedDim)), ("depth", .int(c.depth)),
-                ("num_heads", .int(c.numHeads)), ("mlp_ratio", .double(c.mlpRatio)), ("qkv_bias", .bool(c.qkvBias)),
-                ("distilled", .bool(c.distilled)), ("norm_eps", .double(c.normEps)),
-            ])
+            .object(
+                [
+                    ("patch_size", .int(c.patchSize)), ("embed_dim", .int(c.embedDim)), ("depth", .int(c.depth)),
+                    ("num_heads", .int(c.numHeads)), ("mlp_ratio", .double(c.mlpRatio)), ("qkv_bias", .bool(c.qkvBias)),
+                    ("distilled", .bool(c.distilled)), ("norm_eps", .double(c.normEps)),
+                ] + c.options.changedFields)
         case .pit(let c):
             .object([
                 ("patch_size", .int(c.patchSize)), ("stride", .int(c.stride)), ("base_dims", ints(c.baseDims)),
@@ -81,7 +82,7 @@ public enum SpecEncoder {
         switch value.kind {
         case .int(let int): int.map(JSONText.int) ?? .string(value.literal)
         case .float(let double): .double(double)
-        case .string(let text): .string(text)
+        case .string(let text), .name(let text): .string(text)
         case .bool(let bool): .bool(bool)
         case .none, .object: .null
         case .tuple(let elements), .list(let elements): .array(elements.map(node))
@@ -96,5 +97,28 @@ public enum SpecEncoder {
             ("cls_token", .bool(s.clsToken)), ("kernel_qkv", .int(s.kernelQKV)), ("padding_q", .int(s.paddingQ)),
             ("padding_kv", .int(s.paddingKV)), ("stride_q", .int(s.strideQ)), ("stride_kv", .int(s.strideKV)),
         ])
+    }
+}
+
+extension ViTOptions {
+    /// The options that differ from the defaults, as spec-file members.
+    var changedFields: [(key: String, value: JSONText)] {
+        let d = ViTOptions()
+        var fields: [(key: String, value: JSONText)] = []
+        if globalPool != d.globalPool { fields.append(("global_pool", .string(globalPool.rawValue))) }
+        if classToken != d.classToken { fields.append(("class_token", .bool(classToken))) }
+        if regTokens != d.regTokens { fields.append(("reg_tokens", .int(regTokens))) }
+        if noEmbedClass != d.noEmbedClass { fields.append(("no_embed_class", .bool(noEmbedClass))) }
+        if positionEmbedding != d.positionEmbedding { fields.append(("pos_embed", .string(positionEmbedding ? "learn" : "none"))) }
+        if preNorm != d.preNorm { fields.append(("pre_norm", .bool(preNorm))) }
+        if finalNorm != d.finalNorm { fields.append(("final_norm", .bool(finalNorm))) }
+        if let fcNorm { fields.append(("fc_norm", .bool(fcNorm))) }
+        if poolIncludePrefix != d.poolIncludePrefix { fields.append(("pool_include_prefix", .bool(poolIncludePrefix))) }
+        if qkNorm != d.qkNorm { fields.append(("qk_norm", .bool(qkNorm))) }
+        if let initValues { fields.append(("init_values", .double(initValues))) }
+        if projBias != d.projBias { fields.append(("proj_bias", .bool(projBias))) }
+        if scaleAttnNorm != d.scaleAttnNorm { fields.append(("scale_attn_norm", .bool(scaleAttnNorm))) }
+        if scaleMlpNorm != d.scaleMlpNorm { fields.append(("scale_mlp_norm", .bool(scaleMlpNorm))) }
+        return fields
     }
 }

@@ -1,3 +1,5 @@
+import JSONOutput
+
 /// The family-specific `config` objects and their semantic checks.
 extension SpecReader {
     mutating func vit(_ fields: ObjectFields, image: ImageField?) -> ViTConfig? {
@@ -9,14 +11,76 @@ extension SpecReader {
         let qkvBias = bool(fields, "qkv_bias", default: true)
         let distilled = bool(fields, "distilled", default: false)
         let normEps = positiveNumber(fields, "norm_eps", default: 1e-6)
+        let options = vitOptions(fields, distilled: distilled)
         if let embedDim, let numHeads { checkDivisible(fields, "embed_dim", embedDim, by: "num_heads", numHeads) }
         if let patchSize, let image { checkImage(image, covers: patchSize) }
         guard let patchSize, let embedDim, let depth, let numHeads, let mlpRatio, let qkvBias, let distilled,
-            let normEps
+            let normEps, let options
         else { return nil }
         return ViTConfig(
             patchSize: patchSize, embedDim: embedDim, depth: depth, numHeads: numHeads,
-            mlpRatio: mlpRatio, qkvBias: qkvBias, distilled: distilled, normEps: normEps)
+            mlpRatio: mlpRatio, qkvBias: qkvBias, distilled: distilled, normEps: normEps, options: options)
+    }
+
+    /// timm's `VisionTransformer` options, each key as its argument; absent keys are the defaults.
+    mutating func vitOptions(_ fields: ObjectFields, distilled: Bool?) -> ViTOptions? {
+        var o = ViTOptions()
+        var ok = true
+        func set<T>(_ value: T?, _ keyPath: WritableKeyPath<ViTOptions, T>) {
+            if let value { o[keyPath: keyPath] = value } else { ok = false }
+        }
+        if let value = fields.values["global_pool"] {
+            let text = string(value, at: fields.path.key("global_pool"))
+            if let text, let pool = ViTPool(rawValue: text) {
+                o.globalPool = pool
+            } else if let text {
+                report(
+                    fields.path.key("global_pool"), at: value,
+                    "expected one of \(ViTPool.allCases.map { JSONText.quoted($0.rawValue) }.joined(separator: ", ")), found \(JSONText.quoted(text))"
+                        + (ViTOptions.unsupportedPools.contains(text)
+                            ? "; timm's '\(text)' pooling has its own attention module, which vitscope does not model yet" : ""))
+                ok = false
+            } else {
+                ok = false
+            }
+        }
+        set(bool(fields, "class_token", default: true), \.classToken)
+        set(int(fields, "reg_tokens", default: 0, in: 0...Self.maxRegisterTokens), \.regTokens)
+        set(bool(fields, "no_embed_class", default: false), \.noEmbedClass)
+        if let value = fields.values["pos_embed"] {
+            switch string(value, at: fields.path.key("pos_embed")) {
+            case "learn"?: o.positionEmbedding = true
+            case "none"?, ""?: o.positionEmbedding = false
+            case let text?:
+                report(fields.path.key("pos_embed"), at: value, "expected \"learn\" or \"none\", found \(JSONText.quoted(text))")
+                ok = false
+            case nil: ok = false
+            }
+        }
+        set(bool(fields, "pre_norm", default: false), \.preNorm)
+        set(bool(fields, "final_norm", default: true), \.finalNorm)
+        if let value = fields.values["fc_norm"], value.kind != .null {
+            set(bool(fields, "fc_norm", default: false), \.fcNorm)
+        }
+        set(bool(fields, "pool_include_prefix", default: false), \.poolIncludePrefix)
+        set(bool(fields, "qk_norm", default: false), \.qkNorm)
+        if let value = fields.values["init_values"], value.kind != .null {
+            if case .number(let number) = value.kind, number.doubleValue.isFinite {
+                o.initValues = number.doubleValue
+            } else {
+                report(fields.path.key("init_values"), at: value, "expected a finite number or null, found \(value.foundDescription)")
+                ok = false
+            }
+        }
+        set(bool(fields, "proj_bias", default: true), \.projBias)
+        set(bool(fields, "scale_attn_norm", default: false), \.scaleAttnNorm)
+        set(bool(fields, "scale_mlp_norm", default: false), \.scaleMlpNorm)
+        guard ok else { return nil }
+        for problem in o.problems(distilled: distilled ?? false) {
+            report(fields.path.key(problem.key), at: fields.values[problem.key] ?? fields.object, problem.message)
+            ok = false
+        }
+        return ok ? o : nil
     }
 
     mutating func pit(_ fields: ObjectFields, image: ImageField?) -> PiTConfig? {

@@ -22,6 +22,8 @@ struct SpecReader {
     static let maxRatio = 1_024.0
     /// Entries in a per-stage array.
     static let maxStages = 64
+    /// The most register tokens a ViT may have.
+    static let maxRegisterTokens = 1_024
 
     var problems: [Problem] = []
 

@@ -25,7 +25,9 @@ protocol KernelSet {
         _ counters: inout Counters
     ) -> Tensor
     func linear(_ x: Tensor, weight: LinearWeight, bias: Tensor?, threads: Int, _ counters: inout Counters) -> Tensor
-    func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float, threads: Int, _ counters: inout Counters) -> Tensor
+    /// Normalises each run of `width` consecutive elements (the last axis, or one head's channels).
+    func layerNorm(_ x: Tensor, width: Int, weight: Tensor, bias: Tensor, eps: Float, threads: Int, _ counters: inout Counters) -> Tensor
+    func layerScale(_ x: Tensor, _ gamma: Tensor, _ counters: inout Counters) -> Tensor
     func batchNorm(
         _ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, eps: Float,
         _ counters: inout Counters
@@ -44,6 +46,7 @@ protocol KernelSet {
     func maxPool2d(_ x: Tensor, _ window: Window, _ counters: inout Counters) -> Tensor
     func globalAveragePool(_ x: Tensor, _ counters: inout Counters) -> Tensor
     func meanTokens(_ x: Tensor, _ counters: inout Counters) -> Tensor
+    func maxTokens(_ x: Tensor, _ counters: inout Counters) -> Tensor
 }
 
 /// The reference kernels: direct loops in the order the definitions read, scalar libm functions,

@@ -42,6 +42,13 @@ extension NaiveKernels {
         counters.elementwise += x.count
         return out
     }
+
+    func layerScale(_ x: Tensor, _ gamma: Tensor, _ counters: inout Counters) -> Tensor {
+        let out = Tensor(zeros: x.shape)
+        for i in 0..<x.count { out.data[i] = x.data[i] * gamma.data[i % gamma.count] }
+        counters.elementwise += x.count
+        return out
+    }
 }
 
 extension OptimizedKernels {
@@ -90,6 +97,16 @@ extension OptimizedKernels {
             counters.elementwise += Rows.zip(
                 x.data + b * table.count, table.data, out.data + b * table.count,
                 count: table.count, +)
+        }
+        return out
+    }
+
+    /// Each row times `γ`, 16 lanes at a time.
+    func layerScale(_ x: Tensor, _ gamma: Tensor, _ counters: inout Counters) -> Tensor {
+        let out = Tensor(uninitialized: x.shape)
+        let width = gamma.count
+        for r in 0..<(x.count / max(width, 1)) {
+            counters.elementwise += Rows.zip(x.data + r * width, gamma.data, out.data + r * width, count: width, *)
         }
         return out
     }

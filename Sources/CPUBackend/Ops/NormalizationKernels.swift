@@ -2,10 +2,11 @@ import ArchGraph
 import Foundation
 
 extension NaiveKernels {
-    func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float, threads: Int, _ counters: inout Counters) -> Tensor {
-        let width = x.lastAxis
+    func layerNorm(
+        _ x: Tensor, width: Int, weight: Tensor, bias: Tensor, eps: Float, threads: Int, _ counters: inout Counters
+    ) -> Tensor {
         let out = Tensor(zeros: x.shape)
-        for r in 0..<x.rows {
+        for r in 0..<(x.count / width) {
             let row = x.data + r * width
             var mean: Double = 0
             for i in 0..<width { mean += Double(row[i]) }
@@ -44,10 +45,11 @@ extension NaiveKernels {
 
 extension OptimizedKernels {
     /// Rows in parallel, 16 lanes at a time: the mean, the variance about it, then the affine map.
-    func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float, threads: Int, _ counters: inout Counters) -> Tensor {
-        let width = x.lastAxis
+    func layerNorm(
+        _ x: Tensor, width: Int, weight: Tensor, bias: Tensor, eps: Float, threads: Int, _ counters: inout Counters
+    ) -> Tensor {
         let out = Tensor(uninitialized: x.shape)
-        counters.elementwise += Rows.forEach(x.rows, width: width, threads: threads) { r in
+        counters.elementwise += Rows.forEach(x.count / width, width: width, threads: threads) { r in
             let row = x.data + r * width, target = out.data + r * width
             let mean = Rows.sum(row, width) / Float(width)
             var squares = Vec(), i = 0

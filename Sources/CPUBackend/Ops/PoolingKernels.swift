@@ -52,6 +52,20 @@ extension NaiveKernels {
         counters.elementwise += x.count
         return out
     }
+
+    func maxTokens(_ x: Tensor, _ counters: inout Counters) -> Tensor {
+        let (batch, tokens, channels) = (x.shape[0], x.shape[1], x.shape[2])
+        let out = Tensor(zeros: [batch, channels])
+        for b in 0..<batch {
+            for c in 0..<channels {
+                var largest = -Float.infinity
+                for t in 0..<tokens { largest = max(largest, x.data[(b * tokens + t) * channels + c]) }
+                out.data[b * channels + c] = largest
+            }
+        }
+        counters.elementwise += x.count
+        return out
+    }
 }
 
 extension OptimizedKernels {
@@ -82,6 +96,23 @@ extension OptimizedKernels {
             }
         }
         VectorMath.map(out.data, out.data, count: out.count) { $0 / Float(tokens) }
+        return out
+    }
+
+    /// Each token row folded into the running maximum, 16 lanes at a time.
+    func maxTokens(_ x: Tensor, _ counters: inout Counters) -> Tensor {
+        let (batch, tokens, channels) = (x.shape[0], x.shape[1], x.shape[2])
+        let out = Tensor(uninitialized: [batch, channels])
+        for b in 0..<batch {
+            let target = out.data + b * channels
+            target.update(from: x.data + b * tokens * channels, count: channels)
+            counters.elementwise += channels
+            for t in 1..<max(tokens, 1) {
+                counters.elementwise += Rows.zip(target, x.data + (b * tokens + t) * channels, target, count: channels) {
+                    pointwiseMax($0, $1)
+                }
+            }
+        }
         return out
     }
 }
