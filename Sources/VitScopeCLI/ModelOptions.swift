@@ -17,8 +17,8 @@ enum ModelOptions {
     static let numClassesOption = OptionSpec(name: "num-classes", value: "N", help: "classifier outputs; 0 removes the head")
     static let sizeOptions = [imageSizeOption, batchOption, numClassesOption]
 
-    /// `MODEL|--vit-pytorch CALL`: what stands for MODEL in a usage line.
-    static let operands: [Operand] = [.positional("MODEL"), .option(vitPytorchOption.name)]
+    /// `MODEL|--vit-pytorch CALL|--timm CALL`: what stands for MODEL in a usage line.
+    static let operands: [Operand] = [.positional("MODEL")] + callOptions.map { .option($0.name) }
 
     /// The usage of a command that takes one MODEL (or several, with `repeated`).
     static func usage(repeated: Bool = false, required: [String] = []) -> UsageForm {

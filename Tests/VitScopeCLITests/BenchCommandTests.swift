@@ -59,7 +59,7 @@ struct BenchCommandTests {
     @Test func helpDescribesTheOptions() {
         let result = vitscope("bench", "--help")
         #expect(result.code == .success)
-        #expect(result.out.contains("usage: vitscope bench MODEL|--vit-pytorch CALL [--batch N]"))
+        #expect(result.out.contains("usage: vitscope bench MODEL|--vit-pytorch CALL|--timm CALL [--batch N]"))
         #expect(result.out.contains("       vitscope bench --gemm N|MxKxN"))
         for option in ["--gemm N|MxKxN", "--packed", "--threads N", "--runs N", "--format table|json"] {
             #expect(result.out.contains(option))

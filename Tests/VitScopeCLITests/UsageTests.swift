@@ -76,22 +76,22 @@ import Testing
 
     @Test func usageLines() throws {
         #expect(
-            try Self.command("analyze").usage == "vitscope analyze MODEL|--vit-pytorch CALL [--image-size N|HxW] [--batch N] "
+            try Self.command("analyze").usage == "vitscope analyze MODEL|--vit-pytorch CALL|--timm CALL [--image-size N|HxW] [--batch N] "
                 + "[--num-classes N] [--layers] [--format table|markdown|json]")
         #expect(
-            try Self.command("compare").usage == "vitscope compare MODEL...|--vit-pytorch CALL... [--image-size N|HxW] "
+            try Self.command("compare").usage == "vitscope compare MODEL...|--vit-pytorch CALL...|--timm CALL... [--image-size N|HxW] "
                 + "[--batch N] [--num-classes N] [--format table|markdown|json]")
         #expect(
-            try Self.command("validate").usage == "vitscope validate SPEC.json|MODEL|--vit-pytorch CALL [--image-size N|HxW] "
+            try Self.command("validate").usage == "vitscope validate SPEC.json|MODEL|--vit-pytorch CALL|--timm CALL [--image-size N|HxW] "
                 + "[--batch N] [--num-classes N] [--format table|json]")
         #expect(
-            try Self.command("sweep").usage == "vitscope sweep MODEL|--vit-pytorch CALL --image-sizes LIST [--batch N] "
+            try Self.command("sweep").usage == "vitscope sweep MODEL|--vit-pytorch CALL|--timm CALL --image-sizes LIST [--batch N] "
                 + "[--num-classes N] [--format table|markdown|json|csv]")
         #expect(
-            try Self.command("verify").usage == "vitscope verify MODEL...|--vit-pytorch CALL...|--all [--weights FILE] "
+            try Self.command("verify").usage == "vitscope verify MODEL...|--vit-pytorch CALL...|--timm CALL...|--all [--weights FILE] "
                 + "[--threads N] [--seed N] [--image-size N|HxW] [--batch N] [--num-classes N] [--format table|markdown|json]")
         #expect(
-            try Self.command("bench").usage == "vitscope bench MODEL|--vit-pytorch CALL [--batch N] [--image-size N|HxW] "
+            try Self.command("bench").usage == "vitscope bench MODEL|--vit-pytorch CALL|--timm CALL [--batch N] [--image-size N|HxW] "
                 + "[--num-classes N] [--profile] [--threads N] [--runs N] [--format table|json]\n"
                 + "       vitscope bench --gemm N|MxKxN [--packed] [--threads N] [--runs N] [--format table|json]")
         #expect(try Self.command("list").usage == "vitscope list [--format table|markdown|json]")
@@ -101,7 +101,7 @@ import Testing
     /// The options every MODEL command shares are the same declarations everywhere.
     @Test func sharedModelOptionsAreDeclaredOnce() throws {
         for command in VitScope.commands where command.options.contains(where: { $0.name == "vit-pytorch" }) {
-            for shared in ModelOptions.sizeOptions + [ModelOptions.vitPytorchOption] {
+            for shared in ModelOptions.sizeOptions + ModelOptions.callOptions {
                 guard let option = command.options.first(where: { $0.name == shared.name }) else { continue }
                 #expect(option.value == shared.value, "\(command.name) --\(shared.name)")
                 #expect(option.repeatable == shared.repeatable)

@@ -29,7 +29,7 @@ extension SpecReader {
         }
         let allowed = modelClass.parameters.filter { VitPytorchClass.topLevelArguments[$0] == nil }
         let arguments = members.filter { $0.key != "class" }.map {
-            VitPytorchArgument(name: $0.key, line: $0.keyLine, column: $0.keyColumn, value: PythonValue(json: $0.value))
+            CallArgument(name: $0.key, line: $0.keyLine, column: $0.keyColumn, value: PythonValue(json: $0.value))
         }
         var reader = VitPytorchArgumentReader(
             modelClass, arguments: arguments, allowed: allowed, prefix: path.description + ".",

@@ -27,7 +27,7 @@ extension VitPytorch {
             ])
         }
         var problems: [Problem] = []
-        var keywords: [VitPytorchArgument] = []
+        var keywords: [CallArgument] = []
         for (index, argument) in call.arguments.enumerated() {
             guard let name = argument.name else {
                 let example = (index < modelClass.parameters.count ? modelClass.parameters[index] : "name") + "=" + argument.value.rendered
@@ -39,7 +39,7 @@ extension VitPytorch {
                         fix: "write it as name=value, e.g. \(example)", line: argument.line, column: argument.column))
                 continue
             }
-            keywords.append(VitPytorchArgument(name: name, line: argument.line, column: argument.column, value: argument.value))
+            keywords.append(CallArgument(name: name, line: argument.line, column: argument.column, value: argument.value))
         }
         var reader = VitPytorchArgumentReader(
             modelClass, arguments: keywords, allowed: modelClass.parameters, prefix: "",

@@ -59,3 +59,11 @@ extension VitPytorchClass {
         return prefix.isEmpty || prefix == found.module || (found == .vit && prefix == "vit_pytorch") ? found : nil
     }
 }
+
+extension VitPytorchClass: CallableClass {
+    var owner: String { "vit-pytorch's \(rawValue)" }
+    var className: String { rawValue }
+}
+
+/// The reader of vit-pytorch's constructor arguments.
+typealias VitPytorchArgumentReader = CallArgumentReader<VitPytorchClass>

@@ -15,15 +15,17 @@ enum BenchCommand: Command {
             optional: ["batch", "image-size", "num-classes", "profile", "threads", "runs", "format"]),
         UsageForm(operands: [.option("gemm")], optional: ["packed", "threads", "runs", "format"]),
     ]
-    static let options = [
-        ModelOptions.vitPytorchOption, ModelOptions.batchOption, ModelOptions.imageSizeOption, ModelOptions.numClassesOption,
-        OptionSpec(name: "gemm", value: "N|MxKxN", help: "time C = A·B with A (M, K) and B (K, N); N alone is a square N³ product"),
-        OptionSpec(name: "profile", value: nil, help: "with MODEL: also show the median time spent in each kind of op"),
-        OptionSpec(name: "packed", value: nil, help: "pack B once before timing, as a linear layer's weight is (default: pack every run)"),
-        OptionSpec(name: "threads", value: "N", help: "most threads per product (default: all \(Parallel.processorCount) processors)"),
-        OptionSpec(name: "runs", value: "N", help: "timed runs after one warm-up run (default 5)"),
-        ModelOptions.format([.table, .json]),
-    ]
+    static let options =
+        ModelOptions.callOptions + [
+            ModelOptions.batchOption, ModelOptions.imageSizeOption, ModelOptions.numClassesOption,
+            OptionSpec(name: "gemm", value: "N|MxKxN", help: "time C = A·B with A (M, K) and B (K, N); N alone is a square N³ product"),
+            OptionSpec(name: "profile", value: nil, help: "with MODEL: also show the median time spent in each kind of op"),
+            OptionSpec(
+                name: "packed", value: nil, help: "pack B once before timing, as a linear layer's weight is (default: pack every run)"),
+            OptionSpec(name: "threads", value: "N", help: "most threads per product (default: all \(Parallel.processorCount) processors)"),
+            OptionSpec(name: "runs", value: "N", help: "timed runs after one warm-up run (default 5)"),
+            ModelOptions.format([.table, .json]),
+        ]
     static let discussion = """
         Reports the median and fastest run after one untimed warm-up; GFLOP/s = 2 × MACs / median seconds
         (2·M·N·K for --gemm). For a model, memory is the bytes of its parameters, the largest set of

@@ -6,7 +6,7 @@ enum CompareCommand: Command {
     static let name = "compare"
     static let abstract = "Compare models side by side: grid, tokens, channels, params and MACs per stage, then totals and ratios."
     static let forms = [ModelOptions.usage(repeated: true)]
-    static let options = [ModelOptions.vitPytorchOption] + ModelOptions.sizeOptions + [ModelOptions.format()]
+    static let options = ModelOptions.callOptions + ModelOptions.sizeOptions + [ModelOptions.format()]
     static let discussion = """
         The overrides apply to every model. Ratios are to the first model. --vit-pytorch CALL may be repeated and
         mixed with MODELs; models are compared in the order given.

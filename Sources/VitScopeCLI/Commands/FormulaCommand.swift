@@ -7,11 +7,11 @@ enum FormulaCommand: Command {
     static let abstract =
         "Print params and MACs as closed forms in B, H, W (attention apart), the lattice where they lose their floors, and check them."
     static let forms = [ModelOptions.usage()]
-    static let options = [
-        ModelOptions.vitPytorchOption,
-        ModelOptions.imageSizeOption.with(help: "the size whose lattice the floor-free form is given on (default: the model's own)"),
-        ModelOptions.numClassesOption, ModelOptions.format([.table, .json]),
-    ]
+    static let options =
+        ModelOptions.callOptions + [
+            ModelOptions.imageSizeOption.with(help: "the size whose lattice the floor-free form is given on (default: the model's own)"),
+            ModelOptions.numClassesOption, ModelOptions.format([.table, .json]),
+        ]
     static let discussion = """
         The exact form holds for every size. The floor-free form holds on the residue classes of H and W
         that contain the model's size (e.g. multiples of 32), where every floor is a fixed linear function.

@@ -12,12 +12,13 @@ enum SweepCommand: Command {
     static let abstract =
         "Sweep one model over input sizes: tokens per stage, params and MACs per size; invalid sizes are skipped with the reason."
     static let forms = [ModelOptions.usage(required: ["image-sizes"])]
-    static let options = [
-        ModelOptions.vitPytorchOption,
-        OptionSpec(name: "image-sizes", value: "LIST", help: "sizes: 160,224,288 or ranges START:STOP:STEP (STOP included), each N or HxW"),
-        ModelOptions.batchOption, ModelOptions.numClassesOption,
-        ModelOptions.formatOption(SweepFormat.allCases),
-    ]
+    static let options =
+        ModelOptions.callOptions + [
+            OptionSpec(
+                name: "image-sizes", value: "LIST", help: "sizes: 160,224,288 or ranges START:STOP:STEP (STOP included), each N or HxW"),
+            ModelOptions.batchOption, ModelOptions.numClassesOption,
+            ModelOptions.formatOption(SweepFormat.allCases),
+        ]
     static let discussion = "example: vitscope sweep pit_s_224 --image-sizes 160:512:32 --format csv"
     /// Most sizes one sweep takes.
     static let maxSizes = 4096

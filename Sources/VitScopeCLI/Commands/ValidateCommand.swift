@@ -7,7 +7,7 @@ enum ValidateCommand: Command {
     static let name = "validate"
     static let abstract = "Check a spec file or preset (with overrides): exit 0 if valid, 1 listing every problem."
     static let forms = [UsageForm(operands: [.positional("SPEC.json")] + ModelOptions.operands)]
-    static let options = [ModelOptions.vitPytorchOption] + ModelOptions.sizeOptions + [ModelOptions.format([.table, .json])]
+    static let options = ModelOptions.callOptions + ModelOptions.sizeOptions + [ModelOptions.format([.table, .json])]
 
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
         let models = ModelOptions.models(args)

@@ -16,12 +16,11 @@ enum VerifyCommand: Command {
             OptionSpec(name: "weights", value: "FILE", help: "a .safetensors file of the reference implementation's weights (one MODEL)"),
             OptionSpec(name: "threads", value: "N", help: "worker threads (default: all cores)"),
             OptionSpec(name: "seed", value: "N", help: "seed of the random weights and input (default 0)"),
-            ModelOptions.vitPytorchOption,
-        ] + ModelOptions.sizeOptions + [ModelOptions.format()]
+        ] + ModelOptions.callOptions + ModelOptions.sizeOptions + [ModelOptions.format()]
     static let discussion = """
         Without --weights the weights and input are random (seeded). With --weights the file's
         tensors are loaded under the reference implementation's names (timm for ViT/DeiT/PiT/
-        ResNet, the authors' code for T2T-ViT and CvT, vit-pytorch for --vit-pytorch calls); if it also holds `vitscope.input` and
+        ResNet/Swin and --timm calls, the authors' code for T2T-ViT and CvT, vit-pytorch for --vit-pytorch calls); if it also holds `vitscope.input` and
         `vitscope.logits`, the output must match those logits within 1e-4 relative to their
         largest magnitude. Exit 0 only if every model matches.
         example: vitscope verify pit_s_224 vit_small_patch16_224

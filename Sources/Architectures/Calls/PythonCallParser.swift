@@ -14,8 +14,16 @@ public enum PythonCallParser {
     public static let field = "call"
 
     /// Parses `text` as one call.
-    public static func parse(_ text: String) throws(SpecError) -> PythonCall {
+    /// - Parameters:
+    ///   - names: whether bare names (`Bottleneck`, `nn.GELU`) are values, as classes passed to
+    ///     timm's constructors are; otherwise a name is an error.
+    ///   - expecting: what the call should start with, for the message when it does not.
+    public static func parse(
+        _ text: String, names: Bool = false, expecting: String = "a vit-pytorch class name such as ViT, PiT, T2TViT or CvT"
+    ) throws(SpecError) -> PythonCall {
         var scanner = PythonScanner(text)
+        scanner.namesAreValues = names
+        scanner.callExpectation = expecting
         guard scanner.scalars.count <= maxLength else {
             throw SpecError([
                 Problem(field: field, message: "is \(scanner.scalars.count) characters long; at most \(maxLength) are accepted")
@@ -32,6 +40,10 @@ struct PythonScanner {
     var line = 1
     var column = 1
     var depth = 0
+    /// Whether a bare (dotted) name is a value.
+    var namesAreValues = false
+    /// What the call should start with.
+    var callExpectation = ""
 
     init(_ text: String) { scalars = Array(text.unicodeScalars) }
 
@@ -117,17 +129,22 @@ struct PythonScanner {
         return text
     }
 
+    /// Extends `name` with `.part`s at the cursor (`vit_pytorch.pit.PiT`).
+    mutating func dottedTail(_ name: inout String) {
+        while current == ".", let next = peek(1), Self.isNameStart(next) {
+            advance()
+            name += "." + (self.name() ?? "")
+        }
+    }
+
     /// The whole input: one call and nothing after it.
     mutating func call() throws(SpecError) -> PythonCall {
         skipWhitespace()
         let (startLine, startColumn) = (line, column)
         guard var name = name() else {
-            throw fail(expected: "a vit-pytorch class name such as ViT, PiT, T2TViT or CvT")
+            throw fail(expected: callExpectation)
         }
-        while current == ".", let next = peek(1), Self.isNameStart(next) {
-            advance()
-            name += "." + (self.name() ?? "")
-        }
+        dottedTail(&name)
         skipWhitespace()
         guard current == "(" else { throw fail(expected: "'(' after the class name \(name)") }
         advance()

@@ -14,6 +14,8 @@ public struct PythonValue: Hashable, Sendable {
         case list([PythonValue])
         /// A JSON object in a spec file (calls have no dicts).
         case object
+        /// A bare name such as `Bottleneck` or `nn.GELU` (a class passed to a timm constructor).
+        case name(String)
     }
 
     public var kind: Kind
@@ -41,6 +43,7 @@ public struct PythonValue: Hashable, Sendable {
         case .tuple(let elements): "(" + elements.map(\.rendered).joined(separator: ", ") + ")"
         case .list(let elements): "[" + elements.map(\.rendered).joined(separator: ", ") + "]"
         case .object: "{…}"
+        case .name(let name): name
         }
     }
 
@@ -53,6 +56,7 @@ public struct PythonValue: Hashable, Sendable {
         case .tuple(let elements): elements.isEmpty ? "an empty tuple" : "a tuple \(Self.short(rendered))"
         case .list(let elements): elements.isEmpty ? "an empty list" : "a list \(Self.short(rendered))"
         case .object: "a dict"
+        case .name(let name): "the name \(name)"
         }
     }
 
@@ -82,6 +86,7 @@ public struct PythonValue: Hashable, Sendable {
         case .string(let text): "the string " + JSONText.quoted(text.count > 40 ? String(text.prefix(40)) + "…" : text)
         case .tuple(let elements), .list(let elements): elements.isEmpty ? "an empty array" : "an array"
         case .object: "an object"
+        case .name(let name): "the name \(name)"
         }
     }
 

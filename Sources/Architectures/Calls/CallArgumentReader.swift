@@ -1,23 +1,37 @@
 import JSONOutput
 
-/// One keyword argument of a vit-pytorch class, from a call or from a spec file's `config`.
-struct VitPytorchArgument {
+/// A class whose constructor calls vitscope reads: vit-pytorch's or timm's.
+protocol CallableClass: Hashable, Sendable {
+    /// The class as messages name it: `vit-pytorch's ViT`, `timm's VisionTransformer`.
+    var owner: String { get }
+    /// The class name alone.
+    var className: String { get }
+    /// Every keyword argument of `__init__`, in order.
+    var parameters: [String] { get }
+    /// The arguments that must be given.
+    var required: [String] { get }
+    /// The arguments a spec file keeps at its top level instead of in `config`, by the key used there.
+    static var topLevelArguments: [String: String] { get }
+}
+
+/// One keyword argument of a call, or of a spec file's vit-pytorch `config`.
+struct CallArgument {
     let name: String
     /// Where the name is written (problems about the name itself point here).
     let line: Int, column: Int
     let value: PythonValue
 }
 
-/// Reads the keyword arguments of one vit-pytorch class into typed values, collecting a
-/// ``Problem`` for everything wrong (in a call the field is the argument's name, in a spec
-/// file `config.` followed by it).
-struct VitPytorchArgumentReader {
+/// Reads the keyword arguments of one class into typed values, collecting a ``Problem`` for
+/// everything wrong (in a call the field is the argument's name, in a spec file `config.`
+/// followed by it).
+struct CallArgumentReader<Class: CallableClass> {
     /// Sizes (widths, heads, kernels, strides), capped as in spec files.
-    static let positive = SpecReader.positive
+    static var positive: ClosedRange<Int> { SpecReader.positive }
     /// Blocks per stage.
-    static let depths = SpecReader.depths
+    static var depths: ClosedRange<Int> { SpecReader.depths }
 
-    let modelClass: VitPytorchClass
+    let modelClass: Class
     /// Prepended to argument names in problem fields: `""` or `"config."` (a spec file, whose
     /// arrays stand for tuples and whose messages speak JSON).
     let prefix: String
@@ -32,7 +46,7 @@ struct VitPytorchArgumentReader {
     /// Takes `arguments`, reporting names outside `allowed` (with the nearest one suggested)
     /// and repeated names.
     init(
-        _ modelClass: VitPytorchClass, arguments: [VitPytorchArgument], allowed: [String], prefix: String,
+        _ modelClass: Class, arguments: [CallArgument], allowed: [String], prefix: String,
         anchorLine: Int?, anchorColumn: Int?
     ) {
         self.modelClass = modelClass
@@ -44,7 +58,7 @@ struct VitPytorchArgumentReader {
                 report(argument.name, at: at, "given more than once", fix: "keep one \(argument.name)")
             } else if allowed.contains(argument.name) {
                 values[argument.name] = argument.value
-            } else if let topLevel = VitPytorchClass.topLevelArguments[argument.name], !prefix.isEmpty,
+            } else if let topLevel = Class.topLevelArguments[argument.name], !prefix.isEmpty,
                 modelClass.parameters.contains(argument.name)
             {
                 report(
@@ -53,9 +67,9 @@ struct VitPytorchArgumentReader {
             } else {
                 let fix =
                     Suggestion.nearest(to: argument.name, among: allowed).map { "did you mean \($0)?" }
-                    ?? "\(modelClass.rawValue) takes " + allowed.joined(separator: ", ")
+                    ?? "\(modelClass.className) takes " + allowed.joined(separator: ", ")
                 report(
-                    argument.name, at: at, "unknown argument: vit-pytorch's \(modelClass.rawValue) has no argument '\(argument.name)'",
+                    argument.name, at: at, "unknown argument: \(modelClass.owner) has no argument '\(argument.name)'",
                     fix: fix)
             }
         }
@@ -88,7 +102,7 @@ struct VitPytorchArgumentReader {
         if assumedGiven.contains(name) { return nil }
         report(
             name, at: nil, "missing required argument",
-            fix: "vit-pytorch's \(modelClass.rawValue) requires " + modelClass.required.joined(separator: ", "))
+            fix: "\(modelClass.owner) requires " + modelClass.required.joined(separator: ", "))
         return nil
     }
 
@@ -132,40 +146,8 @@ struct VitPytorchArgumentReader {
         return (height, width)
     }
 
-    /// A tuple of integers, one per stage (PiT's `depth`, which vit-pytorch asserts is a tuple).
-    mutating func intTuple(_ name: String, in range: ClosedRange<Int>, example: String) -> [Int]? {
-        guard let value = values[name] else { return missing(name) }
-        guard case .tuple(let elements) = value.kind else {
-            report(
-                name, at: value,
-                "must be a tuple of blocks per stage, found \(found(value)); "
-                    + "vit-pytorch's \(modelClass.rawValue) asserts isinstance(\(name), tuple) at construction",
-                fix: "write " + (isSpecFile ? "an array" : "a tuple") + " such as " + self.example(example))
-            return nil
-        }
-        return stageInts(name, value, elements, in: range)
-    }
-
-    /// An integer for every stage or a tuple with one per stage (PiT's `heads`; a list makes
-    /// vit-pytorch fail at construction, since only tuples are spread over the stages).
-    mutating func intOrTuple(_ name: String, in range: ClosedRange<Int> = positive) -> [Int]? {
-        guard let value = values[name] else { return missing(name) }
-        switch value.kind {
-        case .int: return int(value, name, in: range).map { [$0] }
-        case .tuple(let elements): return stageInts(name, value, elements, in: range)
-        default:
-            report(
-                name, at: value,
-                "expected an integer or a tuple of integers (one per stage), found \(found(value))"
-                    + (value.elements == nil
-                        ? "" : "; vit-pytorch only spreads tuples over the stages and fails at construction on a list"),
-                fix: value.elements == nil
-                    ? nil : "write it as a tuple, e.g. " + PythonValue(.tuple(value.elements ?? []), line: 0, column: 0).rendered)
-            return nil
-        }
-    }
-
-    private mutating func stageInts(
+    /// `elements` as one integer in `range` per stage, at most ``SpecReader/maxStages``.
+    mutating func stageInts(
         _ name: String, _ value: PythonValue, _ elements: [PythonValue],
         in range: ClosedRange<Int>
     ) -> [Int]? {
@@ -200,49 +182,6 @@ struct VitPytorchArgumentReader {
             return nil
         }
         return number
-    }
-
-    /// `pool`: `'cls'` (the default) or `'mean'`, which vit-pytorch asserts.
-    mutating func pool(_ name: String) -> VitPytorchPool? {
-        guard let value = values[name] else { return .cls }
-        if case .string(let text) = value.kind, let pool = VitPytorchPool(rawValue: text) { return pool }
-        let suggestion: String? =
-            if case .string(let text) = value.kind {
-                Suggestion.nearest(to: text, among: VitPytorchPool.allCases.map(\.rawValue)).map {
-                    isSpecFile ? "did you mean \(JSONText.quoted($0))?" : "did you mean '\($0)'?"
-                }
-            } else { nil }
-        report(
-            name, at: value,
-            (isSpecFile ? "expected \"cls\" or \"mean\", found " : "expected 'cls' or 'mean', found ") + "\(found(value)); "
-                + "vit-pytorch's \(modelClass.rawValue) asserts the pool type at construction", fix: suggestion)
-        return nil
-    }
-
-    /// `t2t_layers`: a tuple (or list) of `(kernel, stride)` pairs.
-    mutating func t2tLayers(_ name: String) -> [T2TLayer]? {
-        guard let value = values[name] else { return VitPytorchT2TViT.defaultLayers }
-        guard let elements = value.elements else {
-            report(
-                name, at: value, "expected a tuple of (kernel_size, stride) pairs, found \(found(value))",
-                fix: "write e.g. " + example("((7, 4), (3, 2), (3, 2))"))
-            return nil
-        }
-        guard elements.count <= SpecReader.maxStages else {
-            report(name, at: value, "must have at most \(SpecReader.maxStages) entries, found \(elements.count)")
-            return nil
-        }
-        let layers = elements.enumerated().map { index, element -> T2TLayer? in
-            let field = name + "[\(index)]"
-            guard let pair = element.elements, pair.count == 2 else {
-                report(field, at: element, "expected a pair (kernel_size, stride), found \(found(element))")
-                return nil
-            }
-            let kernel = int(pair[0], field + "[0]"), stride = int(pair[1], field + "[1]")
-            guard let kernel, let stride else { return nil }
-            return T2TLayer(kernel: kernel, stride: stride)
-        }
-        return layers.contains(nil) ? nil : layers.compactMap { $0 }
     }
 
     /// An argument that can only be `None` here (T2TViT's `transformer`: a custom module

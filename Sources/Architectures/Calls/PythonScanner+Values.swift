@@ -36,11 +36,14 @@ extension PythonScanner {
         case _ where Self.isDigit(scalar) || (scalar == "." && peek(1).map(Self.isDigit) == true):
             return try number()
         default:
-            if let word = name() {
+            if var word = name() {
                 switch word {
                 case "True": return PythonValue(.bool(true), line: startLine, column: startColumn)
                 case "False": return PythonValue(.bool(false), line: startLine, column: startColumn)
                 case "None": return PythonValue(.none, line: startLine, column: startColumn)
+                case _ where namesAreValues:
+                    dottedTail(&word)
+                    return PythonValue(.name(word), line: startLine, column: startColumn)
                 default:
                     throw failure(
                         "expected \(Self.valueExpectation), found the name '\(word)'", line: startLine, column: startColumn,
