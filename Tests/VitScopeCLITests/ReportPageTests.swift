@@ -123,6 +123,10 @@ struct ReportPageTests {
             page.contains(
                 "| 896×896 | 802,816 | 2,242,265,088 | 16.00× | 2793.0 | 90,692,527,104 | 253.57× | 112968.0 | 71,837,546,496 | 158,227,759,104 |"
             ))
+        #expect(
+            page.contains(
+                "Swin-T's attention MACs are `2793·B·H·W` for H a multiple of 224, W a multiple of 224, against ViT-S/16's "
+                    + "`9/64·B·H²·W² + 72·B·H·W + 9216·B`"))
         #expect(try Self.analysis("vit_small_patch16_224", side: 896).attentionMacs == 12 * 2 * 3137 * 3137 * 384)
         #expect(try Self.analysis("swin_tiny_patch4_window7_224", side: 896).attentionMacs == 16 * 140_141_568)
         #expect(throws: SpecError.self) { try Self.analysis("swin_tiny_patch4_window7_224", side: 256) }

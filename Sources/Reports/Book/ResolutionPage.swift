@@ -127,6 +127,14 @@ enum ResolutionPage {
                 + "\(windowed)'s MACs and \(NumberFormat.percent(last.global.attentionMacs, of: last.global.summary.totals.macs)) of "
                 + "\(global)'s. Growth is against \(first.side)×\(first.side); *per pixel* is attention MACs over H·W.\n\n"
         }
+        if case .success(let form) = w.windowed.form, let lattice = form.lattice, let attention = form.latticeAttentionMacs,
+            case .success(let globalForm) = w.global.form, let globalAttention = globalForm.latticeAttentionMacs
+        {
+            let place = lattice.isEmpty ? "at every size" : "for " + lattice.map(\.description).joined(separator: ", ")
+            out +=
+                "In closed form, as `vitscope formula` prints it, \(windowed)'s attention MACs are `\(attention)` \(place), "
+                + "against \(global)'s `\(globalAttention)`.\n\n"
+        }
         for chart in ResolutionCharts.windowCharts { out += "![\(chart.alt)](\(chart.file))\n\n" }
         var table = TextTable(
             headers: [
