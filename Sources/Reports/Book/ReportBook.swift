@@ -47,7 +47,8 @@ public struct ReportBook: Sendable {
     /// model has not been verified by execution yet.
     public let verification: @Sendable (Analysis) -> String?
 
-    /// The models of the spatial-dimensions and resolution studies, in the order they are drawn.
+    /// The models of the spatial-dimensions study, in the order they are drawn (all but Swin-T
+    /// are also the resolution sweep's, ``resolutionModels``).
     public static let studyModels = [
         "resnet50", "vit_small_patch16_224", "pit_s_224", "cvt_13", "t2t_vit_14", "swin_tiny_patch4_window7_224",
     ]
