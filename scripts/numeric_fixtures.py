@@ -27,8 +27,11 @@ seeded per fixture:
 * LayerNorm / BatchNorm weights ~ 1 + 0.1 * N(0, 1), biases ~ 0.1 * N(0, 1);
 * BatchNorm running_mean ~ 0.1 * N(0, 1), running_var ~ U(0.5, 1.5);
 * class / distillation tokens and learned position embeddings ~ 0.5 * N(0, 1);
+* Swin's relative position bias tables ~ 0.5 * N(0, 1);
 * kept as constructed: T2T-ViT's fixed sinusoid position table and the
-  Performer's fixed random projection ``w`` (built under ``torch.manual_seed``).
+  Performer's fixed random projection ``w`` (built under ``torch.manual_seed``),
+  and the buffers that are not in the state_dict (Swin's relative position
+  index and shifted-window mask, which the constructor computes from the sizes).
 
 A fixture fails unless nudging each float tensor of its state_dict (randomly,
 by 1e-3) changes the float64 logits, so a loader that skips or misplaces a
@@ -77,7 +80,8 @@ Usage::
 ``git archive HEAD | tar -x``), imported read-only by the same functions as in
 ``scripts/reference_counts.py`` (so that script's packages are needed too:
 torch, timm, fvcore, pyyaml, einops, scipy, plus vit-pytorch and safetensors).
-``--only NAME`` (repeatable) restricts the run.
+``--only NAME`` (repeatable) restricts the run; a checkout is imported only when
+a fixture built from it is generated.
 """
 
 import os
@@ -116,6 +120,7 @@ import timm
 from timm.models.deit import VisionTransformerDistilled
 from timm.models.pit import PoolingVisionTransformer
 from timm.models.resnet import Bottleneck, ResNet
+from timm.models.swin_transformer import SwinTransformer
 from timm.models.vision_transformer import VisionTransformer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -238,7 +243,32 @@ def timm_fixtures():
         spec=spec_object(name, "resnet", f"timm {version} resnet.py (ResNet, Bottleneck)", (40, 40),
                          {"layers": [1, 1, 1, 1], "channels": [4, 8, 16, 32]}),
     ))
+    fixtures.append(swin_fixture(version))
     return fixtures
+
+
+def swin_fixture(version):
+    """A tiny Swin: an 8×8 patch grid and 4×4 windows.
+
+    Stage 1 (8×8) has four windows and its second block shifts them by 2 (roll and mask);
+    stage 2 (4×4) is one window, so timm drops its second block's shift; on stage 3's 2×2 grid
+    timm shrinks the window to 2×2 (a 3×3 relative position table). MLP ratio 2, head widths
+    6, 6 and 8.
+    """
+    name = "swin_p4w4_32_b2"
+    kwargs = dict(img_size=32, patch_size=4, embed_dim=6, depths=(2, 2, 1), num_heads=(1, 2, 3), window_size=4,
+                  mlp_ratio=2.0, num_classes=10)
+    return Fixture(
+        name=name,
+        build=lambda: SwinTransformer(**kwargs),
+        constructor=f"timm.models.swin_transformer.SwinTransformer({call_args(kwargs)})",
+        reference=f"timm {version} SwinTransformer",
+        batch=2, height=32, width=32, num_classes=10,
+        spec=spec_object(name, "swin", f"timm {version} swin_transformer.py (SwinTransformer)", (32, 32), {
+            "patch_size": 4, "embed_dim": 6, "depths": [2, 2, 1], "num_heads": [1, 2, 3], "window_size": 4,
+            "mlp_ratio": 2.0, "qkv_bias": True,
+        }),
+    )
 
 
 def t2t_fixtures(module):
@@ -384,6 +414,21 @@ def vit_pytorch_fixtures():
     return fixtures
 
 
+class ReferenceModule:
+    """An author repository's module, imported from its checkout when a fixture first builds with it,
+    so that a run of other fixtures (``--only``) needs no checkout."""
+
+    def __init__(self, option, repo, load):
+        self._option, self._repo, self._load, self._module = option, repo, load, None
+
+    def __getattr__(self, name):
+        if self._module is None:
+            if self._repo is None:
+                sys.exit(f"{self._option} is needed for the fixtures built with it (or leave them out with --only)")
+            self._module = self._load(self._repo)
+        return getattr(self._module, name)
+
+
 def call_args(kwargs, raw=()):
     """`a=1, b=(2, 3)` from a dict, values as Python literals (names listed in raw as-is)."""
     return ", ".join(f"{k}={v if k in raw else repr(v)}" for k, v in kwargs.items())
@@ -450,6 +495,8 @@ def reinitialise(model, generator, keep, gains):
                 normal(p, 0.1)
             elif name in TOKEN_PARAMETERS:
                 normal(p, 0.5)
+            elif name == "relative_position_bias_table":
+                normal(p, 0.5)
             else:
                 raise RuntimeError(f"no initialisation rule for parameter {full} of {type(module).__name__}")
         for name, b in module.named_buffers(recurse=False):
@@ -457,6 +504,8 @@ def reinitialise(model, generator, keep, gains):
             seen.add(full)
             if full in keep or name == "num_batches_tracked":
                 continue
+            if name in module._non_persistent_buffers_set:
+                continue  # not in the state_dict: structure the constructor computes (Swin's index and mask)
             if isinstance(module, nn.BatchNorm2d) and name == "running_mean":
                 normal(b, 0.1)
             elif isinstance(module, nn.BatchNorm2d) and name == "running_var":
@@ -677,8 +726,8 @@ def check_round_trip(data, tensors, metadata):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--t2t-repo", required=True, help="T2T-ViT checkout (contains models/)")
-    parser.add_argument("--cvt-repo", required=True, help="CvT checkout (contains lib/models/)")
+    parser.add_argument("--t2t-repo", help="T2T-ViT checkout (contains models/); needed for the T2T-ViT fixtures")
+    parser.add_argument("--cvt-repo", help="CvT checkout (contains lib/models/); needed for the CvT fixture")
     parser.add_argument("--vitscope", default=".build/debug/vitscope", help="the vitscope CLI, to check specs")
     parser.add_argument("--out", default="Tests/Fixtures/numeric", help="folder for the .safetensors files")
     parser.add_argument("--only", action="append", default=None, help="generate only this fixture (repeatable)")
@@ -691,8 +740,8 @@ def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
 
-    t2t = load_t2t(args.t2t_repo)
-    cvt = load_cvt(args.cvt_repo)
+    t2t = ReferenceModule("--t2t-repo", args.t2t_repo, load_t2t)
+    cvt = ReferenceModule("--cvt-repo", args.cvt_repo, load_cvt)
     fixtures = timm_fixtures() + t2t_fixtures(t2t) + cvt_fixtures(cvt) + vit_pytorch_fixtures()
     names = [f.name for f in fixtures]
     assert len(set(names)) == len(names), "duplicate fixture names"

@@ -16,6 +16,7 @@ import Testing
     static let officialFixtures = [
         "vit_p8_32", "vit_p8_32x48_noqkvbias_b2", "deit_distilled_p8_32_b2", "pit_p8s4_48", "pit_distilled_p8s4_40_b2",
         "resnet_bottleneck_c4_40_b2", "t2t_vit_performer_64", "t2t_vit_transformer_48_b2", "cvt_3stage_48x40_b2",
+        "swin_p4w4_32_b2",
     ]
 
     static func load(_ name: String) throws -> SafetensorsFile {
@@ -52,6 +53,31 @@ import Testing
             #expect(error <= Self.tolerance, "\(name) with \(kernels) kernels: relative error \(error)")
             #expect(Verification(graph: graph, execution: execution).mismatches == [])
         }
+    }
+
+    /// The tiny Swin under timm's names: 4×4 windows on stages 1 and 2 (one shifted block, with
+    /// its mask, on stage 1; stage 2's grid is one window, so no shift), the window shrunk to the
+    /// 2×2 grid on stage 3; logits within 1e-4 of timm's, absolutely as well as relatively.
+    @Test func swinFollowsTimmsWindowRules() throws {
+        let file = try Self.load("swin_p4w4_32_b2")
+        let input = try file.tensor("vitscope.input")
+        #expect(input.shape == [2, 3, 32, 32])
+        let graph = try Self.spec(file, input: input).graph(batch: 2, height: 32, width: 32)
+        var windows: [Int] = [], masks: [String] = []
+        for node in graph.nodes {
+            if case .relativePositionBias(_, let window) = node.op { windows.append(window) }
+            if case .windowMask(_, _, let window, let shift) = node.op { masks.append("\(node.path) \(window) \(shift)") }
+        }
+        #expect(windows == [4, 4, 4, 4, 2])
+        #expect(masks == ["stage1/block1/attn/mask 4 2"])
+        let tables = graph.nodes.flatMap(\.referenceParameters).map(\.name).filter { $0.hasSuffix("relative_position_bias_table") }
+        #expect(tables.count == 5 && tables.last == "layers.2.blocks.0.attn.relative_position_bias_table")
+        let weights = try Weights.load(file, graph: graph)
+        let reference = try file.tensor("vitscope.logits")
+        let execution = try Interpreter(graph: graph, weights: weights).run(input, kernels: .optimized, threads: 2)
+        #expect(execution.output.shape == [2, 10])
+        let difference = (0..<reference.count).map { abs(execution.output.data[$0] - reference.data[$0]) }.max() ?? .infinity
+        #expect(difference <= 1e-4, "max |logits - timm's| = \(difference)")
     }
 
     @Test func everyFixtureIsCovered() throws {

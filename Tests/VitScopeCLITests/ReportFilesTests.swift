@@ -43,7 +43,7 @@ struct ReportFilesTests {
         #expect(Self.generated.err == "")
         #expect(Self.generated.out.contains(" report files under "))
         #expect(Self.generated.files.keys.allSatisfy(ReportWriter.isOwned))
-        #expect(Self.generated.files.count == 4 + 9 + SpecsCommand.specs.count)
+        #expect(Self.generated.files.count == 4 + 11 + SpecsCommand.specs.count)
     }
 
     @Test func committedReportsAreFresh() {
@@ -69,12 +69,17 @@ struct ReportFilesTests {
         #expect(
             paths.filter { $0.hasSuffix(".svg") } == [
                 "resolution-attention.svg", "resolution-macs.svg", "resolution-other.svg", "resolution-params.svg",
-                "spatial-attention.svg", "spatial-grid.svg", "spatial-macs.svg", "spatial-pooling.svg", "spatial-width.svg",
+                "resolution-windows.svg", "spatial-attention.svg", "spatial-grid.svg", "spatial-macs.svg", "spatial-pooling.svg",
+                "spatial-width.svg", "spatial-windows.svg",
             ])
         let index = try Self.page("README.md")
         for spec in SpecsCommand.specs { #expect(index.contains("[\(spec.name)](models/\(spec.name).md)")) }
         let spatial = try Self.page("spatial-dimensions.md")
         for chart in paths.filter({ $0.hasPrefix("spatial-") && $0.hasSuffix(".svg") }) { #expect(spatial.contains("](\(chart))")) }
+        let resolution = try Self.page("resolution.md")
+        for chart in paths.filter({ $0.hasPrefix("resolution-") && $0.hasSuffix(".svg") }) {
+            #expect(resolution.contains("](\(chart))"))
+        }
     }
 
     /// Nothing names the machine it was generated on, nor a date.

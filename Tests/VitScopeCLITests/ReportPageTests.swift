@@ -55,6 +55,36 @@ struct ReportPageTests {
         #expect(try PoolingStudy.stages(try Self.analysis("vit_small_patch16_224")).isEmpty)
     }
 
+    /// Swin-T attends within 7×7 windows: tokens × 49 × width per product, against tokens² × width
+    /// over the whole grid; stage 4's 7×7 grid is one window, so the two agree there.
+    @Test func windowStudyRebuildsEachStageWithGlobalAttention() throws {
+        let swin = try Self.analysis("swin_tiny_patch4_window7_224")
+        let stages = try WindowStudy.stages(swin)
+        #expect(stages.map(\.name) == ["stage1", "stage2", "stage3", "stage4"])
+        #expect(stages.map(\.tokens) == [3136, 784, 196, 49])
+        #expect(stages.map(\.window) == [7, 7, 7, 7])
+        #expect(stages.map(\.windows) == [64, 16, 4, 1])
+        #expect(stages.map(\.shiftedBlocks) == [1, 1, 3, 0])
+        let windowed: [Int] = [2 * 2 * 3136 * 49 * 96, 2 * 2 * 784 * 49 * 192, 6 * 2 * 196 * 49 * 384, 2 * 2 * 49 * 49 * 768]
+        let global: [Int] = [2 * 2 * 3136 * 3136 * 96, 2 * 2 * 784 * 784 * 192, 6 * 2 * 196 * 196 * 384, 2 * 2 * 49 * 49 * 768]
+        #expect(stages.map(\.attentionMacs) == windowed)
+        #expect(stages.map(\.globalAttentionMacs) == global)
+        // timm's bmm count (FlopCounterMode) for swin_tiny_patch4_window7_224 at 224×224.
+        #expect(swin.attentionMacs == 140_141_568 && windowed.reduce(0, +) == swin.attentionMacs)
+        // Attention aside, global blocks cost what windowed ones do.
+        #expect(stages.allSatisfy { $0.macs - $0.attentionMacs == $0.globalMacs - $0.globalAttentionMacs })
+        #expect(try WindowStudy.stages(try Self.analysis("pit_s_224")).isEmpty)
+        let page = try ReportFilesTests.page("spatial-dimensions.md")
+        #expect(
+            page.contains(
+                "| stage1 | 56×56 | 3136 | 96 | 2 | 7×7 | 64 | 1 | 59,006,976 | 3,776,446,464 | 752,640,000 | 4,470,079,488 |"))
+        #expect(
+            page.contains(
+                "its attention products cost **140,141,568 MACs**; the same blocks attending over their whole grid would need "
+                    + "**4,432,899,072** (the windows save 96.8%)"))
+        #expect(page.contains("| 12 | 14×14 · 1024 | 14×14 · 384 | 7×7 · 576 | 14×14 · 384 | 14×14 · 384 | 7×7 · 768 |"))
+    }
+
     @Test func depthFollowsTheBlocks() throws {
         let resnet = try Self.analysis("resnet50").depthSteps, t2t = try Self.analysis("t2t_vit_14").depthSteps
         #expect(resnet.count == 16 && t2t.count == 16)
@@ -81,6 +111,25 @@ struct ReportPageTests {
         #expect(page.contains("| 512×512 | 0 | 9,682,560,000 |"))
         #expect(page.contains("| ViT-S/16 | 160×160 | 512×512 | 14.00× | 10.15× | 102.99× | 4.1% → 30.5% |"))
         #expect(page.contains("`9/64·B·H²·W² + 72·B·H·W + 9216·B`"))
+    }
+
+    /// Swin-T's 7×7 windows tile only multiples of 224 among the sides tried; there its attention
+    /// MACs are 2,793 per pixel at every size (timm's bmm count at 448×448 is 560,566,272).
+    @Test func resolutionPageShowsWindowedAttentionLinearInArea() throws {
+        let page = try ReportFilesTests.page("resolution.md")
+        #expect(page.contains("that leaves 224×224, 448×448, 672×672, 896×896; vitscope rejects the other 24"))
+        #expect(page.contains("| 448×448 | 200,704 | 560,566,272 | 4.00× | 2793.0 | 5,679,129,600 | 15.88× | 28296.0 |"))
+        #expect(
+            page.contains(
+                "| 896×896 | 802,816 | 2,242,265,088 | 16.00× | 2793.0 | 90,692,527,104 | 253.57× | 112968.0 | 71,837,546,496 | 158,227,759,104 |"
+            ))
+        #expect(
+            page.contains(
+                "Swin-T's attention MACs are `2793·B·H·W` for H a multiple of 224, W a multiple of 224, against ViT-S/16's "
+                    + "`9/64·B·H²·W² + 72·B·H·W + 9216·B`"))
+        #expect(try Self.analysis("vit_small_patch16_224", side: 896).attentionMacs == 12 * 2 * 3137 * 3137 * 384)
+        #expect(try Self.analysis("swin_tiny_patch4_window7_224", side: 896).attentionMacs == 16 * 140_141_568)
+        #expect(throws: SpecError.self) { try Self.analysis("swin_tiny_patch4_window7_224", side: 256) }
     }
 
     @Test func zooPageExplainsExactlyTheSixDifferences() throws {

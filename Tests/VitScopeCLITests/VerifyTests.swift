@@ -35,6 +35,19 @@ import Verifying
         #expect(result.out.contains("\"logits_relative_error\""))
     }
 
+    /// timm's tiny Swin, its weights under timm's state_dict names.
+    @Test func swinReferenceWeightsMatch() throws {
+        let (spec, weights, _) = try Self.fixture("swin_p4w4_32_b2")
+        let result = vitscope("verify", spec, "--weights", weights, "--batch", "2", "--format", "json")
+        #expect(result.code == .success, "\(result.err)")
+        #expect(result.err == "")
+        #expect(result.out.contains("\"match\": true"))
+        #expect(result.out.contains("\"input\": [2, 3, 32, 32]"))
+        #expect(result.out.contains("\"params\": 10657"))
+        #expect(result.out.contains("\"mismatches\": []"))
+        #expect(result.out.contains("\"logits_relative_error\""))
+    }
+
     /// At another size or batch the file's logits do not apply: they are skipped with a note,
     /// and the counts are still checked.
     @Test func otherInputSizeSkipsTheLogits() throws {

@@ -19,11 +19,12 @@ enum IndexPage {
             + "and the published figures beside the exact ones, with the differences beyond rounding explained.\n"
         out +=
             "- [spatial-dimensions.md](spatial-dimensions.md): the PiT paper's Figure 1 study with exact numbers — "
-            + "spatial size and channel width along depth in ResNet-50, ViT-S/16, PiT-S, CvT-13 and T2T-ViT-14, "
-            + "and the attention cost that PiT's pooling saves.\n"
+            + "spatial size and channel width along depth in ResNet-50, ViT-S/16, PiT-S, CvT-13, T2T-ViT-14 and Swin-T, "
+            + "the attention cost that PiT's pooling saves, and what Swin's windows save against global attention.\n"
         out +=
-            "- [resolution.md](resolution.md): MACs and params of the same five models from 160×160 to 512×512 pixels, "
-            + "with attention's quadratic term apart from the linear rest.\n"
+            "- [resolution.md](resolution.md): MACs and params of the first five of those models from 160×160 to 512×512 "
+            + "pixels, with attention's quadratic term apart from the linear rest, and Swin-T's windowed attention, linear "
+            + "in the pixel count, beside ViT-S/16's at the sizes Swin-T's windows tile.\n"
         out += "- `models/`: one page per model — stages, blocks along depth, totals, closed forms in B, H and W, every layer:\n"
         for family in Family.allCases {
             let names = facts.filter { $0.source.spec.family == family }.map(\.name)

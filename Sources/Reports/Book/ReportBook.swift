@@ -47,10 +47,20 @@ public struct ReportBook: Sendable {
     /// model has not been verified by execution yet.
     public let verification: @Sendable (Analysis) -> String?
 
-    /// The models of the spatial-dimensions and resolution studies, in the order they are drawn.
-    public static let studyModels = ["resnet50", "vit_small_patch16_224", "pit_s_224", "cvt_13", "t2t_vit_14"]
+    /// The models of the spatial-dimensions study, in the order they are drawn (all but Swin-T
+    /// are also the resolution sweep's, ``resolutionModels``).
+    public static let studyModels = [
+        "resnet50", "vit_small_patch16_224", "pit_s_224", "cvt_13", "t2t_vit_14", "swin_tiny_patch4_window7_224",
+    ]
+    /// The models of the resolution sweep: the study's but Swin-T, whose windows tile few of its
+    /// sides; the resolution page sets it beside ViT-S/16 at the sides its windows tile.
+    public static let resolutionModels = ["resnet50", "vit_small_patch16_224", "pit_s_224", "cvt_13", "t2t_vit_14"]
     /// Square image sides of the resolution study.
     public static let resolutionSides = Array(stride(from: 160, through: 512, by: 32))
+    /// The windowed and the global-attention model of the resolution page's window section.
+    public static let windowModels = (windowed: "swin_tiny_patch4_window7_224", global: "vit_small_patch16_224")
+    /// Square image sides tried for the window section; those the windowed model's windows tile are shown.
+    public static let windowSides = Array(stride(from: 160, through: 1024, by: 32))
     /// The command that regenerates the folder.
     public static let command = "swift run -c release vitscope report"
 
@@ -98,7 +108,9 @@ public struct ReportBook: Sendable {
             ReportFile(path: "zoo.md", contents: ZooPage.markdown(facts)),
         ]
         files += try SpatialPage.files(study)
-        files += ResolutionPage.files(study)
+        files += ResolutionPage.files(
+            Self.resolutionModels.compactMap { byName[$0] },
+            windowed: byName[Self.windowModels.windowed], global: byName[Self.windowModels.global])
         files += zip(facts, verifications).map { f, v in
             ReportFile(path: "models/\(f.name).md", contents: ModelPage.markdown(f, verification: v))
         }

@@ -10,7 +10,12 @@ enum ResolutionCharts {
         ("resolution-params.svg", "Parameters against image side"),
     ]
 
-    static func files(_ series: [ResolutionSeries]) -> [ReportFile] {
+    /// The chart of the window section.
+    static let windowCharts: [(file: String, alt: String)] = [
+        ("resolution-windows.svg", "Attention MACs per pixel against pixel count, windowed (Swin-T) and global (ViT-S/16)")
+    ]
+
+    static func files(_ series: [ResolutionSeries], windows: WindowSeries? = nil) -> [ReportFile] {
         let x = ChartAxis("image side (px), square input", ticks: Array(stride(from: 160.0, through: 512, by: 64)) + [512])
         func lines(_ value: (Analysis) -> Double, where keep: (ResolutionSeries) -> Bool = { _ in true }) -> [LineChart.Series] {
             series.enumerated().filter { keep($0.element) }.map { index, s in
@@ -40,6 +45,30 @@ enum ResolutionCharts {
             x: x, y: ChartAxis("params (M)", tickTarget: 6),
             series: lines { Double($0.summary.totals.params) / 1e6 })
         let charts = [macs, attention, other, params]
-        return zip(all, charts).map { ReportFile(path: $0.file, contents: $1.svg()) }
+        var files = zip(all, charts).map { ReportFile(path: $0.file, contents: $1.svg()) }
+        if let windows, let chart = windowCharts.first {
+            files.append(ReportFile(path: chart.file, contents: perPixel(windows).svg()))
+        }
+        return files
+    }
+
+    /// Attention MACs per pixel against the pixel count: flat where attention is linear in it.
+    static func perPixel(_ w: WindowSeries) -> LineChart {
+        let pixels = w.rows.map { Double($0.side * $0.side) }
+        func line(_ name: String, _ value: (WindowSeries.Row) -> Int, style: Int) -> LineChart.Series {
+            LineChart.Series(
+                name, w.rows.map { ChartPoint(Double($0.side * $0.side), Double(value($0)) / Double($0.side * $0.side)) }, style: style)
+        }
+        let study = ReportBook.studyModels
+        return LineChart(
+            title: "Attention MACs per pixel: windowed against global",
+            subtitle: "flat where attention grows linearly with the pixel count, rising where it grows quadratically",
+            x: ChartAxis(
+                "pixels per image (H·W), square inputs " + w.rows.map { "\($0.side)×\($0.side)" }.joined(separator: ", "), ticks: pixels),
+            y: ChartAxis("attention MACs per pixel", tickTarget: 6),
+            series: [
+                line(Markdown.shortName(w.windowed.name), { $0.windowed.attentionMacs }, style: study.firstIndex(of: w.windowed.name) ?? 0),
+                line(Markdown.shortName(w.global.name), { $0.global.attentionMacs }, style: study.firstIndex(of: w.global.name) ?? 1),
+            ])
     }
 }

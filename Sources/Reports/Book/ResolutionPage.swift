@@ -20,7 +20,7 @@ struct ResolutionSeries: Sendable {
 enum ResolutionPage {
     static let path = "resolution.md"
 
-    static func files(_ study: [ModelFacts]) -> [ReportFile] {
+    static func files(_ study: [ModelFacts], windowed: ModelFacts? = nil, global: ModelFacts? = nil) -> [ReportFile] {
         let sides = ReportBook.resolutionSides
         let jobs = study.flatMap { f in sides.map { (f, $0) } }
         let points = Parallel.map(jobs) { f, side in
@@ -31,7 +31,8 @@ enum ResolutionPage {
         let series = study.enumerated().map { index, f in
             ResolutionSeries(facts: f, points: Array(points[index * sides.count..<(index + 1) * sides.count]))
         }
-        var files = ResolutionCharts.files(series)
+        let windows = windowed.flatMap { w in global.map { WindowSeries(windowed: w, global: $0) } }
+        var files = ResolutionCharts.files(series, windows: windows)
         var out = Markdown.generatedNotice + "\n# MACs and parameters against input resolution\n\n"
         out += summary(series) + "\n\n"
         out +=
@@ -40,6 +41,7 @@ enum ResolutionPage {
             + "size it is given, so position embeddings (and T2T-ViT's fixed sinusoid table) grow with the image. *Attention* "
             + "is the q·kᵀ and attn·v products (and T2T's Performer attention); *other* is every other MAC.\n\n"
         for chart in ResolutionCharts.all { out += "![\(chart.alt)](\(chart.file))\n\n" }
+        if let windows { out += windowSection(windows) }
         out += formulaSection(series)
         out += "## Tables\n\n"
         out += table("MACs", series) { $0.summary.totals.macs }
@@ -93,6 +95,68 @@ enum ResolutionPage {
         return text + "\n\n" + table.markdown().dropLast()
     }
 
+    /// A windowed model's attention beside a global one's at the sides the windows tile: linear
+    /// against quadratic in the pixel count.
+    static func windowSection(_ w: WindowSeries) -> String {
+        let (windowed, global) = (Markdown.shortName(w.windowed.name), Markdown.shortName(w.global.name))
+        let g = NumberFormat.grouped
+        let sides = ReportBook.windowSides
+        var out = "## Windowed attention: linear in the pixel count\n\n"
+        let stages = w.windowed.analysis.summary.stages.filter { $0.kind == .transformer }.count
+        out +=
+            "\(windowed) (\(Markdown.modelLink(w.windowed.name))) attends within windows, so each of its \(stages) stages' grids "
+            + "must be a whole number of windows, or no larger than one window, which then shrinks to the grid as timm "
+            + "shrinks it. Of the square sides from \(sides.first ?? 0) to \(sides.last ?? 0) in steps of "
+            + "\(sides.count > 1 ? sides[1] - sides[0] : 0), that leaves "
+            + w.rows.map { "\($0.side)×\($0.side)" }.joined(separator: ", ")
+        if let rejected = w.rejected.first {
+            out +=
+                "; vitscope rejects the other \(w.rejected.count), as it rejects any size that breaks a rule "
+                + "(\(rejected.side)×\(rejected.side): \(rejected.reason))"
+        }
+        out += ".\n\n"
+        if let first = w.rows.first, let last = w.rows.last, first.side != last.side {
+            let pixels = NumberFormat.ratio(last.side * last.side, first.side * first.side)
+            out +=
+                "At these sides a larger image means more windows of the same size and cost, so \(windowed)'s attention MACs "
+                + "grow as the pixel count does — \(NumberFormat.ratio(last.windowed.attentionMacs, first.windowed.attentionMacs)) "
+                + "from \(first.side)×\(first.side) to \(last.side)×\(last.side), with \(pixels) the pixels, the same per pixel "
+                + "at every size — while \(global)'s attend over every token and grow with the square of the token count: "
+                + "\(NumberFormat.ratio(last.global.attentionMacs, first.global.attentionMacs)). At \(last.side)×\(last.side) "
+                + "attention is \(NumberFormat.percent(last.windowed.attentionMacs, of: last.windowed.summary.totals.macs)) of "
+                + "\(windowed)'s MACs and \(NumberFormat.percent(last.global.attentionMacs, of: last.global.summary.totals.macs)) of "
+                + "\(global)'s. Growth is against \(first.side)×\(first.side); *per pixel* is attention MACs over H·W.\n\n"
+        }
+        if case .success(let form) = w.windowed.form, let lattice = form.lattice, let attention = form.latticeAttentionMacs,
+            case .success(let globalForm) = w.global.form, let globalAttention = globalForm.latticeAttentionMacs
+        {
+            let place = lattice.isEmpty ? "at every size" : "for " + lattice.map(\.description).joined(separator: ", ")
+            out +=
+                "In closed form, as `vitscope formula` prints it, \(windowed)'s attention MACs are `\(attention)` \(place), "
+                + "against \(global)'s `\(globalAttention)`.\n\n"
+        }
+        for chart in ResolutionCharts.windowCharts { out += "![\(chart.alt)](\(chart.file))\n\n" }
+        var table = TextTable(
+            headers: [
+                "input", "pixels", "\(windowed) attention MACs", "growth", "per pixel", "\(global) attention MACs", "growth",
+                "per pixel", "\(windowed) MACs", "\(global) MACs",
+            ],
+            alignments: [.left, .right, .right, .right, .right, .right, .right, .right, .right, .right])
+        let base = w.rows.first
+        for row in w.rows {
+            let pixels = row.side * row.side
+            table.append([
+                "\(row.side)×\(row.side)", g(pixels), g(row.windowed.attentionMacs),
+                base.map { NumberFormat.ratio(row.windowed.attentionMacs, $0.windowed.attentionMacs) } ?? "-",
+                NumberFormat.scaled(row.windowed.attentionMacs, pixels, decimals: 1), g(row.global.attentionMacs),
+                base.map { NumberFormat.ratio(row.global.attentionMacs, $0.global.attentionMacs) } ?? "-",
+                NumberFormat.scaled(row.global.attentionMacs, pixels, decimals: 1), g(row.windowed.summary.totals.macs),
+                g(row.global.summary.totals.macs),
+            ])
+        }
+        return out + table.markdown() + "\n"
+    }
+
     /// The floor-free closed forms of each model, and whether the sweep's sizes lie on their lattice.
     static func formulaSection(_ series: [ResolutionSeries]) -> String {
         let out =
@@ -139,5 +203,45 @@ enum ResolutionPage {
                     })
         }
         return "### \(title)\n\n" + table.markdown() + notes.enumerated().map { "\n(\($0.offset + 1)) \($0.element)\n" }.joined() + "\n"
+    }
+}
+
+/// A windowed-attention model and a global-attention one at the sides of
+/// ``ReportBook/windowSides`` that the windowed model's windows tile.
+struct WindowSeries: Sendable {
+    struct Row: Sendable {
+        let side: Int
+        let windowed: Analysis
+        let global: Analysis
+    }
+
+    let windowed: ModelFacts
+    let global: ModelFacts
+    let rows: [Row]
+    /// The sides the windowed model rejects, with the reason.
+    let rejected: [(side: Int, reason: String)]
+
+    init(windowed: ModelFacts, global: ModelFacts) {
+        self.windowed = windowed
+        self.global = global
+        let sides = ReportBook.windowSides
+        let points = Parallel.map(sides) { side in
+            Result { () throws(SpecError) in try windowed.source.spec.analyze(Overrides(imageSize: ImageSize(side))) }
+        }
+        var valid: [(Int, Analysis)] = [], rejected: [(side: Int, reason: String)] = []
+        for (side, point) in zip(sides, points) {
+            switch point {
+            case .success(let a): valid.append((side, a))
+            case .failure(let error): rejected.append((side, error.problems.map(\.message).joined(separator: "; ")))
+            }
+        }
+        let globals = Parallel.map(valid.map(\.0)) { side in
+            Result { () throws(SpecError) in try global.source.spec.analyze(Overrides(imageSize: ImageSize(side))) }
+        }
+        rows = zip(valid, globals).compactMap { pair, result in
+            guard case .success(let g) = result else { return nil }
+            return Row(side: pair.0, windowed: pair.1, global: g)
+        }
+        self.rejected = rejected
     }
 }

@@ -5,14 +5,15 @@ import Architectures
 enum SpatialCharts {
     /// File names and alt texts, in the order the page shows them.
     static let all: [(file: String, alt: String)] = [
-        ("spatial-grid.svg", "Grid side along depth for ResNet-50, ViT-S/16, PiT-S, CvT-13 and T2T-ViT-14"),
+        ("spatial-grid.svg", "Grid side along depth for ResNet-50, ViT-S/16, PiT-S, CvT-13, T2T-ViT-14 and Swin-T"),
         ("spatial-width.svg", "Channel width along depth for the same models"),
         ("spatial-attention.svg", "Attention MACs of each block along depth"),
         ("spatial-pooling.svg", "PiT-S attention MACs per stage, pooled as built and unpooled on the first grid"),
+        ("spatial-windows.svg", "Swin-T attention MACs per stage, in windows as built and global over each stage's grid"),
         ("spatial-macs.svg", "Attention and other MACs of each model"),
     ]
 
-    static func files(_ study: [ModelFacts], pooling: [PoolingStage]) -> [ReportFile] {
+    static func files(_ study: [ModelFacts], pooling: [PoolingStage], windows: [WindowStage]) -> [ReportFile] {
         let deepest = study.map(\.analysis.depthSteps.count).max() ?? 1
         let depth = ChartAxis(
             "block along depth (token-mixing blocks, first = 1)", ticks: (1...max(deepest, 1)).map(Double.init),
@@ -52,6 +53,18 @@ enum SpatialCharts {
                 BarChart.Series("unpooled", pooling.map { Double($0.unpooledAttentionMacs) / 1e6 }),
             ],
             valueDecimals: 1)
+        let windowed = BarChart(
+            title: "What windows save in Swin-T: attention MACs per stage",
+            subtitle: "as built (within windows) and with the same blocks attending over the stage's whole grid (global)",
+            categories: windows.map {
+                "\($0.name): \($0.depth) blocks\n\(NumberFormat.grid($0.grid)) · \($0.windows) × \($0.window)×\($0.window)"
+            },
+            xTitle: "Swin-T stage (grid · windows × window as built)", y: ChartAxis("attention MACs (M)", tickTarget: 6),
+            series: [
+                BarChart.Series("windows (as built)", windows.map { Double($0.attentionMacs) / 1e6 }),
+                BarChart.Series("global", windows.map { Double($0.globalAttentionMacs) / 1e6 }),
+            ],
+            valueDecimals: 1)
         let macs = BarChart(
             title: "Where the MACs go",
             subtitle: "attention products (q·kᵀ, attn·v) and every other MAC, one 224×224 image",
@@ -62,7 +75,7 @@ enum SpatialCharts {
                 BarChart.Series("other", study.map { Double($0.analysis.summary.totals.macs - $0.analysis.attentionMacs) / 1e9 }),
             ],
             valueDecimals: 2)
-        let svgs = [grid.svg(), width.svg(), attention.svg(), pooled.svg(), macs.svg()]
+        let svgs = [grid.svg(), width.svg(), attention.svg(), pooled.svg(), windowed.svg(), macs.svg()]
         return zip(all, svgs).map { ReportFile(path: $0.file, contents: $1) }
     }
 }

@@ -12,21 +12,28 @@ enum SpatialPage {
             let pit = study.first(where: { $0.name == "pit_s_224" })
         else { return [] }
         let pooling = try PoolingStudy.stages(pit.analysis)
-        var files = SpatialCharts.files(study, pooling: pooling)
-        var out = Markdown.generatedNotice + "\n# Spatial dimensions: why PiT pools, and what it saves\n\n"
+        let swin = study.first { $0.analysis.spec.family == .swin }
+        var windows: [WindowStage] = []
+        if let swin { windows = try WindowStudy.stages(swin.analysis) }
+        var files = SpatialCharts.files(study, pooling: pooling, windows: windows)
+        var out = Markdown.generatedNotice + "\n# Spatial dimensions: PiT's pooling, Swin's windows, and what they save\n\n"
         out += summary(vit: vit.analysis, pit: pit.analysis, pooling: pooling) + "\n\n"
+        if let swin, !windows.isEmpty { out += windowSummary(swin.analysis, windows) + "\n\n" }
         out +=
             "The charts and tables below are for one 224×224 image. Depth counts token-mixing blocks: transformer "
-            + "blocks, T2T-ViT's two tokens-to-token layers, and ResNet-50's bottlenecks; patch embeddings, pooling "
-            + "layers and heads are left out of the depth axis but not out of the totals.\n\n"
+            + "blocks (Swin's window-attention blocks among them), T2T-ViT's two tokens-to-token layers, and ResNet-50's "
+            + "bottlenecks; patch embeddings, pooling layers, Swin's patch merging and heads are left out of the depth "
+            + "axis but not out of the totals.\n\n"
         for chart in SpatialCharts.all { out += "![\(chart.alt)](\(chart.file))\n\n" }
         out += depthTables(study)
         out += poolingSection(pit.analysis, pooling)
+        if let swin, !windows.isEmpty { out += windowSection(swin.analysis, windows) }
         out += "## Stage by stage\n\n"
         out +=
             "Attention MACs are the q·kᵀ and attn·v products, tokens × tokens × width each per block (CvT: "
-            + "query tokens × key tokens, its keys and values coming from a stride-2 convolution; T2T-ViT's "
-            + "tokens-to-token layers: the Performer's attention, linear in tokens). *Other* is every other MAC.\n\n"
+            + "query tokens × key tokens, its keys and values coming from a stride-2 convolution; Swin: tokens × "
+            + "window tokens × width, each token attending within its window; T2T-ViT's tokens-to-token layers: "
+            + "the Performer's attention, linear in tokens). *Other* is every other MAC.\n\n"
         for f in study {
             out += "### \(Markdown.shortName(f.name)) (\(Markdown.modelLink(f.name)))\n\n" + stageTable(f.analysis).markdown() + "\n"
         }
@@ -80,6 +87,36 @@ enum SpatialPage {
                     + "and \(g(unpooledMacs)) MACs in all instead of \(g(macs)).")
         }
         return s[0] + "\n\n" + s.dropFirst().joined(separator: " ")
+    }
+
+    /// The paragraph on Swin: its grids and widths, its windows, and what they save against
+    /// global attention over the same grids.
+    static func windowSummary(_ swin: Analysis, _ windows: [WindowStage]) -> String {
+        let g = NumberFormat.grouped
+        let name = Markdown.shortName(swin.spec.name)
+        let stages = windows.map { "\(NumberFormat.grid($0.grid)) at width \($0.width)" }
+        let attention = windows.reduce(0) { $0 + $1.attentionMacs }, global = windows.reduce(0) { $0 + $1.globalAttentionMacs }
+        let windowed = windows.filter { $0.windows > 1 }
+        let sides = Set(windowed.map(\.window)).sorted().map { "\($0)×\($0)" }.joined(separator: " or ")
+        var s =
+            "**How Swin keeps attention local.** \(name) narrows the grid and widens the channels too — "
+            + stages.joined(separator: ", then ")
+            + ", halving the grid side by 2×2 patch merging — but its attention does not see the whole grid: each "
+            + "block attends within windows of \(sides) tokens, every second block on windows shifted by half a window "
+            + "(with a mask, so that tokens rolled across the border stay apart)."
+        for stage in windows where stage.windows == 1 {
+            s +=
+                " In \(stage.name) the \(NumberFormat.grid(stage.grid)) grid is a single window, so its blocks attend globally and do not shift."
+        }
+        s +=
+            " For one 224×224 image its attention products cost **\(g(attention)) MACs**; the same blocks attending "
+            + "over their whole grid would need **\(g(global))** (the windows save \(NumberFormat.percent(global - attention, of: global)))"
+        if let first = windowed.first {
+            s +=
+                ", \(g(first.globalAttentionMacs - first.attentionMacs)) of it in \(first.name), whose \(first.tokens) tokens "
+                + "fall into \(first.windows) windows"
+        }
+        return s + "."
     }
 
     /// `37.6% fewer` or `26.5% more`.
@@ -137,6 +174,30 @@ enum SpatialPage {
             + "(width, heads, depth) on the patch embedding's grid, as if the model never pooled. The unpooled figures "
             + "come from graphs as well — a one-stage PiT with that stage's configuration, built by the same code at "
             + "the same image size — so stage 1's two columns agree by construction.\n\n" + table.markdown() + "\n"
+    }
+
+    /// Swin's stages beside the same blocks attending over their whole grid.
+    static func windowSection(_ swin: Analysis, _ windows: [WindowStage]) -> String {
+        var table = TextTable(
+            headers: [
+                "stage", "grid", "tokens", "width", "blocks", "window", "windows", "shifted blocks", "attention MACs",
+                "global attention MACs", "stage MACs", "global stage MACs",
+            ],
+            alignments: [.left, .right, .right, .right, .right, .right, .right, .right, .right, .right, .right, .right])
+        for s in windows {
+            table.append([
+                s.name, NumberFormat.grid(s.grid), String(s.tokens), String(s.width), String(s.depth), "\(s.window)×\(s.window)",
+                String(s.windows), String(s.shiftedBlocks), NumberFormat.grouped(s.attentionMacs),
+                NumberFormat.grouped(s.globalAttentionMacs), NumberFormat.grouped(s.macs), NumberFormat.grouped(s.globalMacs),
+            ])
+        }
+        return "## What windows save in \(Markdown.shortName(swin.spec.name))\n\n"
+            + "Each transformer stage of \(Markdown.modelLink(swin.spec.name)) as built, attending within windows (*windows* per "
+            + "image; a window's tokens attend to each other only), and *global*: the same blocks attending over the stage's "
+            + "whole grid. The global figures come from graphs as well — the same spec with each stage's window set to its "
+            + "grid side, which timm, like vitscope, turns into a single window over the grid without a shift — so a stage "
+            + "whose grid is one window already has equal columns. Windowed attention costs tokens × window tokens × width "
+            + "per product, global attention tokens × tokens × width.\n\n" + table.markdown() + "\n"
     }
 
     /// One model's stages with attention and other MACs apart.
