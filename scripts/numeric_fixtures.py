@@ -137,7 +137,7 @@ TOLERANCE = (
 )
 
 # Parameters drawn as tokens / embeddings (0.5 * N(0, 1)) wherever they appear.
-TOKEN_PARAMETERS = {"cls_token", "dist_token", "pos_embed", "pos_embedding"}
+TOKEN_PARAMETERS = {"cls_token", "dist_token", "reg_token", "pos_embed", "pos_embedding"}
 
 
 def log(msg):
@@ -168,10 +168,11 @@ class Fixture:
     gains: dict = field(default_factory=dict)  # regular expression -> factor on a weight's σ
 
 
-def vit_spec(name, reference, image, patch, dim, depth, heads, mlp_ratio, qkv_bias, distilled):
+def vit_spec(name, reference, image, patch, dim, depth, heads, mlp_ratio, qkv_bias, distilled, options=None):
     return spec_object(name, "vit", reference, image, {
         "patch_size": patch, "embed_dim": dim, "depth": depth, "num_heads": heads,
         "mlp_ratio": float(mlp_ratio), "qkv_bias": qkv_bias, "distilled": distilled, "norm_eps": 1e-6,
+        **(options or {}),
     })
 
 
@@ -191,9 +192,13 @@ def timm_fixtures():
     version = timm.__version__
     fixtures = []
 
-    def vit(name, cls, label, image, batch, dim, depth, heads, mlp_ratio, qkv_bias, distilled):
+    def vit(name, cls, label, image, batch, dim, depth, heads, mlp_ratio, qkv_bias, distilled, options=None,
+            invisible=()):
+        """``options``: VisionTransformer arguments beyond the classic ones, which the spec
+        takes under the same keys."""
         kwargs = dict(img_size=image if image[0] != image[1] else image[0], patch_size=8, embed_dim=dim,
-                      depth=depth, num_heads=heads, mlp_ratio=mlp_ratio, qkv_bias=qkv_bias, num_classes=10)
+                      depth=depth, num_heads=heads, mlp_ratio=mlp_ratio, qkv_bias=qkv_bias, num_classes=10,
+                      **(options or {}))
         fixtures.append(Fixture(
             name=name,
             build=lambda: cls(**kwargs),
@@ -201,7 +206,8 @@ def timm_fixtures():
             reference=f"timm {version} {cls.__name__}",
             batch=batch, height=image[0], width=image[1], num_classes=10,
             spec=vit_spec(name, f"timm {version} {label}", image, 8, dim, depth, heads, mlp_ratio, qkv_bias,
-                          distilled),
+                          distilled, options),
+            invisible=invisible,
         ))
 
     vit("vit_p8_32", VisionTransformer, "vision_transformer.py (VisionTransformer)",
@@ -210,6 +216,24 @@ def timm_fixtures():
         (32, 48), 2, dim=32, depth=1, heads=2, mlp_ratio=2.0, qkv_bias=False, distilled=False)
     vit("deit_distilled_p8_32_b2", VisionTransformerDistilled, "deit.py (VisionTransformerDistilled)",
         (32, 32), 2, dim=24, depth=1, heads=2, mlp_ratio=4.0, qkv_bias=True, distilled=True)
+    # timm's newer options (DeiT III, DINOv2, CLIP): register tokens, LayerScale, qk-norm, a
+    # position embedding for the patches only, mean pooling with fc_norm, no projection biases.
+    vit("vit_reg_ls_qknorm_avg_p8_32_b2", VisionTransformer, "vision_transformer.py (VisionTransformer)",
+        (32, 32), 2, dim=24, depth=2, heads=2, mlp_ratio=2.0, qkv_bias=True, distilled=False,
+        options=dict(reg_tokens=2, init_values=0.5, qk_norm=True, no_embed_class=True, global_pool="avg",
+                     proj_bias=False),
+        # The key norm's shift adds q·b to every score of a query: softmax cancels it.
+        invisible=(r"blocks\.\d+\.attn\.k_norm\.bias",))
+    # No class token, a pre-norm, norms inside attention and MLP, avg+max pooling over every
+    # token after the final norm; then max pooling of the patches, without position embeddings
+    # or a final norm.
+    vit("vit_prenorm_avgmax_p8_32x40", VisionTransformer, "vision_transformer.py (VisionTransformer)",
+        (32, 40), 1, dim=16, depth=1, heads=2, mlp_ratio=2.0, qkv_bias=True, distilled=False,
+        options=dict(class_token=False, reg_tokens=1, pre_norm=True, scale_attn_norm=True, scale_mlp_norm=True,
+                     global_pool="avgmax", pool_include_prefix=True, fc_norm=False))
+    vit("vit_max_nopos_p8_24", VisionTransformer, "vision_transformer.py (VisionTransformer)",
+        (24, 24), 1, dim=16, depth=1, heads=1, mlp_ratio=2.0, qkv_bias=True, distilled=False,
+        options=dict(global_pool="max", pos_embed="none", final_norm=False))
 
     def pit(name, size, batch, distilled):
         kwargs = dict(img_size=size, patch_size=8, stride=4, base_dims=[8, 8, 8], depth=[1, 1, 1],
@@ -497,6 +521,8 @@ def reinitialise(model, generator, keep, gains):
                 normal(p, 0.5)
             elif name == "relative_position_bias_table":
                 normal(p, 0.5)
+            elif type(module).__name__ == "LayerScale" and name == "gamma":
+                normal(p, 0.25, mean=0.5)
             else:
                 raise RuntimeError(f"no initialisation rule for parameter {full} of {type(module).__name__}")
         for name, b in module.named_buffers(recurse=False):

@@ -16,7 +16,7 @@ import Testing
     static let officialFixtures = [
         "vit_p8_32", "vit_p8_32x48_noqkvbias_b2", "deit_distilled_p8_32_b2", "pit_p8s4_48", "pit_distilled_p8s4_40_b2",
         "resnet_bottleneck_c4_40_b2", "t2t_vit_performer_64", "t2t_vit_transformer_48_b2", "cvt_3stage_48x40_b2",
-        "swin_p4w4_32_b2",
+        "swin_p4w4_32_b2", "vit_reg_ls_qknorm_avg_p8_32_b2", "vit_prenorm_avgmax_p8_32x40", "vit_max_nopos_p8_24",
     ]
 
     static func load(_ name: String) throws -> SafetensorsFile {
