@@ -224,16 +224,16 @@ def timm_fixtures():
                      proj_bias=False),
         # The key norm's shift adds q·b to every score of a query: softmax cancels it.
         invisible=(r"blocks\.\d+\.attn\.k_norm\.bias",))
-    # No class token, a pre-norm, norms inside attention and MLP, avg+max pooling over every
-    # token after the final norm; then max pooling of the patches, without position embeddings
-    # or a final norm.
+    # No class token, a pre-norm, norms inside attention and MLP, QuickGELU, avg+max pooling over
+    # every token after the final norm; then max pooling of the patches, without position
+    # embeddings or a final norm, with the tanh GELU.
     vit("vit_prenorm_avgmax_p8_32x40", VisionTransformer, "vision_transformer.py (VisionTransformer)",
         (32, 40), 1, dim=16, depth=1, heads=2, mlp_ratio=2.0, qkv_bias=True, distilled=False,
         options=dict(class_token=False, reg_tokens=1, pre_norm=True, scale_attn_norm=True, scale_mlp_norm=True,
-                     global_pool="avgmax", pool_include_prefix=True, fc_norm=False))
+                     global_pool="avgmax", pool_include_prefix=True, fc_norm=False, act_layer="quick_gelu"))
     vit("vit_max_nopos_p8_24", VisionTransformer, "vision_transformer.py (VisionTransformer)",
         (24, 24), 1, dim=16, depth=1, heads=1, mlp_ratio=2.0, qkv_bias=True, distilled=False,
-        options=dict(global_pool="max", pos_embed="none", final_norm=False))
+        options=dict(global_pool="max", pos_embed="none", final_norm=False, act_layer="gelu_tanh"))
 
     def pit(name, size, batch, distilled):
         kwargs = dict(img_size=size, patch_size=8, stride=4, base_dims=[8, 8, 8], depth=[1, 1, 1],

@@ -61,6 +61,8 @@ FIXED = [
     "create_model('vit_base_patch16_224', img_size=384, global_pool='avg', class_token=False)",
     "VisionTransformer(img_size=64, patch_size=8, embed_dim=64, depth=2, num_heads=4, reg_tokens=4, init_values=1e-5, qk_norm=True)",
     "timm.create_model('vit_small_patch16_224', pretrained=False, drop_path_rate=0.1)",
+    "create_model('vit_base_patch32_clip_quickgelu_224', num_classes=10)",
+    "create_model('vit_base_patch16_siglip_gap_224', img_size=128)",
     # timm rejects these.
     "create_model('vit_tiny_patch16_224', class_token=False)",
     "create_model('vit_tiny_patch16_224', global_pool='mean')",

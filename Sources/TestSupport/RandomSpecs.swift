@@ -12,15 +12,37 @@ extension SeededGenerator {
 
 /// Tiny random configurations of every family, valid by construction.
 public enum RandomSpecs {
+    /// timm's newer ViT options, any valid combination (token pooling keeps the class token).
+    public static func vitOptions(_ r: inout SeededGenerator) -> ViTOptions {
+        var o = ViTOptions()
+        o.globalPool = ViTPool.allCases[r.int(0...ViTPool.allCases.count - 1)]
+        o.classToken = o.globalPool == .token || r.bool()
+        o.regTokens = r.int(0...2)
+        o.noEmbedClass = r.bool()
+        o.positionEmbedding = r.bool()
+        o.preNorm = r.bool()
+        o.finalNorm = r.bool()
+        o.fcNorm = [nil, true, false][r.int(0...2)]
+        o.poolIncludePrefix = r.bool()
+        o.qkNorm = r.bool()
+        o.initValues = [nil, 0.1, 0][r.int(0...2)]
+        o.projBias = r.bool()
+        o.scaleAttnNorm = r.bool()
+        o.scaleMlpNorm = r.bool()
+        o.activation = ViTOptions.activations[r.int(0...ViTOptions.activations.count - 1)]
+        return o
+    }
+
     public static func make(_ r: inout SeededGenerator) -> ModelSpec {
         let heads = r.int(1...3)
         let classes = [0, 10][r.int(0...1)]
         switch r.int(0...4) {
         case 0:
             let patch = r.int(2...8)
-            let config = ViTConfig(
+            var config = ViTConfig(
                 patchSize: patch, embedDim: heads * 8 * r.int(1...2), depth: r.int(1...2), numHeads: heads,
                 mlpRatio: [2, 4, 1.5][r.int(0...2)], qkvBias: r.bool(), distilled: r.bool())
+            if !config.distilled && r.bool() { config.options = vitOptions(&r) }
             return ModelSpec(name: "random_vit", reference: "", imageSize: ImageSize(32), numClasses: classes, config: .vit(config))
         case 1:
             let stages = r.int(1...3)

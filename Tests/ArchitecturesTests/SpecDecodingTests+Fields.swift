@@ -128,7 +128,7 @@ extension SpecDecodingTests {
             "config.colour (line 10, column 5): unknown key; valid keys are patch_size, embed_dim, "
                 + "depth, num_heads, mlp_ratio, qkv_bias, distilled, norm_eps, global_pool, class_token, reg_tokens, "
                 + "no_embed_class, pos_embed, pre_norm, final_norm, fc_norm, pool_include_prefix, qk_norm, init_values, "
-                + "proj_bias, scale_attn_norm, scale_mlp_norm"
+                + "proj_bias, scale_attn_norm, scale_mlp_norm, act_layer"
         ),
         (
             #""depth": 6"#,

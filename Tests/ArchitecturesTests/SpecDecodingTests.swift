@@ -1,3 +1,5 @@
+import CPUBackend
+import TestSupport
 import Testing
 
 @testable import Architectures
@@ -164,6 +166,20 @@ struct SpecDecodingTests {
         let text = SpecEncoder.encode(spec)
         #expect(try SpecDecoder.decode(text) == spec)
         #expect(SpecEncoder.encode(try SpecDecoder.decode(text)) == text)
+    }
+
+    /// timm's ViT options survive a spec file, and only options that differ from the default are written.
+    @Test(arguments: 0..<24)
+    func roundTripsViTOptions(seed: Int) throws {
+        var random = SeededGenerator(seed: UInt64(seed))
+        var spec = Self.vitSpec
+        var config = ViTConfig(patchSize: 16, embedDim: 192, depth: 1, numHeads: 3)
+        config.options = RandomSpecs.vitOptions(&random)
+        spec.config = .vit(config)
+        let text = SpecEncoder.encode(spec)
+        #expect(try SpecDecoder.decode(text) == spec)
+        #expect(SpecEncoder.encode(try SpecDecoder.decode(text)) == text)
+        #expect(text.contains("\"qk_norm\"") == config.options.qkNorm)
     }
 
     @Test(arguments: [0.1, 1e-6, 1e-300, .leastNonzeroMagnitude, 1024, 1023.999, 2.0 / 3.0, 0.30000000000000004])

@@ -62,7 +62,7 @@ struct TimmCallReference: CustomStringConvertible, Sendable {
 @Suite("timm calls")
 struct TimmCallTests {
     @Test func fixtureHasEveryMeasuredCall() {
-        #expect(TimmCallReference.all.count == 68)
+        #expect(TimmCallReference.all.count == 70)
         #expect(TimmCallReference.rejected.count == 17)
     }
 

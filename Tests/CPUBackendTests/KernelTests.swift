@@ -83,7 +83,7 @@ import Testing
     @Test(arguments: [1, 15, 17, 8197])
     func activationsAndAdds(_ count: Int) {
         let x = Self.random([count], seed: 15, scale: 6), y = Self.random([count], seed: 16)
-        for kind in [Activation.gelu, .quickGELU, .relu] { Self.agree { $0.activation(x, kind, threads: 2, &$1) } }
+        for kind in [Activation.gelu, .quickGELU, .geluTanh, .relu] { Self.agree { $0.activation(x, kind, threads: 2, &$1) } }
         Self.agree { $0.add(x, y, &$1) }
         Self.agree { $0.average([x, y, x], &$1) }
     }

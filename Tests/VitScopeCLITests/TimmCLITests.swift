@@ -83,7 +83,7 @@ struct TimmCLITests {
         ),
         (
             ["analyze", "--timm", "VisionTransformer(act_layer=nn.SiLU, qkv_bias=1)"],
-            "error: --timm act_layer (line 1, column 29): vitscope cannot represent act_layer=nn.SiLU; it models GELU only\n"
+            "error: --timm act_layer (line 1, column 29): vitscope cannot represent act_layer=nn.SiLU; it models GELU, 'quick_gelu' and 'gelu_tanh' only\n"
                 + "error: --timm qkv_bias (line 1, column 47): expected True or False, found 1\n"
         ),
         (
@@ -109,6 +109,19 @@ struct TimmCLITests {
                 "weight_init='jax', device='cuda' change nothing vitscope counts",
             ])
         #expect((object["totals"] as? [String: Any])?["params"] as? Int == 22_050_664)
+    }
+
+    /// timm's own weights for a call, loaded under timm's names, reproduce timm's logits.
+    @Test func verifyLoadsTimmWeightsForACall() {
+        let call =
+            "VisionTransformer(img_size=32, patch_size=8, embed_dim=24, depth=2, num_heads=2, mlp_ratio=2.0, num_classes=10, "
+            + "reg_tokens=2, init_values=0.5, qk_norm=True, no_embed_class=True, global_pool='avg', proj_bias=False)"
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/numeric/vit_reg_ls_qknorm_avg_p8_32_b2.safetensors").path
+        let result = vitscope("verify", "--timm", call, "--weights", file, "--batch", "2", "--format", "json")
+        #expect(result.code == .success, "\(result.err)")
+        #expect(result.out.contains("\"match\": true"))
+        #expect(result.out.contains("\"params\": 15130"))
     }
 
     @Test func formulaSweepAndVerifyTakeCalls() {

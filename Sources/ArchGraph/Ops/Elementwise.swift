@@ -6,6 +6,8 @@ public enum Activation: String, Hashable, Sendable, OpDefinition {
     case gelu
     /// `x · σ(1.702 x)`, CvT's QuickGELU.
     case quickGELU = "quick_gelu"
+    /// GELU with the tanh approximation (`nn.GELU(approximate='tanh')`, timm's `gelu_tanh`).
+    case geluTanh = "gelu_tanh"
     case relu
 
     var name: String { rawValue }

@@ -74,7 +74,9 @@ extension GraphBuilder {
         let x1 = try add(.add, [x, attended], name: "residual1")
         let n2 = try add(.layerNorm(channels: dim, eps: eps), [x1], name: "norm2", reference: .module("norm2"))
         let m = try layerScale(
-            try mlp(n2, dim: dim, hidden: mlpHidden, bias: block.projBias, norm: block.mlpNorm ? eps : nil), dim: dim, name: "ls2",
+            try mlp(
+                n2, dim: dim, hidden: mlpHidden, activation: block.activation, bias: block.projBias, norm: block.mlpNorm ? eps : nil),
+            dim: dim, name: "ls2",
             if: block.layerScale)
         return try add(.add, [x1, m], name: "residual2")
     }
@@ -123,6 +125,8 @@ struct BlockOptions {
     var attentionNorm = false
     /// `scale_mlp_norm`.
     var mlpNorm = false
+    /// `act_layer`.
+    var activation = Activation.gelu
 
     /// The classic block.
     static let plain = BlockOptions()
@@ -137,6 +141,7 @@ struct BlockOptions {
         self.init(
             qkNorm: options.qkNorm, layerScale: options.layerScale, projBias: options.projBias,
             attentionNorm: options.scaleAttnNorm, mlpNorm: options.scaleMlpNorm)
+        activation = options.activation
     }
 }
 

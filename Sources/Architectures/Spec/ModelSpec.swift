@@ -1,3 +1,5 @@
+import ArchGraph
+
 /// A model family: which builder turns a spec into a graph.
 public enum Family: String, Hashable, Sendable, CaseIterable {
     /// timm's `VisionTransformer` (ViT and DeiT, distilled or not).
@@ -190,6 +192,8 @@ public struct ViTOptions: Hashable, Sendable {
     public var scaleAttnNorm = false
     /// `scale_mlp_norm`: LayerNorm of the MLP's hidden activations.
     public var scaleMlpNorm = false
+    /// `act_layer`: the MLP's nonlinearity (GELU, or CLIP's QuickGELU, or SigLIP's tanh GELU).
+    public var activation: Activation = .gelu
 
     public init() {}
 
@@ -199,8 +203,11 @@ public struct ViTOptions: Hashable, Sendable {
     /// The spec-file keys, as timm's argument names.
     static let keys = [
         "global_pool", "class_token", "reg_tokens", "no_embed_class", "pos_embed", "pre_norm", "final_norm", "fc_norm",
-        "pool_include_prefix", "qk_norm", "init_values", "proj_bias", "scale_attn_norm", "scale_mlp_norm",
+        "pool_include_prefix", "qk_norm", "init_values", "proj_bias", "scale_attn_norm", "scale_mlp_norm", "act_layer",
     ]
+
+    /// The MLP nonlinearities a ViT may have, by timm's names.
+    public static let activations: [Activation] = [.gelu, .quickGELU, .geluTanh]
 
     /// timm's pooling heads with attention modules of their own, not modelled.
     public static let unsupportedPools = ["map", "prr"]

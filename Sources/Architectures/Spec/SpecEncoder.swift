@@ -119,6 +119,7 @@ extension ViTOptions {
         if projBias != d.projBias { fields.append(("proj_bias", .bool(projBias))) }
         if scaleAttnNorm != d.scaleAttnNorm { fields.append(("scale_attn_norm", .bool(scaleAttnNorm))) }
         if scaleMlpNorm != d.scaleMlpNorm { fields.append(("scale_mlp_norm", .bool(scaleMlpNorm))) }
+        if activation != d.activation { fields.append(("act_layer", .string(activation.rawValue))) }
         return fields
     }
 }

@@ -1,3 +1,4 @@
+import ArchGraph
 import JSONOutput
 
 /// The family-specific `config` objects and their semantic checks.
@@ -75,6 +76,18 @@ extension SpecReader {
         set(bool(fields, "proj_bias", default: true), \.projBias)
         set(bool(fields, "scale_attn_norm", default: false), \.scaleAttnNorm)
         set(bool(fields, "scale_mlp_norm", default: false), \.scaleMlpNorm)
+        if let value = fields.values["act_layer"] {
+            let text = string(value, at: fields.path.key("act_layer"))
+            if let text, let activation = Activation(rawValue: text), ViTOptions.activations.contains(activation) {
+                o.activation = activation
+            } else if let text {
+                let names = ViTOptions.activations.map { JSONText.quoted($0.rawValue) }.joined(separator: ", ")
+                report(fields.path.key("act_layer"), at: value, "expected one of \(names), found \(JSONText.quoted(text))")
+                ok = false
+            } else {
+                ok = false
+            }
+        }
         guard ok else { return nil }
         for problem in o.problems(distilled: distilled ?? false) {
             report(fields.path.key(problem.key), at: fields.values[problem.key] ?? fields.object, problem.message)

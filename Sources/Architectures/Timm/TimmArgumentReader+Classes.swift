@@ -1,3 +1,5 @@
+import ArchGraph
+
 /// What one timm constructor call describes, before the spec is made of it.
 struct TimmModel {
     var image: ImageSize
@@ -65,6 +67,7 @@ extension CallArgumentReader where Class == TimmClass {
         set(bool("final_norm", default: true), \.finalNorm)
         set(optionalBool("fc_norm"), \.fcNorm)
         set(bool("pool_include_prefix", default: false), \.poolIncludePrefix)
+        set(vitActivation(), \.activation)
         let dynamicPad = bool("dynamic_img_pad", default: false)
         _ = bool("dynamic_img_size", default: false)
         _ = bool("fix_init", default: false)
@@ -73,7 +76,6 @@ extension CallArgumentReader where Class == TimmClass {
             defaultOnly("embed_layer", accepted: ["PatchEmbed"], modelled: "timm's PatchEmbed"),
             defaultOnly("embed_norm_layer", accepted: [], modelled: "a patch embedding without a norm (None)"),
             defaultOnly("norm_layer", accepted: ["LayerNorm", "layernorm"], modelled: "LayerNorm"),
-            defaultOnly("act_layer", accepted: ["GELU", "gelu"], modelled: "GELU"),
             defaultOnly("block_fn", accepted: ["Block"], modelled: "timm's pre-norm Block"),
             defaultOnly("mlp_layer", accepted: ["Mlp"], modelled: "timm's two-layer Mlp"),
             defaultOnly("attn_layer", accepted: ["Attention", "attention"], modelled: "timm's Attention"),
@@ -118,6 +120,24 @@ extension CallArgumentReader where Class == TimmClass {
             patchSize: patch, embedDim: embedDim, depth: depth, numHeads: numHeads, mlpRatio: mlpRatio, qkvBias: qkvBias,
             distilled: distilled, options: o)
         return (image, .vit(config))
+    }
+
+    /// `act_layer`: GELU (`None`, `nn.GELU`, `'gelu'`), `'quick_gelu'` or `'gelu_tanh'` (a
+    /// string or timm's `QuickGELU` and `GELUTanh` classes).
+    private mutating func vitActivation() -> Activation? {
+        guard let value = values["act_layer"], value.kind != .none else { return .gelu }
+        let named: Activation? =
+            switch value.kind {
+            case .string("gelu"), .name("GELU"), .name("nn.GELU"): .gelu
+            case .string("quick_gelu"), .name("QuickGELU"): .quickGELU
+            case .string("gelu_tanh"), .name("GELUTanh"): .geluTanh
+            default: nil
+            }
+        if let named { return named }
+        report(
+            "act_layer", at: value,
+            "vitscope cannot represent act_layer=\(value.rendered); it models GELU, 'quick_gelu' and 'gelu_tanh' only")
+        return nil
     }
 
     // MARK: PoolingVisionTransformer

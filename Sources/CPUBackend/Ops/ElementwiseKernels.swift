@@ -11,6 +11,8 @@ extension NaiveKernels {
             switch kind {
             case .gelu: out.data[i] = 0.5 * v * (1 + Foundation.erf(v / Float(2).squareRoot()))
             case .quickGELU: out.data[i] = v / (1 + Foundation.exp(-1.702 * v))
+            // ½·v·(1 + tanh u) written as v·σ(2u), u = √(2/π)·(v + 0.044715·v³): no cancellation where tanh u ≈ −1.
+            case .geluTanh: out.data[i] = v / (1 + Foundation.exp(-1.595_769_1 * (v + 0.044_715 * v * v * v)))
             case .relu: out.data[i] = max(v, 0)
             }
         }
@@ -66,6 +68,11 @@ extension OptimizedKernels {
             case .quickGELU:
                 VectorMath.map(x.data + start, out.data + start, count: count) { v in
                     v / (1 + VectorMath.exp(-1.702 * v))
+                }
+            case .geluTanh:
+                // ½·v·(1 + tanh u) = v·σ(2u), u = √(2/π)·(v + 0.044715·v³).
+                VectorMath.map(x.data + start, out.data + start, count: count) { v in
+                    v / (1 + VectorMath.exp(-1.595_769_1 * (v + 0.044_715 * v * v * v)))
                 }
             case .relu:
                 VectorMath.map(x.data + start, out.data + start, count: count) { v in
