@@ -81,10 +81,11 @@ extension TimmClass: CallableClass {
     /// initialisation, devices and dtypes, and what only matters at other input sizes.
     var uncounted: Set<String> {
         switch self {
-        case .visionTransformer, .visionTransformerDistilled: ["weight_init", "fix_init", "dynamic_img_size", "device", "dtype"]
+        case .visionTransformer, .visionTransformerDistilled:
+            ["dynamic_img_size", "dynamic_img_pad", "weight_init", "fix_init", "device", "dtype"]
         case .poolingVisionTransformer: ["device", "dtype"]
         case .swinTransformer: ["strict_img_size", "dynamic_img_size", "weight_init", "device", "dtype"]
-        case .resNet: ["zero_init_last", "device", "dtype"]
+        case .resNet: ["stem_width", "zero_init_last", "device", "dtype"]
         }
     }
 
