@@ -9,9 +9,7 @@ struct TimmCLITests {
     /// The example: a training script's `create_model` call.
     static let avgViT = "timm.create_model(\"vit_base_patch16_224\", img_size=384, global_pool=\"avg\", class_token=False)"
 
-    static func json(_ text: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
+    static func json(_ text: String) throws -> [String: Any] { try VitPytorchCLITests.json(text) }
 
     /// 576 patches at 384 px, no class token, mean pooling and `fc_norm` after it. The figures
     /// are timm 1.0.31's for this call (86,857,960 params; FlopCounterMode 55,378,163,712 MACs).

@@ -133,9 +133,10 @@ struct CallArgumentReader<Class: CallableClass> {
         return nil
     }
 
-    /// An integer or a pair `(height, width)` (ViT's `image_size` and `patch_size`, read by `pair`).
-    mutating func pair(_ name: String, in range: ClosedRange<Int> = positive) -> (Int, Int)? {
-        guard let value = values[name] else { return missing(name) }
+    /// An integer or a pair `(height, width)` (ViT's `image_size` and `patch_size`, read by `pair`;
+    /// timm's sizes, read by `to_2tuple`); `default` when absent, and nil there means required.
+    mutating func pair(_ name: String, default fallback: Int? = nil, in range: ClosedRange<Int> = positive) -> (Int, Int)? {
+        guard let value = values[name] else { return fallback.map { ($0, $0) } ?? missing(name) }
         if case .int = value.kind { return int(value, name, in: range).map { ($0, $0) } }
         guard let elements = value.elements, elements.count == 2 else {
             report(name, at: value, "expected an integer or a pair (height, width), found \(found(value))")

@@ -29,7 +29,7 @@ extension CallArgumentReader where Class == TimmClass {
     }
 
     private mutating func imageSize(default fallback: Int = 224) -> ImageSize? {
-        size("img_size", default: fallback, in: 1...Limits.maxImageSide).map { ImageSize(height: $0.0, width: $0.1) }
+        pair("img_size", default: fallback, in: 1...Limits.maxImageSide).map { ImageSize(height: $0.0, width: $0.1) }
     }
 
     /// `heads` divides `width`, as timm's `Attention` asserts.

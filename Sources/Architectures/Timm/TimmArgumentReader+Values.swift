@@ -70,22 +70,9 @@ extension CallArgumentReader where Class == TimmClass {
         return nil
     }
 
-    /// An integer or a pair `(height, width)` (timm's `to_2tuple`), in a tuple or a list.
-    mutating func size(_ name: String, default fallback: Int, in range: ClosedRange<Int> = positive) -> (Int, Int)? {
-        guard let value = values[name] else { return (fallback, fallback) }
-        if case .int = value.kind { return int(value, name, in: range).map { ($0, $0) } }
-        guard let elements = value.elements, elements.count == 2 else {
-            report(name, at: value, "expected an integer or a pair (height, width), found \(found(value))")
-            return nil
-        }
-        let height = int(elements[0], name + "[0]", in: range), width = int(elements[1], name + "[1]", in: range)
-        guard let height, let width else { return nil }
-        return (height, width)
-    }
-
     /// A square size: an integer, or a pair of equal sides.
     mutating func square(_ name: String, default fallback: Int, what: String) -> Int? {
-        guard let (height, width) = size(name, default: fallback) else { return nil }
+        guard let (height, width) = pair(name, default: fallback) else { return nil }
         guard height == width else {
             report(name, at: values[name], "\(height)×\(width) is not square; vitscope models square \(what) only")
             return nil
