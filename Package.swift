@@ -47,6 +47,9 @@ let package = Package(
             name: "VitScopeCLI",
             dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph", "Architectures", "Reports", "CPUBackend", "Verifying"]),
         .executableTarget(name: "vitscope", dependencies: ["VitScopeCLI"]),
+        // The fuzzer: mutated specs, calls, options and weight files run in-process (`.ci/run`).
+        .target(name: "Fuzzing", dependencies: ["VitScopeCLI", "Architectures"]),
+        .executableTarget(name: "vitscope-fuzz", dependencies: ["Fuzzing"]),
         // Random small specs shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Architectures", "CPUBackend"]),
         .testTarget(name: "JSONOutputTests", dependencies: ["JSONOutput"]),
@@ -59,6 +62,7 @@ let package = Package(
         .testTarget(name: "VerifyingTests", dependencies: ["Verifying", "Architectures", "CPUBackend"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "JSONOutput"]),
         .testTarget(name: "VitScopeCLITests", dependencies: ["VitScopeCLI", "Architectures", "Reports", "Verifying"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Architectures"]),
     ],
     swiftLanguageModes: [.v6]
 )

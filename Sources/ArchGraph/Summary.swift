@@ -80,7 +80,12 @@ public enum SummaryError: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String {
         switch self {
         case .overflow(_, let b):
-            "counts at batch \(b.batch) and \(b.height)×\(b.width) do not fit in a 64-bit integer; use a smaller batch or image size"
+            // Blame only what is large: the config's widths always may be; the batch and the image
+            // size only when they are above 1 and 224×224.
+            "counts at batch \(b.batch) and \(b.height)×\(b.width) do not fit in a 64-bit integer; use "
+                + ListFormat.or(
+                    ["smaller widths in the config"] + (b.batch > 1 ? ["a smaller batch"] : [])
+                        + (b.height * b.width > 224 * 224 ? ["a smaller image size"] : []))
         case .constraint(_, let what, let lhs, let rhs):
             "\(what) differ at this size: \(lhs) ≠ \(rhs)"
         case .bound(_, let what, let value, let minimum):
@@ -163,5 +168,13 @@ extension Graph {
         return Summary(
             binding: binding, inputChannels: inputChannels, totals: totals, elementwise: elementwise,
             stages: stageSummaries, layers: layers, outputShape: layers.last?.outputShape ?? [])
+    }
+}
+
+/// Lists in messages.
+enum ListFormat {
+    /// `a`, `a or b`, `a, b or c`.
+    static func or(_ items: [String]) -> String {
+        items.count <= 1 ? items.joined() : items.dropLast().joined(separator: ", ") + " or " + items[items.count - 1]
     }
 }

@@ -25,7 +25,7 @@ public enum VerificationReport {
     static func details(_ outcomes: [VerificationOutcome]) -> String {
         var text = ""
         for o in outcomes where !o.matches {
-            if let error = o.logitsError, error > o.tolerance {
+            if let error = o.logitsError, !(error <= o.tolerance) {
                 text += "\(o.model): logits differ from the reference by \(scientific(error)) (tolerance \(scientific(o.tolerance)))\n"
             }
             let shown = o.verification.mismatches.prefix(shownMismatches)
@@ -68,7 +68,8 @@ public enum VerificationReport {
             ("seconds", .double(format2(o.seconds))),
         ]
         if let error = o.logitsError {
-            members.append(("logits_relative_error", .double(Double(error))))
+            // JSON has no infinity: a non-finite error is written as the string "inf" or "nan".
+            members.append(("logits_relative_error", error.isFinite ? .double(Double(error)) : .string(scientific(error))))
             members.append(("tolerance", .double(Double(o.tolerance))))
         }
         return .object(members)
@@ -80,7 +81,10 @@ public enum VerificationReport {
 
     private static func format2(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
 
+    /// `value` to two significant digits, `1.2e-5`; `inf` and `nan` as such.
     static func scientific(_ value: Float) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value > 0 ? "inf" : "-inf" }
         guard value > 0 else { return "0" }
         var exponent = 0, mantissa = Double(value)
         while mantissa < 1 { mantissa *= 10; exponent -= 1 }

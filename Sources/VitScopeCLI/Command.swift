@@ -7,18 +7,21 @@ protocol Command: SendableMetatype {
     static var options: [OptionSpec] { get }
     /// Extra help text after the options (examples, conventions).
     static var discussion: String { get }
+    /// Options other commands take that this one does not, with why: `--batch` to `formula`.
+    static var inapplicable: [String: String] { get }
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode
 }
 
 extension Command {
     static var discussion: String { "" }
+    static var inapplicable: [String: String] { [:] }
     /// No arguments, every option optional.
     static var forms: [UsageForm] { [UsageForm()] }
 
     /// The command as a value for the dispatch table.
     static var entry: CommandEntry {
         CommandEntry(
-            name: name, abstract: abstract, forms: forms, options: options, discussion: discussion,
+            name: name, abstract: abstract, forms: forms, options: options, discussion: discussion, inapplicable: inapplicable,
             run: { args, console in try run(args, console: console) })
     }
 }
@@ -30,6 +33,7 @@ struct CommandEntry: Sendable {
     let forms: [UsageForm]
     let options: [OptionSpec]
     let discussion: String
+    let inapplicable: [String: String]
     let run: @Sendable (ParsedArguments, Console) throws -> ExitCode
 
     /// The usage lines, generated from the options; the second and later indented under the first.

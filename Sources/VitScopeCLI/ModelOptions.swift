@@ -1,4 +1,5 @@
 import Architectures
+import CPUBackend
 import Foundation
 
 /// The output formats of the analysis commands.
@@ -13,8 +14,11 @@ enum ModelOptions {
     static let imageSizeOption = OptionSpec(
         name: "image-size", value: "N|HxW",
         help: "input size in pixels, square (224) or height×width (192x256); position embeddings are built for it")
-    static let batchOption = OptionSpec(name: "batch", value: "N", help: "batch size (default 1)")
-    static let numClassesOption = OptionSpec(name: "num-classes", value: "N", help: "classifier outputs; 0 removes the head")
+    static let batchOption = OptionSpec(name: "batch", value: "N", help: "batch size (default 1)", range: 1...Limits.maxBatch)
+    static let numClassesOption = OptionSpec(
+        name: "num-classes", value: "N", help: "classifier outputs; 0 removes the head", range: 0...Limits.maxClasses)
+    /// `--threads N` of the commands that run models, with the same range everywhere.
+    static func threadsOption(help: String) -> OptionSpec { OptionSpec(name: "threads", value: "N", help: help, range: 1...1024) }
     static let sizeOptions = [imageSizeOption, batchOption, numClassesOption]
 
     /// `MODEL|--vit-pytorch CALL|--timm CALL`: what stands for MODEL in a usage line.
@@ -44,12 +48,18 @@ enum ModelOptions {
         return overrides
     }
 
-    /// `224` → 224×224, `192x256` (or `192×256`) → 192×256.
-    static func imageSize(_ text: String) throws(UsageError) -> ImageSize {
+    /// `224` → 224×224, `192x256` (or `192×256`) → 192×256; each side ASCII digits from 1 to
+    /// ``Limits/maxImageSide``.
+    static func imageSize(_ text: String, option: String = "image-size") throws(UsageError) -> ImageSize {
         let parts = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "x" || $0 == "X" || $0 == "×" })
-        let numbers = parts.compactMap { Int($0) }
+        let numbers = parts.compactMap { part -> Int? in
+            part.utf8.isEmpty || !part.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) ? nil : Int(part)
+        }
         guard numbers.count == parts.count, (1...2).contains(numbers.count) else {
-            throw UsageError(message: "--image-size expects N or HxW (e.g. 224 or 192x256), got '\(text)'")
+            throw UsageError(message: "--\(option) expects N or HxW (e.g. 224 or 192x256), got '\(text)'")
+        }
+        guard numbers.allSatisfy({ (1...Limits.maxImageSide).contains($0) }) else {
+            throw UsageError(message: "--\(option) expects sides from 1 to \(Limits.maxImageSide), got \(text)")
         }
         return numbers.count == 1 ? ImageSize(numbers[0]) : ImageSize(height: numbers[0], width: numbers[1])
     }
@@ -110,7 +120,29 @@ enum ModelOptions {
         }
     }
 
+    /// How many problems are printed one by one; the rest are counted.
+    static let shownProblems = 100
+
     static func report(_ error: SpecError, console: Console) {
-        for problem in error.problems { console.err("error: \(problem)\n") }
+        for problem in error.problems.prefix(shownProblems) { console.err("error: \(problem)\n") }
+        if error.problems.count > shownProblems {
+            console.err("error: … and \(error.problems.count - shownProblems) more problems\n")
+        }
+    }
+
+    /// `--no-memory-check` of the commands that run models.
+    static let noMemoryCheckOption = OptionSpec(
+        name: "no-memory-check", value: nil,
+        help: "run even when the parameters and live activations need more memory than is available")
+
+    /// Why running `analysis` on the CPU would not fit in the memory available, with what to do
+    /// about it, or `nil` when it fits (or `args` has `--no-memory-check`).
+    static func memoryProblem(_ analysis: Analysis, _ args: ParsedArguments) -> String? {
+        guard !args.flags.contains(noMemoryCheckOption.name) else { return nil }
+        let estimate: MemoryEstimate
+        do { estimate = try MemoryEstimate(graph: analysis.graph) } catch { return "\(error)" }
+        guard let shortfall = estimate.shortfall(available: MemoryEstimate.availableBytes()) else { return nil }
+        return "at batch \(analysis.batch) and \(analysis.spec.imageSize.height)×\(analysis.spec.imageSize.width) the forward pass "
+            + shortfall + "; use a smaller batch or image size, or --no-memory-check to run anyway"
     }
 }

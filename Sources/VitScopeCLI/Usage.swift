@@ -47,6 +47,6 @@ extension OptionSpec {
 
     /// The same option with other help text, for a command where it means something narrower.
     func with(help: String) -> OptionSpec {
-        OptionSpec(name: name, value: value, help: help, repeatable: repeatable)
+        OptionSpec(name: name, value: value, help: help, repeatable: repeatable, range: range)
     }
 }

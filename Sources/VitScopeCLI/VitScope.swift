@@ -1,4 +1,5 @@
 import Architectures
+import Foundation
 
 /// The `vitscope` command line: dispatches to a subcommand and maps errors to exit codes.
 public enum VitScope {
@@ -6,6 +7,9 @@ public enum VitScope {
         ListCommand.entry, AnalyzeCommand.entry, CompareCommand.entry, ValidateCommand.entry, FormulaCommand.entry,
         SweepCommand.entry, VerifyCommand.entry, BenchCommand.entry, ReportCommand.entry, SpecsCommand.entry,
     ]
+
+    /// The version `vitscope --version` prints.
+    public static let version = "0.1.0"
 
     static var help: String {
         var text = """
@@ -20,8 +24,23 @@ public enum VitScope {
         for command in commands {
             text += "  " + command.name + String(repeating: " ", count: width + 3 - command.name.count) + command.abstract + "\n"
         }
-        text += "\n'vitscope COMMAND --help' describes a command. Exit codes: 0 success, 1 invalid input, 2 usage error.\n"
+        text +=
+            "\n'vitscope COMMAND --help' (or 'vitscope help COMMAND') describes a command; 'vitscope --version' prints the version. "
+            + "Exit codes: 0 success, 1 invalid input, 2 usage error.\n"
         return text
+    }
+
+    /// Runs the command line `arguments` (without the program name) writing to `stdout` and
+    /// `stderr`; when the results could not all be written (a full disk), says so on `stderr`
+    /// and returns 1. The executable is this and `exit`.
+    public static func main(_ arguments: [String], stdout: FileOutput, stderr: FileOutput, errIsTerminal: Bool = false) -> Int32 {
+        let console = Console(out: stdout.write, err: stderr.write, errIsTerminal: errIsTerminal)
+        let code = run(arguments, console: console)
+        if let failure = stdout.failure {
+            stderr.write("error: cannot write to \(stdout.name): \(failure)\n")
+            return code == .success ? ExitCode.failure.rawValue : code.rawValue
+        }
+        return code.rawValue
     }
 
     /// Runs the command line `arguments` (without the program name) and returns the exit code.
@@ -30,8 +49,23 @@ public enum VitScope {
             console.err(help)
             return .usage
         }
+        if first == "--version" {
+            console.out("vitscope \(version)\n")
+            return .success
+        }
         if first == "--help" || first == "-h" || first == "help" {
-            console.out(help)
+            guard arguments.count > 1 else {
+                console.out(help)
+                return .success
+            }
+            guard arguments.count == 2, let command = commands.first(where: { $0.name == arguments[1] }) else {
+                let suggestion = Suggestion.nearest(to: arguments[1], among: commands.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+                console.err(
+                    "error: \(arguments.count == 2 ? "unknown command '\(arguments[1])'\(suggestion)" : "help takes one COMMAND")\n\n"
+                        + help)
+                return .usage
+            }
+            console.out(command.help)
             return .success
         }
         guard let command = commands.first(where: { $0.name == first }) else {
@@ -45,7 +79,7 @@ public enum VitScope {
             return .success
         }
         do {
-            let parsed = try ParsedArguments(rest, options: command.options)
+            let parsed = try ParsedArguments(rest, options: command.options, inapplicable: command.inapplicable)
             return try command.run(parsed, console)
         } catch let error as UsageError {
             console.err("error: \(error.message)\nusage: \(command.usage)\n'vitscope \(command.name) --help' for more.\n")

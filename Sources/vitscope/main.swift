@@ -1,8 +1,11 @@
 import Foundation
 import VitScopeCLI
 
-let console = Console(
-    out: { FileHandle.standardOutput.write(Data($0.utf8)) },
-    err: { FileHandle.standardError.write(Data($0.utf8)) },
-    errIsTerminal: isatty(STDERR_FILENO) == 1)
-exit(VitScope.run(Array(CommandLine.arguments.dropFirst()), console: console).rawValue)
+// A file-size limit makes writes fail (and be reported) instead of killing the process.
+signal(SIGXFSZ, SIG_IGN)
+exit(
+    VitScope.main(
+        Array(CommandLine.arguments.dropFirst()),
+        stdout: FileOutput(descriptor: STDOUT_FILENO, name: "standard output"),
+        stderr: FileOutput(descriptor: STDERR_FILENO, name: "standard error"),
+        errIsTerminal: isatty(STDERR_FILENO) == 1))

@@ -35,16 +35,7 @@ struct BadInputTests {
         ),
         (
             ["analyze", "vit_huge_patch14_224", "--batch", "1048576", "--image-size", "65536"], .failure,
-            "error: embed/patch_embed/proj: counts at batch 1048576 and 65536×65536 do not fit in a 64-bit integer; use a smaller batch or image size\n"
-        ),
-        (["analyze", "vit_small_patch16_224", "--batch", "0"], .failure, "error: batch: must be between 1 and 1048576, found 0\n"),
-        (
-            ["analyze", "vit_small_patch16_224", "--image-size", "70000"], .failure,
-            "error: image_size: height must be between 1 and 65536, found 70000\nerror: image_size: width must be between 1 and 65536, found 70000\n"
-        ),
-        (
-            ["analyze", "vit_small_patch16_224", "--num-classes", "-1"], .failure,
-            "error: num_classes: must be between 0 and 1000000, found -1; use 0 for no classifier head\n"
+            "error: embed/patch_embed/proj: counts at batch 1048576 and 65536×65536 do not fit in a 64-bit integer; use smaller widths in the config, a smaller batch or a smaller image size\n"
         ),
         (
             ["analyze", "nothere.json"], .failure,
@@ -69,7 +60,7 @@ struct BadInputTests {
         ),
         (["analyze", "vit_small_patch16_224", "--imagesize", "224"], "error: unknown option '--imagesize'; did you mean --image-size?"),
         (["analyze", "vit_small_patch16_224", "--batch"], "error: --batch needs a value (N)"),
-        (["analyze", "vit_small_patch16_224", "--batch", "two"], "error: --batch expects a whole number, got 'two'"),
+        (["analyze", "vit_small_patch16_224", "--batch", "two"], "error: --batch expects a whole number from 1 to 1048576, got 'two'"),
         (["analyze", "vit_small_patch16_224", "--format", "yaml"], "error: --format expects one of table, markdown, json, got 'yaml'"),
         (["analyze"], "error: analyze needs a MODEL"),
         (["compare", "pit_s_224"], "error: compare needs at least two MODELs"),

@@ -20,35 +20,6 @@ struct ReportCommandTests {
         return root
     }
 
-    @Test func writerReplacesOnlyChangedFilesAndLeavesNoTemporaries() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitscope-writer-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let files = [ReportFile(path: "a.md", contents: "A\n"), ReportFile(path: "models/b.md", contents: "B\n")]
-        #expect(try ReportWriter.write(files, to: root) == ReportWriter.Outcome(written: 2, unchanged: 0, removed: []))
-        #expect(try ReportWriter.write(files, to: root) == ReportWriter.Outcome(written: 0, unchanged: 2, removed: []))
-        let changed = [ReportFile(path: "a.md", contents: "A2\n")]
-        #expect(try ReportWriter.write(changed, to: root) == ReportWriter.Outcome(written: 1, unchanged: 0, removed: ["models/b.md"]))
-        #expect(try FileManager.default.subpathsOfDirectory(atPath: root.path).sorted() == ["a.md", "models"])
-        #expect(try String(contentsOf: root.appendingPathComponent("a.md"), encoding: .utf8) == "A2\n")
-        // Stale pages and charts go; anything else, and anything deeper than models/, stays.
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("models/keep"), withIntermediateDirectories: true)
-        for path in ["old.md", "old.svg", "models/old.md", "notes.txt", "models/data.json", "models/keep/page.md"] {
-            try "x".write(to: root.appendingPathComponent(path), atomically: true, encoding: .utf8)
-        }
-        #expect(
-            try ReportWriter.write(changed, to: root)
-                == ReportWriter.Outcome(written: 0, unchanged: 1, removed: ["models/old.md", "old.md", "old.svg"]))
-        #expect(
-            try FileManager.default.subpathsOfDirectory(atPath: root.path).sorted()
-                == ["a.md", "models", "models/data.json", "models/keep", "models/keep/page.md", "notes.txt"])
-    }
-
-    @Test func ownsOnlyPagesAndChartsAtTheTopAndInModels() {
-        #expect(ReportWriter.isOwned("zoo.md") && ReportWriter.isOwned("a.svg") && ReportWriter.isOwned("models/x.md"))
-        #expect(!ReportWriter.isOwned("notes.txt") && !ReportWriter.isOwned("other/x.md") && !ReportWriter.isOwned("models/a/x.md"))
-        #expect(!ReportWriter.isOwned(".zoo.md.12.tmp") && !ReportWriter.isOwned("models/x.json"))
-    }
-
     @Test func unwritableOutputIsAnInputError() throws {
         let root = try Self.studySpecs()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -59,7 +30,7 @@ struct ReportCommandTests {
         #expect(result.code == .failure)
         #expect(
             result.err
-                == "error: cannot write reports to \(blocker.path)/reports: \(blocker.standardizedFileURL.path) is a file, not a folder\n")
+                == "error: cannot write reports to \(blocker.path)/reports: \(blocker.standardizedFileURL.path): is a file, not a folder\n")
         #expect(result.out == "")
     }
 
@@ -88,7 +59,7 @@ struct ReportCommandTests {
     @Test func helpAndUsageErrors() {
         let help = vitscope("report", "--help")
         #expect(help.code == .success)
-        #expect(help.out.contains("usage: vitscope report [--out DIR] [--specs DIR] [--check] [--no-execution]\n"))
+        #expect(help.out.contains("usage: vitscope report [--out DIR] [--specs DIR] [--check] [--no-execution] [--force]\n"))
         #expect(help.out.contains("  --out DIR       folder to write the reports into (default reports)\n"))
         for (arguments, message) in [
             (["report", "--outt", "x"], "error: unknown option '--outt'; did you mean --out?"),

@@ -89,13 +89,14 @@ import Testing
                 + "[--num-classes N] [--format table|markdown|json|csv]")
         #expect(
             try Self.command("verify").usage == "vitscope verify MODEL...|--vit-pytorch CALL...|--timm CALL...|--all [--weights FILE] "
-                + "[--threads N] [--seed N] [--image-size N|HxW] [--batch N] [--num-classes N] [--format table|markdown|json]")
+                + "[--threads N] [--seed N] [--no-memory-check] [--image-size N|HxW] [--batch N] [--num-classes N] "
+                + "[--format table|markdown|json]")
         #expect(
             try Self.command("bench").usage == "vitscope bench MODEL|--vit-pytorch CALL|--timm CALL [--batch N] [--image-size N|HxW] "
-                + "[--num-classes N] [--profile] [--threads N] [--runs N] [--format table|json]\n"
+                + "[--num-classes N] [--profile] [--threads N] [--runs N] [--no-memory-check] [--format table|json]\n"
                 + "       vitscope bench --gemm N|MxKxN [--packed] [--threads N] [--runs N] [--format table|json]")
         #expect(try Self.command("list").usage == "vitscope list [--format table|markdown|json]")
-        #expect(try Self.command("specs").usage == "vitscope specs [--out DIR]")
+        #expect(try Self.command("specs").usage == "vitscope specs [--out DIR] [--force]")
     }
 
     /// The options every MODEL command shares are the same declarations everywhere.

@@ -99,7 +99,7 @@ import Verifying
         (["verify"], "error: verify needs a MODEL or --all"),
         (["verify", "pit_s_224", "--all"], "error: give MODELs or --all, not both"),
         (["verify", "pit_s_224", "pit_ti_224", "--weights", "w.safetensors"], "error: --weights applies to exactly one MODEL"),
-        (["verify", "pit_s_224", "--threads", "0"], "error: --threads must be between 1 and 256, got 0"),
+        (["verify", "pit_s_224", "--threads", "0"], "error: --threads expects a whole number from 1 to 1024, got 0"),
     ])
     func usageErrors(_ arguments: [String], _ firstLine: String) {
         let captured = Captured()

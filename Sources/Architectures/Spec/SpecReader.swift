@@ -34,18 +34,36 @@ struct SpecReader {
                 line: value.line, column: value.column))
     }
 
-    /// `value` as an object whose keys are all in `keys`; unknown keys are reported with a suggestion.
+    /// How many unknown keys of one object are reported one by one; the rest are counted.
+    static let shownUnknownKeys = 10
+
+    /// `value` as an object whose keys are all in `keys`; unknown keys are reported with a
+    /// suggestion (the first ``shownUnknownKeys``, then how many more).
     mutating func object(_ value: JSONValue, at path: JSONPath, keys: [String]) -> ObjectFields? {
         guard case .object(let members) = value.kind else {
             report(path, at: value, "expected an object, found \(value.foundDescription)")
             return nil
         }
         var values: [String: JSONValue] = [:]
+        var unknown = 0
+        var firstUnshown: (line: Int?, column: Int?)
+        defer {
+            if unknown > Self.shownUnknownKeys {
+                // Placed at the first key not named, so it sorts after the ones that are.
+                problems.append(
+                    Problem(
+                        field: path.description, message: "\(unknown - Self.shownUnknownKeys) more unknown keys",
+                        fix: "valid keys are " + keys.joined(separator: ", "), line: firstUnshown.line, column: firstUnshown.column))
+            }
+        }
         for member in members {
             if keys.contains(member.key) {
                 values[member.key] = member.value
                 continue
             }
+            unknown += 1
+            if unknown == Self.shownUnknownKeys + 1 { firstUnshown = (member.keyLine, member.keyColumn) }
+            if unknown > Self.shownUnknownKeys { continue }
             let fix =
                 Suggestion.nearest(to: member.key, among: keys).map { "did you mean \(JSONText.quoted($0))?" }
                 ?? "valid keys are " + keys.joined(separator: ", ")

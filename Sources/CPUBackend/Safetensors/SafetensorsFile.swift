@@ -81,14 +81,18 @@ public struct SafetensorsFile: Sendable {
             throw WeightsError(
                 tensor: name, "needs bytes \(bounds[0])..<\(bounds[1]) but the data section has \(dataCount); the file is truncated")
         }
-        var elements = 1
-        for size in shape {
-            let (product, overflow) = elements.multipliedReportingOverflow(by: size)
-            guard !overflow else { throw WeightsError(tensor: name, "has an impossibly large shape \(shape)") }
-            elements = product
+        guard let size = elementSizes[dtype] else { return Entry(name: name, dtype: dtype, shape: shape, offsets: bounds[0]..<bounds[1]) }
+        // The byte count of the shape, every product checked: a huge shape is an error, not a trap.
+        var bytes = size
+        for dimension in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
+            guard !overflow else {
+                throw WeightsError(tensor: name, "has shape \(shape) of \(dtype), more bytes than a 64-bit integer holds")
+            }
+            bytes = product
         }
-        if let size = elementSizes[dtype], elements * size != bounds[1] - bounds[0] {
-            throw WeightsError(tensor: name, "has \(bounds[1] - bounds[0]) bytes but shape \(shape) of \(dtype) needs \(elements * size)")
+        if bytes != bounds[1] - bounds[0] {
+            throw WeightsError(tensor: name, "has \(bounds[1] - bounds[0]) bytes but shape \(shape) of \(dtype) needs \(bytes)")
         }
         return Entry(name: name, dtype: dtype, shape: shape, offsets: bounds[0]..<bounds[1])
     }

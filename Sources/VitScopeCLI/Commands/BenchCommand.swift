@@ -12,7 +12,7 @@ enum BenchCommand: Command {
     static let forms = [
         UsageForm(
             operands: ModelOptions.operands,
-            optional: ["batch", "image-size", "num-classes", "profile", "threads", "runs", "format"]),
+            optional: ["batch", "image-size", "num-classes", "profile", "threads", "runs", "no-memory-check", "format"]),
         UsageForm(operands: [.option("gemm")], optional: ["packed", "threads", "runs", "format"]),
     ]
     static let options =
@@ -20,10 +20,11 @@ enum BenchCommand: Command {
             ModelOptions.batchOption, ModelOptions.imageSizeOption, ModelOptions.numClassesOption,
             OptionSpec(name: "gemm", value: "N|MxKxN", help: "time C = A·B with A (M, K) and B (K, N); N alone is a square N³ product"),
             OptionSpec(name: "profile", value: nil, help: "with MODEL: also show the median time spent in each kind of op"),
+            ModelOptions.noMemoryCheckOption,
             OptionSpec(
                 name: "packed", value: nil, help: "pack B once before timing, as a linear layer's weight is (default: pack every run)"),
-            OptionSpec(name: "threads", value: "N", help: "most threads per product (default: all \(Parallel.processorCount) processors)"),
-            OptionSpec(name: "runs", value: "N", help: "timed runs after one warm-up run (default 5)"),
+            ModelOptions.threadsOption(help: "most threads per product (default: all \(Parallel.processorCount) processors)"),
+            OptionSpec(name: "runs", value: "N", help: "timed runs after one warm-up run (default 5)", range: 1...10_000),
             ModelOptions.format([.table, .json]),
         ]
     static let discussion = """
@@ -39,9 +40,7 @@ enum BenchCommand: Command {
 
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
         let threads = try args.integer("threads") ?? Parallel.processorCount
-        guard (1...1024).contains(threads) else { throw UsageError(message: "--threads expects 1 to 1024, got \(threads)") }
         let runs = try args.integer("runs") ?? 5
-        guard (1...10_000).contains(runs) else { throw UsageError(message: "--runs expects 1 to 10000, got \(runs)") }
         let format = try ModelOptions.outputFormat(args, [.table, .json])
         if let text = args.values["gemm"] {
             guard args.positional.isEmpty else { throw UsageError(message: "bench takes MODEL or --gemm, not both") }
@@ -51,6 +50,10 @@ enum BenchCommand: Command {
         let models = ModelOptions.models(args)
         guard models.count == 1 else { throw UsageError(message: "bench takes one MODEL or --gemm N") }
         guard let analysis = ModelOptions.analyze(models[0], try ModelOptions.overrides(args), console: console) else {
+            return .failure
+        }
+        if let problem = ModelOptions.memoryProblem(analysis, args) {
+            console.err("error: \(models[0]): \(problem)\n")
             return .failure
         }
         return try benchModel(

@@ -12,6 +12,7 @@ enum FormulaCommand: Command {
             ModelOptions.imageSizeOption.with(help: "the size whose lattice the floor-free form is given on (default: the model's own)"),
             ModelOptions.numClassesOption, ModelOptions.format([.table, .json]),
         ]
+    static let inapplicable = ["batch": "the closed forms hold for every batch B"]
     static let discussion = """
         The exact form holds for every size. The floor-free form holds on the residue classes of H and W
         that contain the model's size (e.g. multiples of 32), where every floor is a fixed linear function.

@@ -1,4 +1,5 @@
 import Architectures
+import CPUBackend
 import Foundation
 import Reports
 import Verifying
@@ -13,12 +14,15 @@ enum ReportCommand: Command {
         OptionSpec(name: "specs", value: "DIR", help: "folder of spec files to report on, searched recursively for *.json (default specs)"),
         OptionSpec(name: "check", value: nil, help: "write nothing; exit 1 and name the files that differ from DIR"),
         OptionSpec(name: "no-execution", value: nil, help: "do not run the models; their pages say they are not verified"),
+        OptionSpec(name: "force", value: nil, help: "write into a folder that holds files and was not written by vitscope report"),
     ]
     static let discussion = """
-        The output is the same byte for byte on every run. Files are written atomically (a temporary file in the
-        same folder, then a rename); files whose text is unchanged are left alone. Stale pages and charts are
-        removed: *.md and *.svg files directly in DIR or in DIR/models that this run did not write. Nothing else
-        in DIR is touched. A test fails when the committed reports/ differ from what this command writes.
+        The output is the same byte for byte on every run. The whole set is written into a temporary folder next
+        to DIR, then the changed files are renamed into DIR, so a failure leaves DIR as it was; files whose text
+        is unchanged are left alone. DIR/.vitscope-files lists what the run wrote; the next run removes only
+        files listed there that it no longer writes. A folder that holds other files and no such list is
+        refused unless --force is given (then nothing but files of the report's names is replaced). A test fails
+        when the committed reports/ differ from what this command writes.
         Every model is run once on the CPU (as `vitscope verify` does, batch 1, random weights) and its page
         records whether every node matched; use a release build, where that takes well under a minute.
         example: vitscope report --out reports --specs specs
@@ -31,9 +35,21 @@ enum ReportCommand: Command {
         let clock = ContinuousClock()
         let start = clock.now
         let check = args.flags.contains("check")
-        if !check, let problem = ReportWriter.unwritableReason(out) {
-            console.err("error: cannot write reports to \(out.path): \(problem)\n")
+        let force = args.flags.contains("force")
+        // The spec files first (quick): a bad one is reported before the folder is looked at.
+        do { _ = try SpecLibrary.load(specs) } catch {
+            ModelOptions.report(error, console: console)
             return .failure
+        }
+        if !check {
+            if let failure = ReportWriter.blockedPath(out) {
+                console.err("error: cannot write reports to \(out.path): \(failure)\n")
+                return .failure
+            }
+            if !force, let reason = ReportWriter.refusal(out, command: name) {
+                console.err("error: will not write reports to \(out.path): \(reason)\n")
+                return .failure
+            }
         }
         let files: [ReportFile]
         do {
@@ -43,7 +59,8 @@ enum ReportCommand: Command {
             return .failure
         }
         if check {
-            let stale = files.filter {
+            let manifest = ReportFile(path: ReportWriter.manifestName, contents: ReportWriter.manifest(files, command: name))
+            let stale = (files + [manifest]).filter {
                 FileManager.default.contents(atPath: out.appendingPathComponent($0.path).path) != Data($0.contents.utf8)
             }
             if stale.isEmpty {
@@ -55,9 +72,9 @@ enum ReportCommand: Command {
         }
         let outcome: ReportWriter.Outcome
         do {
-            outcome = try ReportWriter.write(files, to: out)
+            outcome = try ReportWriter.write(files, command: name, to: out, force: force)
         } catch {
-            console.err("error: cannot write reports to \(out.path): \(error.localizedDescription)\n")
+            console.err("error: cannot write reports to \(out.path): \(error)\n")
             return .failure
         }
         let seconds = (clock.now - start) / .milliseconds(1) / 1000
@@ -78,6 +95,10 @@ enum ReportCommand: Command {
         let files = try ReportBook(sources: sources) { analysis in
             console?.progress("running \(counter.next())/\(total): \(analysis.spec.name)")
             let outcome: VerificationOutcome
+            if let shortfall = (try? MemoryEstimate(graph: analysis.graph))?.shortfall(available: MemoryEstimate.availableBytes()) {
+                console?.err("warning: \(analysis.spec.name) did not run on the CPU backend: it \(shortfall)\n")
+                return nil
+            }
             do {
                 outcome = try VerificationRun(analysis, seed: 0).execute(threads: threads)
             } catch {

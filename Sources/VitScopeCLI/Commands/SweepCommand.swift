@@ -57,19 +57,21 @@ enum SweepCommand: Command {
             let parts = item.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             switch parts.count {
             case 1:
-                sizes.append(try ModelOptions.imageSize(item))
+                sizes.append(try ModelOptions.imageSize(item, option: "image-sizes"))
             case 3:
-                guard let step = Int(parts[2]), step > 0 else {
+                guard let step = try? ParsedArguments.wholeNumber(parts[2], option: "image-sizes", in: 1...Int.max) else {
                     throw UsageError(message: "--image-sizes range '\(item)' needs a positive whole STEP")
                 }
-                let start = try ModelOptions.imageSize(parts[0]), stop = try ModelOptions.imageSize(parts[1])
+                let start = try ModelOptions.imageSize(parts[0], option: "image-sizes")
+                let stop = try ModelOptions.imageSize(parts[1], option: "image-sizes")
                 guard start.height <= stop.height, start.width <= stop.width else {
                     throw UsageError(message: "--image-sizes range '\(item)' has START after STOP")
                 }
                 var size = start
                 while size.height <= stop.height && size.width <= stop.width {
                     sizes.append(size)
-                    if sizes.count > maxSizes { break }
+                    // The next size would pass STOP (compared without forming it, which could overflow).
+                    if sizes.count > maxSizes || step > stop.height - size.height || step > stop.width - size.width { break }
                     size = ImageSize(height: size.height + step, width: size.width + step)
                 }
             default:

@@ -14,8 +14,9 @@ enum VerifyCommand: Command {
         [
             OptionSpec(name: "all", value: nil, help: "verify every preset at its own size"),
             OptionSpec(name: "weights", value: "FILE", help: "a .safetensors file of the reference implementation's weights (one MODEL)"),
-            OptionSpec(name: "threads", value: "N", help: "worker threads (default: all cores)"),
-            OptionSpec(name: "seed", value: "N", help: "seed of the random weights and input (default 0)"),
+            ModelOptions.threadsOption(help: "worker threads (default: all cores)"),
+            OptionSpec(name: "seed", value: "N", help: "seed of the random weights and input (default 0)", range: 0...Int.max),
+            ModelOptions.noMemoryCheckOption,
         ] + ModelOptions.callOptions + ModelOptions.sizeOptions + [ModelOptions.format()]
     static let discussion = """
         Without --weights the weights and input are random (seeded). With --weights the file's
@@ -38,9 +39,7 @@ enum VerifyCommand: Command {
         let format = try ModelOptions.outputFormat(args)
         let overrides = try ModelOptions.overrides(args)
         let threads = try args.integer("threads") ?? ProcessInfo.processInfo.activeProcessorCount
-        guard (1...256).contains(threads) else { throw UsageError(message: "--threads must be between 1 and 256, got \(threads)") }
         let seed = try args.integer("seed") ?? 0
-        guard seed >= 0 else { throw UsageError(message: "--seed must be 0 or more, got \(seed)") }
         let file: SafetensorsFile?
         if let weightsPath {
             do {
@@ -59,6 +58,12 @@ enum VerifyCommand: Command {
         for (index, model) in models.enumerated() {
             console.progress("[\(index + 1)/\(models.count)] \(model)")
             guard let analysis = ModelOptions.analyze(model, overrides, console: console) else {
+                failed = true
+                continue
+            }
+            if let problem = ModelOptions.memoryProblem(analysis, args) {
+                console.progress("")
+                console.err("error: \(model): \(problem)\n")
                 failed = true
                 continue
             }
