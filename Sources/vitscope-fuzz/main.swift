@@ -33,7 +33,10 @@ let report = FuzzSession.run(
     seconds: seconds, inputs: limit, only: options["index"].flatMap { Int($0) },
     progress: { FileHandle.standardError.write(Data($0.utf8)) })
 if let failure = report.failure {
-    FileManager.default.createFile(atPath: "fuzz-failure.jsonl", contents: Data((failure.input.jsonLine + "\n").utf8))
+    // The failing input, to add to the regression cases; it is also in the summary below.
+    if !FileManager.default.createFile(atPath: "fuzz-failure.jsonl", contents: Data((failure.input.jsonLine + "\n").utf8)) {
+        FileHandle.standardError.write(Data("vitscope-fuzz: could not write fuzz-failure.jsonl\n".utf8))
+    }
 }
 print(report.summary)
 exit(report.failure == nil ? 0 : 1)
