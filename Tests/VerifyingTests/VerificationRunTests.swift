@@ -75,6 +75,12 @@ import Verifying
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("vitscope-empty-\(UUID().uuidString).safetensors")
         try Data().write(to: empty)
         defer { try? FileManager.default.removeItem(at: empty) }
-        #expect(throws: WeightsFileError.self) { try VerificationRun.readWeights(atPath: empty.path) }
+        #expect(throws: WeightsFileError(path: empty.path, reason: "is empty, not a safetensors file")) {
+            try VerificationRun.readWeights(atPath: empty.path)
+        }
+        let folder = FileManager.default.temporaryDirectory.path
+        #expect(throws: WeightsFileError(path: folder, reason: "is a folder, not a safetensors file")) {
+            try VerificationRun.readWeights(atPath: folder)
+        }
     }
 }
