@@ -48,7 +48,7 @@ let package = Package(
             dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph", "Architectures", "Reports", "CPUBackend", "Verifying"]),
         .executableTarget(name: "vitscope", dependencies: ["VitScopeCLI"]),
         // The fuzzer: mutated specs, calls, options and weight files run in-process (`.ci/run`).
-        .target(name: "Fuzzing", dependencies: ["VitScopeCLI", "Architectures"]),
+        .target(name: "Fuzzing", dependencies: ["VitScopeCLI", "Architectures", "CPUBackend"]),
         .executableTarget(name: "vitscope-fuzz", dependencies: ["Fuzzing"]),
         // Random small specs shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Architectures", "CPUBackend"]),

@@ -1,20 +1,12 @@
 import Architectures
+import CPUBackend
 import Foundation
 
-/// A small, fast, seeded generator (SplitMix64): input `i` of seed `s` is the same on every machine.
-public struct FuzzRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+/// The fuzzer's generator: the package's seeded SplitMix64, so input `i` of seed `s` is the same
+/// on every machine.
+public typealias FuzzRandom = SeededGenerator
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededGenerator {
     mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &self)] }
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
 }
