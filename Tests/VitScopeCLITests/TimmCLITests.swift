@@ -85,6 +85,11 @@ struct TimmCLITests {
                 + "error: --timm qkv_bias (line 1, column 47): expected True or False, found 1\n"
         ),
         (
+            ["analyze", "--timm", "SwinTransformer(global_pool='max')"],
+            "error: --timm global_pool (line 1, column 29): global_pool='max' is not modelled for Swin; vitscope models its mean "
+                + "pooling; use 'avg' (the default)\n"
+        ),
+        (
             ["analyze", "--timm", "create_model('swin_tiny_patch4_window7_224', img_size=256)"],
             "error: stage1: stage1's 64×64 token grid is not a whole number of 7×7 windows (timm pads it; vitscope does not model "
                 + "the padding); the nearest square image sizes that work are 227 and 448\n"

@@ -182,7 +182,11 @@ extension CallArgumentReader where Class == TimmClass {
     private mutating func swinTransformer() -> (ImageSize, ArchitectureConfig)? {
         let image = imageSize()
         let patch = int("patch_size", default: 4)
-        let pool = choice("global_pool", default: "avg", among: ["", "avg"])
+        // timm's ClassifierHead takes these on Swin's channels-last grid; vitscope models the mean
+        // ('avg', and 'fast' and 'fastavg', which are the same mean).
+        let pool = choice(
+            "global_pool", default: "avg",
+            among: ["", "avg", "max", "avgmax", "catavgmax", "fast", "fastavg", "fastmax", "fastavgmax", "fastcatavgmax"])
         let embedDim = int("embed_dim", default: 96)
         let depths = stages("depths", default: [2, 2, 6, 2], in: Self.depths)
         // timm indexes num_heads per stage: an integer fails at construction.
@@ -206,9 +210,12 @@ extension CallArgumentReader where Class == TimmClass {
             defaultOnly("norm_layer", accepted: ["LayerNorm", "layernorm"], modelled: "LayerNorm"),
         ]
         var ok = true
-        if pool == "" {
+        if let pool, !["avg", "fast", "fastavg"].contains(pool) {
             report(
-                "global_pool", at: values["global_pool"], "global_pool='' (a head on every token of the grid) is not modelled",
+                "global_pool", at: values["global_pool"],
+                pool.isEmpty
+                    ? "global_pool='' (a head on every token of the grid) is not modelled"
+                    : "global_pool='\(pool)' is not modelled for Swin; vitscope models its mean pooling",
                 fix: "use 'avg' (the default)")
             ok = false
         }
