@@ -18,11 +18,21 @@ public struct ClosedForm: Sendable {
     public let exactChecks: [Binding], latticeChecks: [Binding]
     /// Sizes where a form and the concrete build disagree (empty unless there is a bug).
     public let mismatches: [String]
+    /// The conditions on H and W under which the graph has the structure these forms describe
+    /// (Swin's windows and shifts are chosen for the grids of the spec's own size), as
+    /// `⌊H/32⌋ = 7 (stage4 grid height …)`; empty for models whose structure never depends on size.
+    public let conditions: [String]
 
     /// Derives the closed forms of `spec` and checks them at a few sizes near its own.
     public init(_ spec: ModelSpec) throws {
         self.spec = spec
         let graph = try spec.symbolicGraph()
+        var conditions: [String] = []
+        for c in graph.constraints {
+            let text = "\(c.lhs) \(c.relation == .equal ? "=" : "≥") \(c.rhs) (\(c.what))"
+            if !conditions.contains(text) { conditions.append(text) }
+        }
+        self.conditions = conditions
         var attention = Expr.zero, other = Expr.zero
         for node in graph.nodes {
             attention += node.cost.attentionMacs

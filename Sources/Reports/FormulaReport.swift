@@ -11,8 +11,16 @@ public enum FormulaReport {
     public static func text(_ f: ClosedForm) -> String {
         var lines = [
             "\(f.spec.name): params and MACs in B (batch), H and W (input height and width); ⌊x⌋ rounds down", "",
-            "exact for every size:",
-            "  params           = \(f.params)",
+        ]
+        if f.conditions.isEmpty {
+            lines.append("exact for every size:")
+        } else {
+            lines.append("exact for every size where these hold (the graph was built under them):")
+            lines += f.conditions.map { "  " + $0 }
+            lines.append("then:")
+        }
+        lines += [
+            "  params           = \(f.params)"
         ]
         if f.trainableParams != f.params { lines.append("  trainable params = \(f.trainableParams)") }
         lines += [
@@ -29,7 +37,7 @@ public enum FormulaReport {
                 ? "for every size (there are no floors)"
                 : "for \(lattice.map(\.description).joined(separator: " and ")) (the lattice containing \(own.height)×\(own.width))"
             lines += [
-                "without floors, exact \(place):",
+                "without floors, exact \(place)\(f.conditions.isEmpty ? "" : " where the conditions above hold"):",
                 "  params           = \(p)",
             ]
             if f.trainableParams != f.params { lines.append("  trainable params = \(t)") }
@@ -61,6 +69,7 @@ public enum FormulaReport {
                     ("params", .string(f.params.description)), ("trainable_params", .string(f.trainableParams.description)),
                     ("macs", .string(f.macs.description)), ("attention_macs", .string(f.attentionMacs.description)),
                     ("other_macs", .string(f.otherMacs.description)),
+                    ("conditions", .array(f.conditions.map(JSONText.string))),
                 ])
             ),
         ]

@@ -45,6 +45,21 @@ struct FormulaTests {
         #expect(form.latticeChecks.count == lattice)
     }
 
+    /// The forms hold under the conditions the graph was built under: Swin-B/12's last stage is
+    /// one 12×12 window at 384, but at 192 its 6×6 grid shrinks the window and its relative
+    /// position table (87,877,472 params there, not the form's 87,903,584), so the form says so.
+    @Test func formsStateTheirConditions() throws {
+        let form = try ClosedForm(#require(Zoo.preset("swin_base_patch4_window12_384")))
+        #expect(form.params.description == "87903584")
+        #expect(form.conditions.contains("⌊H/32⌋ = 12 (stage4 grid height (its window is the whole grid))"))
+        #expect(form.conditions.count == 22)
+        let at192 = try #require(Zoo.preset("swin_base_patch4_window12_384")).analyze(Overrides(imageSize: ImageSize(192)))
+        #expect(at192.summary.totals.params == 87_877_472)
+        #expect(try ClosedForm(#require(Zoo.preset("vit_small_patch16_224"))).conditions == [])
+        let text = vitscope("formula", "swin_base_patch4_window12_384").out
+        #expect(text.contains("exact for every size where these hold (the graph was built under them):\n  ⌊H/4⌋ ≥ 13 "))
+    }
+
     @Test func jsonAndOtherLattices() throws {
         let result = vitscope("formula", "pit_s_224", "--image-size", "208", "--format", "json")
         #expect(result.code == .success)
