@@ -95,6 +95,22 @@ struct TimmCallTests {
         }
     }
 
+    /// Every registered name is read: 157 build, the other 118 stop at an error naming what
+    /// vitscope cannot represent (a deep stem, ResNeXt, attention pooling, another activation …).
+    @Test func everyRegisteredName() {
+        #expect(Timm.modelNames.count == 275)
+        var built = 0
+        for name in Timm.modelNames {
+            do {
+                _ = try Timm.spec(call: "create_model('\(name)')").graph(batch: 1)
+                built += 1
+            } catch {
+                #expect("\(error)".contains("cannot represent") || "\(error)".contains("not model"), "\(name): \(error)")
+            }
+        }
+        #expect(built == 157)
+    }
+
     /// Every call timm rejected is an error here too, with a message.
     @Test(arguments: TimmCallReference.rejected)
     func rejectedCalls(_ reference: TimmCallReference) {

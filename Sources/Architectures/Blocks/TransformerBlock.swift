@@ -116,31 +116,27 @@ extension GraphBuilder {
 /// The options of timm's `Block` beyond the classic pre-norm block.
 struct BlockOptions {
     /// `qk_norm`.
-    var qkNorm = false
+    let qkNorm: Bool
     /// LayerScale after attention and after the MLP (`init_values`).
-    var layerScale = false
+    let layerScale: Bool
     /// `proj_bias`: the attention projection's and both MLP layers' biases.
-    var projBias = true
+    let projBias: Bool
     /// `scale_attn_norm`.
-    var attentionNorm = false
+    let attentionNorm: Bool
     /// `scale_mlp_norm`.
-    var mlpNorm = false
+    let mlpNorm: Bool
     /// `act_layer`.
-    var activation = Activation.gelu
+    let activation: Activation
 
     /// The classic block.
-    static let plain = BlockOptions()
-
-    init(qkNorm: Bool = false, layerScale: Bool = false, projBias: Bool = true, attentionNorm: Bool = false, mlpNorm: Bool = false) {
-        (self.qkNorm, self.layerScale, self.projBias, self.attentionNorm, self.mlpNorm) = (
-            qkNorm, layerScale, projBias, attentionNorm, mlpNorm
-        )
-    }
+    static let plain = BlockOptions(ViTOptions())
 
     init(_ options: ViTOptions) {
-        self.init(
-            qkNorm: options.qkNorm, layerScale: options.layerScale, projBias: options.projBias,
-            attentionNorm: options.scaleAttnNorm, mlpNorm: options.scaleMlpNorm)
+        qkNorm = options.qkNorm
+        layerScale = options.layerScale
+        projBias = options.projBias
+        attentionNorm = options.scaleAttnNorm
+        mlpNorm = options.scaleMlpNorm
         activation = options.activation
     }
 }

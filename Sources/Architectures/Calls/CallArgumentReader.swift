@@ -12,6 +12,19 @@ protocol CallableClass: Hashable, Sendable {
     var required: [String] { get }
     /// The arguments a spec file keeps at its top level instead of in `config`, by the key used there.
     static var topLevelArguments: [String: String] { get }
+    /// The modules a call may name the class through (`vit_pytorch.pit`, `timm.models`).
+    var importPaths: [String] { get }
+}
+
+extension CallableClass where Self: RawRepresentable, RawValue == String {
+    /// The class a name in a call refers to: the class alone, or with one of its ``importPaths``
+    /// (`vit_pytorch.pit.PiT`, `timm.models.VisionTransformer`).
+    static func named(_ name: String) -> Self? {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard let last = parts.last, let found = Self(rawValue: last) else { return nil }
+        let prefix = parts.dropLast().joined(separator: ".")
+        return prefix.isEmpty || found.importPaths.contains(prefix) ? found : nil
+    }
 }
 
 /// One keyword argument of a call, or of a spec file's vit-pytorch `config`.

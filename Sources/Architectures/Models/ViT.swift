@@ -76,19 +76,20 @@ extension GraphBuilder {
     /// timm's `global_pool_nlc`: the class token, the mean, the maximum or both of the tokens
     /// after the first `prefixTokens`, or every token unpooled.
     private func pool(_ x: Value, _ kind: ViTPool, prefixTokens: Int, patches: Expr) throws -> Value {
-        if kind == .token { return try add(.selectToken(index: 0), [x], name: "select_head") }
-        if kind == .none { return x }
-        let kept =
-            prefixTokens == 0
-            ? x : try add(.slice(axis: 1, start: Expr(prefixTokens), length: patches), [x], name: "patch_tokens")
+        func kept() throws -> Value {
+            guard prefixTokens > 0 else { return x }
+            return try add(.slice(axis: 1, start: Expr(prefixTokens), length: patches), [x], name: "patch_tokens")
+        }
         switch kind {
-        case .avg: return try add(.meanTokens, [kept], name: "pool")
-        case .max: return try add(.maxTokens, [kept], name: "pool")
+        case .token: return try add(.selectToken(index: 0), [x], name: "select_head")
+        case .none: return x
+        case .avg: return try add(.meanTokens, [try kept()], name: "pool")
+        case .max: return try add(.maxTokens, [try kept()], name: "pool")
         case .avgmax:
-            let largest = try add(.maxTokens, [kept], name: "pool_max")
-            let mean = try add(.meanTokens, [kept], name: "pool_mean")
+            let tokens = try kept()
+            let largest = try add(.maxTokens, [tokens], name: "pool_max")
+            let mean = try add(.meanTokens, [tokens], name: "pool_mean")
             return try add(.average, [largest, mean], name: "pool")
-        case .token, .none: return x
         }
     }
 }

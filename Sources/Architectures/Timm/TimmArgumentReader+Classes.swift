@@ -191,7 +191,7 @@ extension CallArgumentReader where Class == TimmClass {
         let depths = stages("depths", default: [2, 2, 6, 2], in: Self.depths)
         // timm indexes num_heads per stage: an integer fails at construction.
         let heads = stages("num_heads", default: [3, 6, 12, 24])
-        let headDim: Int?? = values["head_dim"].map { $0.kind == .none ? .some(nil) : int("head_dim").map { .some($0) } } ?? .some(nil)
+        let headDim = optionalInt("head_dim")
         let window: [Int]?
         // timm reads a sequence of two integers as one (height, width) window for every stage.
         if let value = values["window_size"], let elements = value.elements, elements.count == 2, elements[0].elements == nil {

@@ -17,6 +17,12 @@ extension CallArgumentReader where Class == TimmClass {
         return bool(name, default: false).map { .some($0) }
     }
 
+    /// `None` (the outer optional holds it as `.some(nil)`) or an integer in `range`; nil when wrong.
+    mutating func optionalInt(_ name: String, in range: ClosedRange<Int> = positive) -> Int?? {
+        guard let value = values[name], value.kind != .none else { return .some(nil) }
+        return int(value, name, in: range).map { .some($0) }
+    }
+
     /// A finite number greater than 0 and at most ``SpecReader/maxRatio`` (an `mlp_ratio`).
     mutating func ratio(_ name: String, default fallback: Double) -> Double? {
         guard let value = values[name] else { return fallback }

@@ -22,21 +22,14 @@ public enum TimmClass: String, Hashable, Sendable, CaseIterable {
         case .resNet: "timm.models.resnet"
         }
     }
-
-    /// The class a name in a call refers to: `VisionTransformer`, or with a module it is
-    /// importable from (`timm.models.VisionTransformer`, `timm.models.vision_transformer.VisionTransformer`).
-    static func named(_ name: String) -> TimmClass? {
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard let last = parts.last, let found = TimmClass(rawValue: last) else { return nil }
-        let prefix = parts.dropLast().joined(separator: ".")
-        return prefix.isEmpty || prefix == found.module || prefix == "timm.models" ? found : nil
-    }
 }
 
 /// The constructor signatures of timm 1.0.31, as facts: argument names in `__init__` order.
 extension TimmClass: CallableClass {
     var owner: String { "timm's \(rawValue)" }
     var className: String { rawValue }
+    /// Its module, and `timm.models`, which exports it.
+    var importPaths: [String] { [module, "timm.models"] }
 
     var parameters: [String] {
         switch self {

@@ -49,20 +49,13 @@ extension VitPytorchClass {
 
     /// Whether `image_size` is an argument (CvT takes any input size instead).
     public var takesImageSize: Bool { self != .cvt }
-
-    /// The class a name in a call refers to: `PiT`, or with a module it is importable from,
-    /// `vit_pytorch.pit.PiT` (and `vit_pytorch.ViT`, which the package exports).
-    static func named(_ name: String) -> VitPytorchClass? {
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard let last = parts.last, let found = VitPytorchClass(rawValue: last) else { return nil }
-        let prefix = parts.dropLast().joined(separator: ".")
-        return prefix.isEmpty || prefix == found.module || (found == .vit && prefix == "vit_pytorch") ? found : nil
-    }
 }
 
 extension VitPytorchClass: CallableClass {
     var owner: String { "vit-pytorch's \(rawValue)" }
     var className: String { rawValue }
+    /// Its module, and for `ViT` also `vit_pytorch`, which exports it.
+    var importPaths: [String] { self == .vit ? [module, "vit_pytorch"] : [module] }
 }
 
 /// The reader of vit-pytorch's constructor arguments.
