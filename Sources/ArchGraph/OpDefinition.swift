@@ -64,6 +64,14 @@ protocol OpDefinition: Hashable, Sendable {
     var isAttentionProduct: Bool { get }
     /// Whether the output counts as an activation (`false` only for the input image).
     var outputIsActivation: Bool { get }
+    /// The backward work and the tensors kept for it, for one application in training whose
+    /// gradients are `needs`, as PyTorch's autograd runs the reference implementations.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts
+    /// How `torch.autocast` treats the op on `device`.
+    func autocast(_ device: AutocastDevice) -> AutocastRule
+    /// Whether the reference implementations produce the output as a view of input 0's storage
+    /// (slicing, indexing), so that keeping it keeps that storage.
+    var outputIsView: Bool { get }
 }
 
 /// The cases of ``Op`` without their payloads: what a test that covers every op enumerates.

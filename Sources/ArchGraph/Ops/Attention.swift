@@ -31,6 +31,22 @@ struct AttentionScoresOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { true }
     var outputIsActivation: Bool { true }
+
+    /// Eager attention as timm writes it, `(q · scale) @ kᵀ`: the matrix product keeps the
+    /// scaled queries and the keys, each regrouped per head into a contiguous copy; one product
+    /// per operand needing a gradient, and the scaling's gradient elementwise.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        let macs = work(inputs, output: output).macs
+        let queries = Expr.product(inputs[0])
+        return TrainingFacts(
+            backward: BackwardWork(
+                inputGradientMacs: when(needs.input(0), macs) + when(needs.input(1), macs),
+                elementwise: when(needs.input(0), queries)),
+            kept: [Kept("q", .made(inputs[0])), Kept("k", .made(inputs[1]))])
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .lowPrecision }
+    var outputIsView: Bool { false }
 }
 
 /// Softmax over the last axis.
@@ -45,6 +61,22 @@ struct SoftmaxOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .softmax }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Keeps its output; the input gradient is one pass over it.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        TrainingFacts(
+            backward: BackwardWork(elementwise: when(needs.input(0), Expr.product(output))),
+            kept: [Kept("output", .output)])
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule {
+        switch device {
+        case .cuda: .float32
+        case .cpu: .passThrough
+        }
+    }
+
+    var outputIsView: Bool { false }
 }
 
 /// `attn·v` per head, heads merged: `attn (B, h, Nq, Nk)`, `v (B, Nk, h·d) → (B, Nq, h·d)`.
@@ -76,6 +108,18 @@ struct AttentionContextOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { true }
     var outputIsActivation: Bool { true }
+
+    /// `attn @ v`: keeps the attention weights and a per-head contiguous copy of the values;
+    /// one product per operand needing a gradient.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        let macs = work(inputs, output: output).macs
+        return TrainingFacts(
+            backward: BackwardWork(inputGradientMacs: when(needs.input(0), macs) + when(needs.input(1), macs)),
+            kept: [Kept("attn", .input(0)), Kept("v", .made(inputs[1]))])
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .lowPrecision }
+    var outputIsView: Bool { false }
 }
 
 /// T2T's single-head Performer attention with `features` positive random features:
@@ -119,4 +163,32 @@ struct PerformerAttentionOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .performer }
     var isAttentionProduct: Bool { true }
     var outputIsActivation: Bool { true }
+
+    /// T2T's `single_attn` as autograd records it. Products: `x·wᵀ` for k and q (the
+    /// projection is frozen, so only x's gradient: m·e each), `D = q'·Σk'` (m, both operands),
+    /// `Σ v⊗k'` (e·m, both) and `q'·(Σ v⊗k')` (m·e, both): `m·(6e + 2)` per token. Kept: the
+    /// kqv input (the squares `x·x` and `v` read it), both exponentials and both feature maps
+    /// (`T·m` each), `Σk'` (m), `Σ v⊗k'` (e·m) and the numerator and denominator of the final
+    /// division (`T·e` each).
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        guard needs.input(0) else { return TrainingFacts() }
+        let (batch, tokens) = (inputs[0][0], inputs[0][1])
+        let e = output[2]
+        let m = Expr(features)
+        let features = [batch, tokens, m]
+        return TrainingFacts(
+            backward: BackwardWork(
+                inputGradientMacs: batch * tokens * m * (e * 6 + 2),
+                elementwise: batch * tokens * (m * 2 + e * 3)),
+            kept: [
+                Kept("kqv", .input(0)),
+                Kept("exp_k", .made(features)), Kept("exp_q", .made(features)),
+                Kept("kp", .made(features)), Kept("qp", .made(features)),
+                Kept("kp_sum", .made([batch, m])), Kept("kptv", .made([batch, e, m])),
+                Kept("numerator", .made(output)), Kept("denominator", .made(output)),
+            ])
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .float32 }
+    var outputIsView: Bool { false }
 }

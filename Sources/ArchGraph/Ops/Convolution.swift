@@ -102,6 +102,20 @@ public struct Conv2d: Hashable, Sendable, OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Input and weight gradients each cost the forward's MACs (per group); the bias gradient
+    /// is a reduction over the output. Keeps its input and weight.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        let macs = work(inputs, output: output).macs
+        return TrainingFacts(
+            backward: BackwardWork(
+                inputGradientMacs: when(needs.input(0), macs), weightGradientMacs: when(needs.parameters, macs),
+                elementwise: when(needs.parameters && bias, Expr.product(output))),
+            kept: [Kept("input", .input(0)), Kept("weight", .parameter(0))])
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .lowPrecision }
+    var outputIsView: Bool { false }
 }
 
 /// Sliding-window patches as tokens, `(B, C, H, W) → (B, L, C·kh·kw)` (PyTorch's `Unfold`
@@ -127,4 +141,13 @@ struct UnfoldOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// The input gradient folds the patches back (one addition per patch element); keeps
+    /// nothing but sizes.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        TrainingFacts(backward: BackwardWork(elementwise: when(needs.input(0), Expr.product(output))))
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }

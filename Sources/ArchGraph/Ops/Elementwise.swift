@@ -20,6 +20,21 @@ public enum Activation: String, Hashable, Sendable, OpDefinition {
     var elementwiseKind: ElementwiseKind? { .activation }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// GELU keeps its input, ReLU its output, QuickGELU its input and `σ(1.702 x)`; the input
+    /// gradient is one pass.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        let kept: [Kept]
+        switch self {
+        case .gelu, .geluTanh: kept = [Kept("input", .input(0))]
+        case .relu: kept = [Kept("output", .output)]
+        case .quickGELU: kept = [Kept("input", .input(0)), Kept("sigmoid", .made(output))]
+        }
+        return TrainingFacts(backward: BackwardWork(elementwise: when(needs.input(0), Expr.product(output))), kept: kept)
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }
 
 /// The elementwise sum of two tensors of one shape (`add`), or the mean of one or more
@@ -54,6 +69,17 @@ struct CombineOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .add }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// A sum passes its gradient on unchanged and keeps nothing; an average scales it once per
+    /// input needing it.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        guard averages else { return TrainingFacts() }
+        let scaled = inputs.indices.filter { needs.input($0) }.count
+        return TrainingFacts(backward: BackwardWork(elementwise: Expr.product(output) * Expr(scaled)))
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .promote }
+    var outputIsView: Bool { false }
 }
 
 /// `x + P` for a parameter `P` of shape `shape`, equal to `x`'s shape without the batch axis.
@@ -89,6 +115,14 @@ struct PositionEmbeddingOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .add }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// `x + P`: the table's gradient sums the output gradient over the batch; keeps nothing.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        TrainingFacts(backward: BackwardWork(elementwise: when(needs.parameters, Expr.product(output))))
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .promote }
+    var outputIsView: Bool { false }
 }
 
 /// `x · γ` for a learned `γ` over the last axis (timm's `LayerScale`, whose `init_values` only
@@ -116,4 +150,15 @@ struct LayerScaleOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .scale }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// `x · γ`: keeps x (for γ's gradient, a reduction over the output) and γ (for x's).
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        let elements = Expr.product(output)
+        return TrainingFacts(
+            backward: BackwardWork(elementwise: when(needs.input(0), elements) + when(needs.parameters, elements)),
+            kept: [Kept("input", .input(0)), Kept("gamma", .parameter(0))])
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .promote }
+    var outputIsView: Bool { false }
 }

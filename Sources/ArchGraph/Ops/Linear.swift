@@ -37,4 +37,18 @@ public struct Linear: Hashable, Sendable, OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// `x·Wᵀ + b`: the input and weight gradients are one product each of the forward's size;
+    /// the bias gradient is a reduction over the output rows. Keeps its input and weight.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        let macs = work(inputs, output: output).macs
+        return TrainingFacts(
+            backward: BackwardWork(
+                inputGradientMacs: when(needs.input(0), macs), weightGradientMacs: when(needs.parameters, macs),
+                elementwise: when(needs.parameters && bias, Expr.product(output))),
+            kept: [Kept("input", .input(0)), Kept("weight", .parameter(0))])
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .lowPrecision }
+    var outputIsView: Bool { false }
 }

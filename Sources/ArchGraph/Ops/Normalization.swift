@@ -27,6 +27,21 @@ struct LayerNormOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .norm }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Keeps its input and one float32 mean and reciprocal standard deviation per normalised
+    /// row; the input gradient is one pass, the scale and shift gradients one reduction.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        normTraining(inputs[0], rows: Array(inputs[0].dropLast()), needs: needs)
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule {
+        switch device {
+        case .cuda: .float32
+        case .cpu: .passThrough
+        }
+    }
+
+    var outputIsView: Bool { false }
 }
 
 /// Affine layer norm over each head's `headDim` channels of `(B, N, heads · headDim)` tokens:
@@ -59,6 +74,21 @@ struct HeadLayerNormOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .norm }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Keeps its input and one float32 mean and reciprocal standard deviation per normalised
+    /// row; the input gradient is one pass, the scale and shift gradients one reduction.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        normTraining(inputs[0], rows: Array(inputs[0].dropLast()) + [Expr(heads)], needs: needs)
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule {
+        switch device {
+        case .cuda: .float32
+        case .cpu: .passThrough
+        }
+    }
+
+    var outputIsView: Bool { false }
 }
 
 /// Affine batch norm in inference form over axis 1 of `(B, C, H, W)`.
@@ -96,6 +126,15 @@ struct BatchNormOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .norm }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// In training, normalises with the batch's statistics: keeps its input and the per-channel
+    /// float32 mean and inverse standard deviation.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        normTraining(inputs[0], rows: [Expr(channels)], needs: needs)
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }
 
 /// A norm's scale and shift, initialised near 1 and 0 for random weights.
@@ -104,4 +143,17 @@ private func affine(_ channels: Int) -> [ParameterTensor] {
         ParameterTensor("weight", [Expr(channels)], initialization: .uniform(center: 1, spread: 0.1)),
         ParameterTensor("bias", [Expr(channels)], initialization: .uniform(center: 0, spread: 0.1)),
     ]
+}
+
+/// A norm in training: keeps its input and one float32 mean and reciprocal standard deviation
+/// per statistic (`rows` their shape); the input gradient is one pass over the input, the scale
+/// and shift gradients one reduction over it.
+private func normTraining(_ x: [Expr], rows: [Expr], needs: GradientNeeds) -> TrainingFacts {
+    let elements = Expr.product(x)
+    return TrainingFacts(
+        backward: BackwardWork(elementwise: when(needs.input(0), elements) + when(needs.parameters, elements)),
+        kept: [
+            Kept("input", .input(0)), Kept("mean", .made(rows), .fixed(.float32)),
+            Kept("rstd", .made(rows), .fixed(.float32)),
+        ])
 }

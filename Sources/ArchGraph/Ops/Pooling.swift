@@ -22,6 +22,17 @@ struct MaxPool2dOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .pool }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Keeps its input and the int64 index of every maximum; the input gradient scatters one
+    /// value per output element.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        TrainingFacts(
+            backward: BackwardWork(elementwise: when(needs.input(0), Expr.product(output))),
+            kept: [Kept("input", .input(0)), Kept("indices", .made(output), .fixed(.int64))])
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }
 
 /// A mean over the spatial axes, `(B, C, H, W) → (B, C)` (`globalAveragePool`), or over the
@@ -57,6 +68,14 @@ struct MeanPoolOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .pool }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// A mean keeps nothing but sizes; the input gradient spreads each output over its inputs.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        TrainingFacts(backward: BackwardWork(elementwise: when(needs.input(0), Expr.product(inputs[0]))))
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }
 
 /// `(B, N, C) → (B, C)`: the maximum over tokens of each channel (timm's `amax(dim=1)`).
@@ -78,4 +97,14 @@ struct MaxTokensOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .pool }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// `amax` keeps its input and output (the gradient goes to every maximal element).
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        TrainingFacts(
+            backward: BackwardWork(elementwise: when(needs.input(0), Expr.product(inputs[0]))),
+            kept: [Kept("input", .input(0)), Kept("output", .output)])
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }

@@ -19,6 +19,11 @@ struct InputOp: OpDefinition {
     var isAttentionProduct: Bool { false }
     /// The image is the model's input, not an activation.
     var outputIsActivation: Bool { false }
+
+    /// The image needs no gradient.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts { TrainingFacts() }
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }
 
 /// Learned tokens broadcast over the batch, `() → (B, count, channels)`.
@@ -40,6 +45,14 @@ struct LearnedTokensOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// The broadcast tokens' gradient sums the output gradient over the batch; keeps nothing.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        TrainingFacts(backward: BackwardWork(elementwise: when(needs.parameters, Expr.product(output))))
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }
 
 /// Concatenation along `axis`.
@@ -74,6 +87,11 @@ struct ConcatOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Layout only: the gradient is moved, nothing is computed or kept.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts { TrainingFacts() }
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .promote }
+    var outputIsView: Bool { false }
 }
 
 /// `length` entries from `start` along `axis`.
@@ -104,6 +122,11 @@ struct SliceOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Layout only: the gradient is moved, nothing is computed or kept.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts { TrainingFacts() }
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { true }
 }
 
 /// `(B, h·w, C) → (B, C, h, w)`.
@@ -128,6 +151,11 @@ struct TokensToImageOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Layout only: the gradient is moved, nothing is computed or kept.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts { TrainingFacts() }
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }
 
 /// `(B, C, H, W) → (B, H·W, C)`.
@@ -148,6 +176,11 @@ struct ImageToTokensOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Layout only: the gradient is moved, nothing is computed or kept.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts { TrainingFacts() }
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { true }
 }
 
 /// One token, `(B, N, C) → (B, C)`.
@@ -173,4 +206,9 @@ struct SelectTokenOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Layout only: the gradient is moved, nothing is computed or kept.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts { TrainingFacts() }
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { true }
 }

@@ -43,6 +43,11 @@ struct RollOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Layout only: the gradient is moved, nothing is computed or kept.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts { TrainingFacts() }
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }
 
 /// `(B, h·w, C) → (B·nW, w·w, C)` (`partition`) or back (`merge`): timm's `window_partition`
@@ -79,6 +84,11 @@ struct WindowLayoutOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Layout only: the gradient is moved, nothing is computed or kept.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts { TrainingFacts() }
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }
 
 /// `(B, h·w, C) → (B, (h/2)·(w/2), 4C)`: each 2×2 neighbourhood's tokens concatenated, in
@@ -104,6 +114,11 @@ struct PatchMergeOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { nil }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Layout only: the gradient is moved, nothing is computed or kept.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts { TrainingFacts() }
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
+    var outputIsView: Bool { false }
 }
 
 /// Scores `(B·nW, h, w·w, w·w) +` the relative position bias: a learned table of
@@ -137,6 +152,15 @@ struct RelativePositionBiasOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .add }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// `scores + table[index]`: the table's gradient scatters the output gradient back (one
+    /// addition per output element); keeps nothing (the index is a buffer).
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        TrainingFacts(backward: BackwardWork(elementwise: when(needs.parameters, Expr.product(output))))
+    }
+
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .promote }
+    var outputIsView: Bool { false }
 }
 
 /// Scores of shifted windows `(B·nW, h, w·w, w·w) +` timm's attention mask: −100 between two
@@ -168,4 +192,9 @@ struct WindowMaskOp: OpDefinition {
     var elementwiseKind: ElementwiseKind? { .add }
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
+
+    /// Adding a constant mask passes the gradient on; keeps nothing.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts { TrainingFacts() }
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .promote }
+    var outputIsView: Bool { false }
 }
