@@ -98,7 +98,9 @@ struct TrainingStep {
     let interpreter: Interpreter
     let graph: Graph
     let image: Tensor
-    let kernels: any KernelSet & BackwardKernelSet
+    /// The kernels; tests set other ones between the forward and the backward to compare
+    /// backward kernels on the same kept tensors.
+    var kernels: any KernelSet & BackwardKernelSet
     let threads: Int
     /// Per node: the gradients its backward computes (autograd's rules).
     let needs: [GradientNeeds]
