@@ -76,10 +76,15 @@ public struct Node: Hashable, Sendable {
     /// How the reference implementation stores the op's ``Op/buffers``, in the same order;
     /// empty when the builder declared no reference name for the node.
     public let referenceBuffers: [ReferenceTensor]
+    /// Whether the reference implementation writes the op out in elementary tensor operations
+    /// (vit-pytorch's channel LayerNorm: `var`, `mean`, `sub`, `sqrt`, `div`) rather than as the
+    /// one PyTorch primitive; autograd then keeps what those operations keep.
+    public let composed: Bool
 
     init(
         index: Int, path: String, op: Op, inputs: [Int], shape: [Expr], parameters: [ParameterTensor], cost: Cost,
-        stage: Int, block: Int? = nil, referenceParameters: [ReferenceTensor] = [], referenceBuffers: [ReferenceTensor] = []
+        stage: Int, block: Int? = nil, referenceParameters: [ReferenceTensor] = [], referenceBuffers: [ReferenceTensor] = [],
+        composed: Bool = false
     ) {
         self.index = index
         self.path = path
@@ -92,6 +97,7 @@ public struct Node: Hashable, Sendable {
         self.block = block
         self.referenceParameters = referenceParameters
         self.referenceBuffers = referenceBuffers
+        self.composed = composed
     }
 
     /// Whether the builder declared the reference names of the node's tensors (a node without

@@ -110,7 +110,7 @@ public final class GraphBuilder {
     @discardableResult
     public func add(
         _ op: Op, _ inputs: [Value] = [], name: String, reference: ReferenceName? = nil,
-        countedByFvcore: Bool = true
+        countedByFvcore: Bool = true, composed: Bool = false
     ) throws -> Value {
         let path = path(name)
         guard let stage = currentStage else {
@@ -143,7 +143,7 @@ public final class GraphBuilder {
         let node = Node(
             index: nodes.count, path: path, op: op, inputs: inputs.map(\.node), shape: shape,
             parameters: parameters, cost: cost, stage: stage, block: currentBlock,
-            referenceParameters: named.parameters, referenceBuffers: named.buffers)
+            referenceParameters: named.parameters, referenceBuffers: named.buffers, composed: composed)
         nodes.append(node)
         return Value(node: node.index, shape: shape)
     }

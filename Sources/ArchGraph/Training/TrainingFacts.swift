@@ -77,6 +77,9 @@ public struct Kept: Hashable, Sendable {
         case computed
         /// Always this type (LayerNorm's statistics are float32, max-pool indices int64).
         case fixed(ScalarType)
+        /// The type of the op's first input (intermediate results of an op written out in
+        /// elementary operations, before a float32 parameter promotes the result).
+        case ofInput
     }
 
     /// A short name for tables (`input`, `mean`, `rstd`, `lse`, `indices`).

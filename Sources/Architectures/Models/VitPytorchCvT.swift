@@ -75,7 +75,7 @@ extension GraphBuilder {
             let tokens = try add(.imageToTokens, [x], name: "to_tokens")
             let normed = try add(
                 .layerNorm(channels: channels, eps: 1e-5), [tokens], name: "norm", reference: .tensors("g", "b"),
-                countedByFvcore: false)
+                countedByFvcore: false, composed: true)
             return try add(.tokensToImage(height: x.shape[2], width: x.shape[3]), [normed], name: "to_image")
         }
     }
