@@ -122,7 +122,11 @@ public struct TrainingAnalysis: Sendable {
             if let origin = math[node.index] {
                 // PyTorch's math attention computes in float32 and returns the queries' type.
                 computed = .float32
-                if case .attentionContext = node.op, let query = origin { types[node.index] = types[query] } else { types[node.index] = computed }
+                if case .attentionContext = node.op, let query = origin {
+                    types[node.index] = types[query]
+                } else {
+                    types[node.index] = computed
+                }
             } else {
                 types[node.index] = computed
             }
