@@ -16,15 +16,19 @@ public struct TrainingSetup: Hashable, Sendable {
     public var precision: Precision
     public var device: AutocastDevice
     public var checkpoint: CheckpointMode
+    /// Whether the reference implementations' dropouts run (``Node/dropout``); off, as when
+    /// every rate is set to 0, no mask is kept.
+    public var dropout: Bool
 
     public init(
         attention: AttentionImplementation = .fused, precision: Precision = .fp32, device: AutocastDevice = .cuda,
-        checkpoint: CheckpointMode = .none
+        checkpoint: CheckpointMode = .none, dropout: Bool = true
     ) {
         self.attention = attention
         self.precision = precision
         self.device = device
         self.checkpoint = checkpoint
+        self.dropout = dropout
     }
 
     /// The low-precision type of mixed precision, or `nil` in float32.
@@ -45,8 +49,9 @@ public struct KeptStorage: Hashable, Sendable {
         case output(Int)
         /// Autocast's copy of input `input` of node `node` in another type.
         case inputCast(node: Int, input: Int)
-        /// Autocast's low-precision copy of a parameter.
-        case parameterCast(node: Int, parameter: Int)
+        /// Autocast's low-precision copy of a parameter, `name` telling apart copies made for
+        /// two products.
+        case parameterCast(node: Int, parameter: Int, name: String)
         /// A tensor node `node` makes for its backward.
         case made(node: Int, name: String)
     }
@@ -112,9 +117,13 @@ public struct TrainingAnalysis: Sendable {
             let needs = GradientNeeds(inputs: node.inputs.map { requires[$0] }, parameters: trainable)
             requires[node.index] = needs.any
             if definition.outputIsView, let source = node.inputs.first { base[node.index] = base[source] }
-            let composedNorm: Bool
-            if node.composed, case .layerNorm = node.op { composedNorm = true } else { composedNorm = false }
-            let rule = composedNorm ? LayerNormOp.composedAutocast : definition.autocast(setup.device)
+            let composedNorm = node.form == .composed && node.op.kind == .layerNorm
+            let rule: AutocastRule
+            switch node.form {
+            case .primitive: rule = definition.autocast(setup.device)
+            case .composed: rule = composedNorm ? LayerNormOp.composedAutocast : definition.autocast(setup.device)
+            case .float32Copy: rule = .float32
+            }
             // Parameters are float32 master weights: an op that promotes computes in float32
             // when it has any (a bias table added to low-precision scores gives float32).
             let inputTypes = node.inputs.map { types[$0] } + (node.parameters.isEmpty ? [] : [.float32])
@@ -127,6 +136,8 @@ public struct TrainingAnalysis: Sendable {
                 } else {
                     types[node.index] = computed
                 }
+            } else if node.form == .float32Copy, let first = node.inputs.first {
+                types[node.index] = types[first]
             } else {
                 types[node.index] = computed
             }
@@ -139,6 +150,16 @@ public struct TrainingAnalysis: Sendable {
             }
             var facts = definition.training(inputShapes, output: node.shape, needs: needs)
             if composedNorm { facts = LayerNormOp.composedTraining(inputShapes[0], needs: needs) }
+            if node.scalesAfterProduct, let scores = definition as? AttentionScoresOp {
+                facts.kept = scores.kept(inputShapes, scaledAfter: true)
+            }
+            if setup.dropout && node.dropout > 0 {
+                // CUDA's fused dropout keeps a boolean mask; the CPU's keeps the scaled noise it
+                // multiplied by, in the output's type.
+                let element: Kept.Element = setup.device == .cuda ? .fixed(.bool) : .computed
+                facts.kept.append(Kept("dropout mask", .made(node.shape), element))
+                facts.backward.elementwise += Expr.product(node.shape)
+            }
             if let group = fused[node.index] { facts.kept = group }
             let checkpointed = inBlocks && node.block != nil
             var kept: [Int] = []
@@ -168,7 +189,12 @@ public struct TrainingAnalysis: Sendable {
                     keepValue(source, castKey: .inputCast(node: node.index, input: -1 - source), name: item.name)
                 case .parameter(let p):
                     guard rule == .lowPrecision, let low = setup.lowType, p < node.parameters.count else { continue }
-                    keep(.parameterCast(node: node.index, parameter: p), "\(item.name) cast", node.parameters[p].shape, low)
+                    keep(
+                        .parameterCast(node: node.index, parameter: p, name: item.name), "\(item.name) cast",
+                        node.parameters[p].shape, low)
+                case .autocastCopy(let shape):
+                    guard let low = setup.lowType else { continue }
+                    keep(.made(node: node.index, name: item.name), item.name, shape, low)
                 case .output:
                     let owner = base[node.index]
                     keep(.output(owner), "output", nodes[owner].shape, types[owner])

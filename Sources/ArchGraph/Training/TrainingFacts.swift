@@ -66,6 +66,9 @@ public struct Kept: Hashable, Sendable {
         case output
         /// A tensor the op makes for its backward alone (statistics, indices, a scaled copy).
         case made([Expr])
+        /// A tensor that exists only under autocast: a low-precision copy the op's products make
+        /// of a value that is float32 before them (absent in float32 training).
+        case autocastCopy([Expr])
         /// The output of graph node `index`: what a fused group of nodes keeps of values read
         /// by another member (fused attention keeps the queries and keys of its scores).
         case node(Int)
