@@ -9,11 +9,26 @@ Each fixture is one small ``.safetensors`` file holding
 * ``vitscope.input``  - the input batch, F32, shape (B, C, H, W), seeded N(0, 1);
 * ``vitscope.logits`` - the model's output in eval mode, F32, (B, num_classes),
   computed in float64 and rounded to float32;
+* ``vitscope.train_logits`` - the output in training mode (``model.train()``),
+  F32, (B, num_classes), float64 rounded to float32.  Every dropout and drop
+  path rate is 0 (checked), so it differs from ``vitscope.logits`` only where
+  BatchNorm normalises with the batch's statistics;
+* ``vitscope.loss_weights`` - R, F32, the logits' shape, seeded N(0, 1) from a
+  generator of its own (so the draws above are unchanged);
+* ``vitscope.grad.<name>`` - for every parameter with ``requires_grad`` (its
+  state_dict name), dL/dparam of L = sum(train_logits * R) in training mode,
+  F32, the parameter's shape: a float64 backward pass (R promoted exactly)
+  rounded to float32.  Frozen parameters (T2T-ViT's sinusoid table and the
+  Performer's projection) have none;
 * ``__metadata__`` - ``format`` ("vitscope-fixture-1"), ``name``,
   ``reference`` (implementation and version), ``constructor`` (the Python call
   that built the model), ``spec`` (the vitscope spec JSON, official families)
   or ``vit_pytorch_call`` (vit-pytorch models), ``torch``, ``seed`` and
-  ``tolerance``.
+  ``tolerance``; for the training pass ``loss``, ``loss_weights_seed`` (R's
+  seed, CRC-32 of "<name>/loss_weights"), ``frozen`` (a JSON array of the
+  parameters without a gradient), ``dropout_off`` (a JSON array of the dropout
+  modules whose rate the reference hard-codes, set to 0: the T2T Performer's)
+  and ``gradient_tolerance``.
 
 The weights are not the implementations' initialisations (many of those are
 zeros and ones, which would hide a missing bias or a swapped LayerNorm).  After
@@ -44,8 +59,19 @@ The logits are computed twice: in float32 (as stored) and in float64 after
 ``model.double()`` (exact, every float32 value is a float64 value).  The
 float64 result, rounded to float32, is the stored truth; the difference between
 the two passes is printed, to show the float32 noise of the reference itself.
-During the float64 pass a dispatch guard fails the run if any operation yields
-a floating tensor that is not float64.  Two reference modules cast to float32
+The training pass and its backward pass run the same way, each on a copy of the
+model (BatchNorm's running statistics move in training mode; the stored buffers
+are those of the eval model), and the float32-vs-float64 difference of the
+gradients is printed too.  The training pass must be deterministic: the script
+stops on a dropout or drop-path module with a nonzero rate (Swin's constructor
+passes ``drop_path_rate=0.0`` for that, timm's default being 0.1; the T2T
+Performer's hard-coded rates are declared and set to 0), or if the pass draws
+random numbers; without BatchNorm the training logits must equal the eval
+logits exactly.  A parameter whose float64 gradient vanishes (at most 1e-12 of
+the largest) must be one of the fixture's declared invisible tensors, and every
+declared invisible parameter must have a vanishing gradient.  During the float64 passes, backward included, a
+dispatch guard fails the run if any operation yields a floating tensor that is
+not float64.  Two reference modules cast to float32
 on purpose (mixed-precision helpers); for the float64 pass only, and only
 there, those casts are made to keep float64:
 
@@ -74,14 +100,20 @@ Usage::
     swift build
     python scripts/numeric_fixtures.py \\
         --t2t-repo /path/to/T2T-ViT --cvt-repo /path/to/CvT \\
-        --vitscope .build/debug/vitscope --out Tests/Fixtures/numeric
+        --vitscope .build/debug/vitscope --out Tests/Fixtures/numeric \\
+        --kept-from Tests/Fixtures/numeric
 
 ``--t2t-repo`` and ``--cvt-repo`` are plain checkouts (for example from
 ``git archive HEAD | tar -x``), imported read-only by the same functions as in
 ``scripts/reference_counts.py`` (so that script's packages are needed too:
 torch, timm, fvcore, pyyaml, einops, scipy, plus vit-pytorch and safetensors).
 ``--only NAME`` (repeatable) restricts the run; a checkout is imported only when
-a fixture built from it is generated.
+a fixture built from it is generated.  ``--kept-from DIR`` takes the tensors
+kept as constructed from the files in DIR (where they exist) instead of the
+constructor, after checking that the two agree within 1e-6 of the tensor's
+largest magnitude: the Performer's ``w`` comes from LAPACK's QR, whose last bits
+vary between machines, and this keeps the committed ``w`` (and everything
+computed from it) as it is.
 """
 
 import os
@@ -93,6 +125,7 @@ os.environ["TIMM_FUSED_ATTN"] = "0"
 
 import argparse
 import contextlib
+import copy
 import importlib
 import importlib.metadata
 import json
@@ -130,10 +163,25 @@ from reference_counts import load_cvt, load_t2t, quiet  # noqa: E402  (same fold
 FORMAT = "vitscope-fixture-1"
 INPUT_KEY = "vitscope.input"
 LOGITS_KEY = "vitscope.logits"
+TRAIN_LOGITS_KEY = "vitscope.train_logits"
+LOSS_WEIGHTS_KEY = "vitscope.loss_weights"
+GRAD_PREFIX = "vitscope.grad."
+LOSS = "sum(train_logits * loss_weights), training mode, float64"
 TOLERANCE = (
     "vitscope.logits is a float64 forward pass rounded to float32. Compare a float32 forward "
     "pass with max|logits - vitscope.logits| <= 1e-4 * max|vitscope.logits|; PyTorch's own float32 "
     "pass stays within about 1e-6 of that scale (per-fixture figures in the README)."
+)
+
+# The gradient bound, per tensor: max|Δ| <= GRADIENT_RELATIVE * max|that tensor| + GRADIENT_FLOOR * G.
+GRADIENT_RELATIVE, GRADIENT_FLOOR = 1e-4, 1e-5
+GRADIENT_TOLERANCE = (
+    "vitscope.grad.<name> is dL/d<name> of L = sum(vitscope.train_logits * vitscope.loss_weights) in training "
+    "mode, from a float64 backward pass rounded to float32. Compare a float32 backward pass tensor by tensor with "
+    "max|grad - vitscope.grad.<name>| <= 1e-4 * max|vitscope.grad.<name>| + 1e-5 * G, G the largest "
+    "|vitscope.grad.*| of the file (the second term covers gradients that are exactly zero, such as those of "
+    "parameters the loss cannot see); compare vitscope.train_logits as vitscope.logits. PyTorch's own float32 "
+    "backward passes use at most a tenth of that bound (per-fixture figures in the README)."
 )
 
 # Parameters drawn as tokens / embeddings (0.5 * N(0, 1)) wherever they appear.
@@ -166,6 +214,10 @@ class Fixture:
     in_channels: int = 3
     invisible: tuple = ()         # state_dict names (regular expressions) that cannot change the logits
     gains: dict = field(default_factory=dict)  # regular expression -> factor on a weight's σ
+    # Dropout modules (regular expressions on module names) whose rate the reference hard-codes
+    # above 0 and no constructor argument reaches: set to 0 after construction (eval mode never
+    # drops, so only the training pass sees it).
+    dropout_off: tuple = ()
 
 
 def vit_spec(name, reference, image, patch, dim, depth, heads, mlp_ratio, qkv_bias, distilled, options=None):
@@ -278,10 +330,14 @@ def swin_fixture(version):
     stage 2 (4×4) is one window, so timm drops its second block's shift; on stage 3's 2×2 grid
     timm shrinks the window to 2×2 (a 3×3 relative position table). MLP ratio 2, head widths
     6, 6 and 8.
+
+    ``drop_path_rate=0.0``: timm's default for Swin is 0.1 (stochastic depth, which makes the
+    training pass random); it does nothing in eval mode, so the weights and logits are those of
+    the default.
     """
     name = "swin_p4w4_32_b2"
     kwargs = dict(img_size=32, patch_size=4, embed_dim=6, depths=(2, 2, 1), num_heads=(1, 2, 3), window_size=4,
-                  mlp_ratio=2.0, num_classes=10)
+                  mlp_ratio=2.0, num_classes=10, drop_path_rate=0.0)
     return Fixture(
         name=name,
         build=lambda: SwinTransformer(**kwargs),
@@ -318,6 +374,8 @@ def t2t_fixtures(module):
             # Half the usual σ for the Performer's k, q, v: its random features
             # exp(w·x - |x|²/2) then stay far above the reference's 1e-8 stabiliser.
             gains={r"tokens_to_token\.attention\d\.kqv\.weight": 0.5} if tokens_type == "performer" else {},
+            # Token_performer hard-codes dropout 0.1 after its attention and its MLP.
+            dropout_off=(r"tokens_to_token\.attention\d\.(dp|mlp\.3)",) if tokens_type == "performer" else (),
             float64_adapter=performer_keeps_float64 if tokens_type == "performer" else contextlib.nullcontext,
         ))
     return fixtures
@@ -547,9 +605,14 @@ def reinitialise(model, generator, keep, gains):
 
 
 class Float64Guard(TorchDispatchMode):
-    """Fails on any operation that yields a floating tensor other than float64."""
+    """Fails on any operation that yields a floating tensor other than float64; counts the operations."""
+
+    def __init__(self):
+        super().__init__()
+        self.operations = 0
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.operations += 1
         out = func(*args, **(kwargs or {}))
         for t in tree_flatten(out)[0]:
             if isinstance(t, torch.Tensor) and t.is_floating_point() and t.dtype != torch.float64:
@@ -578,6 +641,70 @@ def check_every_tensor_matters(fixture, model, x, logits):
             raise RuntimeError(f"{fixture.name}: {key} is declared invisible but changes the logits by {changed:.1e}")
         if not declared and not changed > 1e-9:
             raise RuntimeError(f"{fixture.name}: changing {key} does not change the logits ({changed:.1e})")
+
+
+# Module attributes that hold a drop probability (torch's Dropout: p; timm's, T2T-ViT's and
+# CvT's DropPath: drop_prob; timm's PatchDropout: prob).
+DROP_ATTRIBUTES = ("p", "drop_prob", "prob")
+
+
+def turn_off_dropout(fixture, model):
+    """Set the fixture's declared hard-coded dropout rates to 0; stop unless every other
+    dropout-like module already has probability 0, and every declared one had a nonzero one.
+
+    The training pass must be deterministic: its logits and gradients are fixture truth.
+    Returns the names of the modules turned off.
+    """
+    turned_off = []
+    for name, module in model.named_modules():
+        kind = type(module).__name__
+        if "drop" not in kind.lower():
+            continue
+        rates = {a: getattr(module, a) for a in DROP_ATTRIBUTES if isinstance(getattr(module, a, None), (int, float))}
+        if not rates:
+            raise RuntimeError(f"{fixture.name}: {name} ({kind}) has no drop probability the script knows")
+        declared = any(re.fullmatch(pattern, name) for pattern in fixture.dropout_off)
+        if declared:
+            if not (isinstance(module, nn.Dropout) and module.p > 0):
+                raise RuntimeError(f"{fixture.name}: {name} ({kind}) is declared to drop but does not: {rates}")
+            module.p = 0.0
+            turned_off.append(name)
+        elif any(r != 0 for r in rates.values()):
+            raise RuntimeError(f"{fixture.name}: {name} ({kind}) drops in training mode: {rates}")
+    unmatched = [pattern for pattern in fixture.dropout_off if not any(re.fullmatch(pattern, n) for n in turned_off)]
+    if unmatched:
+        raise RuntimeError(f"{fixture.name}: dropout patterns that match nothing: {unmatched}")
+    return turned_off
+
+
+def training_pass(model, x, loss_weights, guard=None):
+    """Logits in training mode and dL/dparam for L = sum(logits * loss_weights).
+
+    Returns (logits, {state_dict name: gradient}) for the parameters that require a gradient;
+    one the loss does not reach gets an explicit zero gradient.  Fails if the pass drew random
+    numbers (a dropout that is not off would), or if ``guard`` (a Float64Guard) saw no operation
+    of the backward pass.
+    """
+    model.train()
+    model.zero_grad(set_to_none=True)
+    rng = torch.get_rng_state()
+    logits = model(x)
+    if not isinstance(logits, torch.Tensor):
+        raise RuntimeError(f"model returned {type(logits).__name__} in training mode, expected one tensor of logits")
+    if logits.shape != loss_weights.shape:
+        raise RuntimeError(f"training logits shape {tuple(logits.shape)}, expected {tuple(loss_weights.shape)}")
+    loss = (logits * loss_weights).sum()
+    before = guard.operations if guard else 0
+    loss.backward()
+    if guard and guard.operations - before < len(list(model.parameters())):
+        raise RuntimeError("the dispatch guard saw too few operations of the backward pass")
+    if not torch.equal(rng, torch.get_rng_state()):
+        raise RuntimeError("the training pass drew random numbers")
+    gradients = {}
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            gradients[name] = torch.zeros_like(p) if p.grad is None else p.grad.detach().clone()
+    return logits.detach(), gradients
 
 
 def forward(model, x):
@@ -639,22 +766,57 @@ def relative_difference(a, b):
     return ((a.double() - b.double()).abs().max() / b.double().abs().max()).item()
 
 
-def generate(fixture, vitscope):
-    """Build, reinitialise and run one fixture; return (file bytes, summary)."""
+@torch.no_grad()
+def take_kept_tensors(fixture, model, folder):
+    """Replace the tensors kept as constructed by those of the fixture's file in ``folder``.
+
+    The Performer's ``w`` comes from LAPACK's QR, whose last bits depend on the machine; taking
+    it from the committed file lets another machine reproduce the file.  The stored tensor must
+    be the constructed one up to that rounding (1e-6 of its largest magnitude).  Returns the names
+    taken.
+    """
+    path = Path(folder) / f"{fixture.name}.safetensors"
+    if not fixture.keep or not path.is_file():
+        return []
+    stored = load_safetensors(path.read_bytes())
+    state = model.state_dict()
+    for key in fixture.keep:
+        mine, theirs = state[key], stored.get(key)
+        if theirs is None or theirs.shape != mine.shape or theirs.dtype != mine.dtype:
+            raise RuntimeError(f"{path}: {key} is missing or has another shape or dtype")
+        difference = (theirs.double() - mine.double()).abs().max().item()
+        if difference > 1e-6 * mine.abs().max().item():
+            raise RuntimeError(f"{path}: {key} differs from the constructed tensor by {difference:.1e}")
+        mine.copy_(theirs)
+    return list(fixture.keep)
+
+
+def generate(fixture, vitscope, kept_from=None):
+    """Build, reinitialise and run one fixture; return (file bytes, summary).
+
+    ``kept_from``: a folder of fixture files to take the tensors kept as constructed from
+    (see take_kept_tensors)."""
     seed = fixture_seed(fixture.name)
     torch.manual_seed(seed)  # construction-time randomness (the Performer's w)
     model = fixture.build()
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     reinitialise(model, generator, set(fixture.keep), fixture.gains)
+    if kept_from is not None:
+        take_kept_tensors(fixture, model, kept_from)
     x = torch.randn(fixture.batch, fixture.in_channels, fixture.height, fixture.width,
                     generator=generator, dtype=torch.float32)
+
+    # A separate generator, so that R leaves the weights' and the input's draws as they were.
+    loss_weights_seed = fixture_seed(fixture.name + "/loss_weights")
+    loss_weights = torch.randn(fixture.batch, fixture.num_classes,
+                               generator=torch.Generator().manual_seed(loss_weights_seed), dtype=torch.float32)
 
     state = model.state_dict()
     tensors = {}
     for key, value in state.items():
-        if key in (INPUT_KEY, LOGITS_KEY):
-            raise RuntimeError(f"state_dict entry {key} clashes with a fixture tensor name")
+        if key.startswith("vitscope."):
+            raise RuntimeError(f"state_dict entry {key} clashes with the fixture tensor names")
         expected = torch.int64 if key.endswith("num_batches_tracked") else torch.float32
         if value.dtype != expected:
             raise RuntimeError(f"{key}: dtype {value.dtype}, expected {expected}")
@@ -662,19 +824,54 @@ def generate(fixture, vitscope):
 
     params = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    names = [name for name, _ in model.named_parameters(remove_duplicate=False)]
+    if len(set(names)) != len(names) or len(set(map(id, model.parameters()))) != len(names):
+        raise RuntimeError("a parameter is shared between modules; its gradient would have two names")
+    missing = [name for name in names if name not in state]
+    if missing:
+        raise RuntimeError(f"parameters not in the state_dict under their own name: {missing}")
+    frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
+    dropout_off = turn_off_dropout(fixture, model)
+    batch_norms = [name for name, m in model.named_modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
     logits32 = forward(model, x)
+    train_logits32, gradients32 = training_pass(copy.deepcopy(model), x, loss_weights)
     model64 = model.double()
-    with fixture.float64_adapter(), Float64Guard():
+    with fixture.float64_adapter(), Float64Guard() as guard:
         logits64 = forward(model64, x.double())
         check_every_tensor_matters(fixture, model64, x.double(), logits64)
+        train_logits64, gradients64 = training_pass(copy.deepcopy(model64), x.double(), loss_weights.double(), guard)
+        again, _ = training_pass(copy.deepcopy(model64), x.double(), loss_weights.double())
+        if not torch.equal(again, train_logits64):
+            raise RuntimeError("two training passes disagree")
     shape = (fixture.batch, fixture.num_classes)
     if tuple(logits64.shape) != shape or tuple(logits32.shape) != shape:
         raise RuntimeError(f"logits shape {tuple(logits64.shape)}, expected {shape}")
+    if set(gradients64) != set(gradients32) or any(g.dtype != torch.float64 for g in gradients64.values()):
+        raise RuntimeError("float32 and float64 passes disagree on the parameters with gradients")
     logits = logits64.to(torch.float32)
+    if not batch_norms and not torch.equal(train_logits64, logits64):
+        raise RuntimeError("without BatchNorm the training logits must equal the eval logits")
+
+    # Gradients the loss cannot see: float64 rounding leaves them at most ~1e-16 of the largest.
+    scale = max(g.abs().max().item() for g in gradients64.values() if g.numel())
+    zero = sorted(n for n, g in gradients64.items() if g.numel() and g.abs().max().item() <= 1e-12 * scale)
+    undeclared = [n for n in zero if not any(re.fullmatch(pattern, n) for pattern in fixture.invisible)]
+    if undeclared:
+        raise RuntimeError(f"{fixture.name}: zero gradient for parameters not declared invisible: {undeclared}")
+    seen = [n for n, g in gradients64.items() if g.numel() and n not in zero
+            and any(re.fullmatch(pattern, n) for pattern in fixture.invisible)]
+    if seen:
+        raise RuntimeError(f"{fixture.name}: parameters declared invisible have a gradient in training mode: {seen}")
+    if any(name in gradients64 for name in frozen):
+        raise RuntimeError("a frozen parameter has a gradient")
 
     tensors[INPUT_KEY] = x.contiguous()
     tensors[LOGITS_KEY] = logits.contiguous()
+    tensors[TRAIN_LOGITS_KEY] = train_logits64.to(torch.float32).contiguous()
+    tensors[LOSS_WEIGHTS_KEY] = loss_weights.contiguous()
+    for name, g in gradients64.items():
+        tensors[GRAD_PREFIX + name] = g.to(torch.float32).contiguous()
     for key, value in tensors.items():
         assert value.is_contiguous(), key
 
@@ -686,6 +883,11 @@ def generate(fixture, vitscope):
         "torch": torch.__version__,
         "seed": str(seed),
         "tolerance": TOLERANCE,
+        "loss": LOSS,
+        "loss_weights_seed": str(loss_weights_seed),
+        "frozen": json.dumps(frozen),
+        "dropout_off": json.dumps(dropout_off),
+        "gradient_tolerance": GRADIENT_TOLERANCE,
     }
     if fixture.spec is not None:
         text = spec_text(fixture.spec)
@@ -703,6 +905,21 @@ def generate(fixture, vitscope):
         "logits_min": logits.min().item(),
         "logits_max": logits.max().item(),
         "rel_diff_f32_f64": relative_difference(logits32, logits64),
+        "train_rel_diff_f32_f64": relative_difference(train_logits32, train_logits64),
+        "train_vs_eval": relative_difference(train_logits64, logits64),
+        "grad_rel_diff_f32_f64": max((gradients32[n].double() - g).abs().max().item()
+                                     for n, g in gradients64.items() if g.numel()) / scale,
+        "grad_worst_tensor": max(((gradients32[n].double() - g).abs().max().item() / g.abs().max().item(), n)
+                                 for n, g in gradients64.items() if g.numel() and n not in zero),
+        "grad_bound_share": max((gradients32[n].double() - g).abs().max().item()
+                                / (GRADIENT_RELATIVE * g.abs().max().item() + GRADIENT_FLOOR * scale)
+                                for n, g in gradients64.items() if g.numel()),
+        "grad_scale": scale,
+        "gradients": len(gradients64),
+        "frozen": frozen,
+        "dropout_off": dropout_off,
+        "zero_gradients": zero,
+        "batch_norms": len(batch_norms),
         "bytes": len(data),
     }
     return data, summary
@@ -757,6 +974,10 @@ def main():
     parser.add_argument("--vitscope", default=".build/debug/vitscope", help="the vitscope CLI, to check specs")
     parser.add_argument("--out", default="Tests/Fixtures/numeric", help="folder for the .safetensors files")
     parser.add_argument("--only", action="append", default=None, help="generate only this fixture (repeatable)")
+    parser.add_argument("--kept-from", metavar="DIR",
+                        help="take the tensors kept as constructed (T2T-ViT's sinusoid table, the Performer's w) "
+                             "from the fixture files in DIR where they exist, so that a machine whose LAPACK "
+                             "rounds the Performer's w differently reproduces those files")
     parser.add_argument("--check", action="store_true",
                         help="regenerate in memory and compare with the files in --out; write nothing")
     args = parser.parse_args()
@@ -781,7 +1002,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     summaries, stale = [], []
     for fixture in fixtures:
-        data, summary = generate(fixture, args.vitscope)
+        data, summary = generate(fixture, args.vitscope, args.kept_from)
         summaries.append(summary)
         path = out / f"{fixture.name}.safetensors"
         if args.check:
@@ -795,15 +1016,26 @@ def main():
             f"logits in [{summary['logits_min']:.3f}, {summary['logits_max']:.3f}], "
             f"float32 vs float64 max|Δ|/max|logits| = {summary['rel_diff_f32_f64']:.1e}, "
             f"{summary['bytes']} bytes")
+        log(f"  training: {summary['batch_norms']} BatchNorm layers, train vs eval logits "
+            f"{summary['train_vs_eval']:.1e}, float32 vs float64 train logits {summary['train_rel_diff_f32_f64']:.1e}; "
+            f"{summary['gradients']} gradients (largest |g| {summary['grad_scale']:.2e}), float32 vs float64 "
+            f"max|Δg|/max|g| = {summary['grad_rel_diff_f32_f64']:.1e}, worst tensor "
+            f"{summary['grad_worst_tensor'][0]:.1e} ({summary['grad_worst_tensor'][1]}), "
+            f"{summary['grad_bound_share']:.3f} of the gradient bound; "
+            f"frozen {summary['frozen']}, zero gradients {summary['zero_gradients']}, "
+            f"dropout turned off {summary['dropout_off']}")
 
     print(f"torch {torch.__version__}, timm {timm.__version__}, "
           f"vit-pytorch {importlib.metadata.version('vit-pytorch')}, safetensors {safetensors.__version__}, "
           f"Python {platform.python_version()}")
-    print("| fixture | params | input (B, C, H, W) | logits range | float32 vs float64 |")
-    print("|---|---:|---|---|---:|")
+    print("| fixture | params | input (B, C, H, W) | logits range | float32 vs float64 | gradients: float32 vs "
+          "float64 (of the largest) | worst tensor (of its largest) | share of the bound | bytes |")
+    print("|---|---:|---|---|---:|---:|---:|---:|---:|")
     for s in summaries:
         print(f"| `{s['name']}` | {s['params']:,} | {tuple(s['input'])} | "
-              f"[{s['logits_min']:.2f}, {s['logits_max']:.2f}] | {s['rel_diff_f32_f64']:.1e} |")
+              f"[{s['logits_min']:.2f}, {s['logits_max']:.2f}] | {s['rel_diff_f32_f64']:.1e} | "
+              f"{s['grad_rel_diff_f32_f64']:.1e} | {s['grad_worst_tensor'][0]:.1e} | {s['grad_bound_share']:.3f} | "
+              f"{s['bytes']:,} |")
     print(f"total {sum(s['bytes'] for s in summaries):,} bytes")
     if args.check:
         if stale:

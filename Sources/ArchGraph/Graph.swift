@@ -55,6 +55,18 @@ public struct BlockInfo: Hashable, Sendable {
     }
 }
 
+/// How a reference implementation computes an op, where that changes what autograd keeps.
+public enum ReferenceForm: Hashable, Sendable {
+    /// As the one PyTorch primitive (`nn.LayerNorm`, `F.linear`).
+    case primitive
+    /// Written out in elementary tensor operations (vit-pytorch's channel LayerNorm: `var`,
+    /// `mean`, `sub`, `sqrt`, `div`); autograd keeps what those operations keep.
+    case composed
+    /// Run on a float32 copy of its input, the result cast back to the input's type (the CvT
+    /// authors' LayerNorm, written for fp16 training).
+    case float32Copy
+}
+
 /// One primitive applied at a scope path.
 public struct Node: Hashable, Sendable {
     public let index: Int
@@ -76,10 +88,20 @@ public struct Node: Hashable, Sendable {
     /// How the reference implementation stores the op's ``Op/buffers``, in the same order;
     /// empty when the builder declared no reference name for the node.
     public let referenceBuffers: [ReferenceTensor]
+    /// How the reference implementation computes the op, which decides what autograd keeps.
+    public let form: ReferenceForm
+    /// The rate of a dropout the reference implementation applies to the node's output in
+    /// training (0 for none): an identity at inference, it keeps a mask for backward.
+    public let dropout: Double
+    /// For attention scores: whether the reference scales the product (`(q·kᵀ)·s`, vit-pytorch
+    /// and the CvT authors) rather than the queries (`(q·s)·kᵀ`, timm, T2T-ViT), which decides
+    /// whether a single head's queries are kept as a view or as the scaled copy.
+    public let scalesAfterProduct: Bool
 
     init(
         index: Int, path: String, op: Op, inputs: [Int], shape: [Expr], parameters: [ParameterTensor], cost: Cost,
-        stage: Int, block: Int? = nil, referenceParameters: [ReferenceTensor] = [], referenceBuffers: [ReferenceTensor] = []
+        stage: Int, block: Int? = nil, referenceParameters: [ReferenceTensor] = [], referenceBuffers: [ReferenceTensor] = [],
+        form: ReferenceForm = .primitive, dropout: Double = 0, scalesAfterProduct: Bool = false
     ) {
         self.index = index
         self.path = path
@@ -92,6 +114,9 @@ public struct Node: Hashable, Sendable {
         self.block = block
         self.referenceParameters = referenceParameters
         self.referenceBuffers = referenceBuffers
+        self.form = form
+        self.dropout = dropout
+        self.scalesAfterProduct = scalesAfterProduct
     }
 
     /// Whether the builder declared the reference names of the node's tensors (a node without

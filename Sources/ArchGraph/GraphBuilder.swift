@@ -106,11 +106,18 @@ public final class GraphBuilder {
     ///     ``Cost/fvcoreExtra`` term (vit-pytorch's CvT writes its channel LayerNorm with
     ///     `var`, `mean`, `sub`, `div` and `sqrt`, which fvcore skips, where `nn.LayerNorm`
     ///     counts 5 per element). Every other count is unaffected.
+    ///   - form: how the reference implementation computes the op (``Node/form``), which
+    ///     changes what autograd keeps for it.
+    ///   - dropout: the rate of a dropout the reference applies to the output in training
+    ///     (``Node/dropout``); it changes nothing at inference.
+    ///   - scalesAfterProduct: for attention scores, whether the reference scales the product
+    ///     rather than the queries (``Node/scalesAfterProduct``).
     /// - Throws: ``GraphError`` naming the node's path when the op rejects the input shapes.
     @discardableResult
     public func add(
         _ op: Op, _ inputs: [Value] = [], name: String, reference: ReferenceName? = nil,
-        countedByFvcore: Bool = true
+        countedByFvcore: Bool = true, form: ReferenceForm = .primitive, dropout: Double = 0,
+        scalesAfterProduct: Bool = false
     ) throws -> Value {
         let path = path(name)
         guard let stage = currentStage else {
@@ -143,7 +150,8 @@ public final class GraphBuilder {
         let node = Node(
             index: nodes.count, path: path, op: op, inputs: inputs.map(\.node), shape: shape,
             parameters: parameters, cost: cost, stage: stage, block: currentBlock,
-            referenceParameters: named.parameters, referenceBuffers: named.buffers)
+            referenceParameters: named.parameters, referenceBuffers: named.buffers, form: form,
+            dropout: dropout, scalesAfterProduct: scalesAfterProduct)
         nodes.append(node)
         return Value(node: node.index, shape: shape)
     }

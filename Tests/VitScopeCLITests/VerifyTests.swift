@@ -88,7 +88,7 @@ import Verifying
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: weights)))
         let truncated = vitscope("verify", spec, "--weights", try Self.write(Array(bytes.dropLast(100))))
         #expect(truncated.code == .failure)
-        #expect(truncated.err.contains(": tensor 'vitscope.input' needs bytes 269032..<281320 but the data section has 281260"))
+        #expect(truncated.err.contains(": tensor 'vitscope.logits' needs bytes 550352..<550392 but the data section has 550372"))
         #expect(truncated.err.contains("the file is truncated"))
         let absent = vitscope("verify", spec, "--weights", "no/such.safetensors")
         #expect(absent.code == .failure)

@@ -32,9 +32,8 @@ struct AttentionScoresOp: OpDefinition {
     var isAttentionProduct: Bool { true }
     var outputIsActivation: Bool { true }
 
-    /// Eager attention as timm writes it, `(q · scale) @ kᵀ`: the matrix product keeps the
-    /// scaled queries and the keys, each regrouped per head into a contiguous copy; one product
-    /// per operand needing a gradient, and the scaling's gradient elementwise.
+    /// Eager attention as timm writes it, `(q · scale) @ kᵀ`: one product per operand needing a
+    /// gradient, and the scaling's gradient elementwise; kept as ``kept(_:scaledAfter:)`` says.
     func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
         let macs = work(inputs, output: output).macs
         let queries = Expr.product(inputs[0])
@@ -42,7 +41,19 @@ struct AttentionScoresOp: OpDefinition {
             backward: BackwardWork(
                 inputGradientMacs: when(needs.input(0), macs) + when(needs.input(1), macs),
                 elementwise: when(needs.input(0), queries)),
-            kept: [Kept("q", .made(inputs[0])), Kept("k", .made(inputs[1]))])
+            kept: kept(inputs, scaledAfter: false))
+    }
+
+    /// The product keeps its operands as the batched matrix product sees them: regrouped per
+    /// head, which is a copy for several heads and a view of the input for one. The queries
+    /// scaled first (`q · scale`, timm) are a new tensor whatever the heads; scaled after the
+    /// product (vit-pytorch, the CvT authors) they are kept like the keys.
+    func kept(_ inputs: [[Expr]], scaledAfter: Bool) -> [Kept] {
+        let single = heads == 1
+        return [
+            Kept("q", single && scaledAfter ? .input(0) : .made(inputs[0])),
+            Kept("k", single ? .input(1) : .made(inputs[1])),
+        ]
     }
 
     func autocast(_ device: AutocastDevice) -> AutocastRule { .lowPrecision }
@@ -109,13 +120,13 @@ struct AttentionContextOp: OpDefinition {
     var isAttentionProduct: Bool { true }
     var outputIsActivation: Bool { true }
 
-    /// `attn @ v`: keeps the attention weights and a per-head contiguous copy of the values;
-    /// one product per operand needing a gradient.
+    /// `attn @ v`: keeps the attention weights and the values regrouped per head (a copy for
+    /// several heads, a view of the input for one); one product per operand needing a gradient.
     func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
         let macs = work(inputs, output: output).macs
         return TrainingFacts(
             backward: BackwardWork(inputGradientMacs: when(needs.input(0), macs) + when(needs.input(1), macs)),
-            kept: [Kept("attn", .input(0)), Kept("v", .made(inputs[1]))])
+            kept: [Kept("attn", .input(0)), Kept("v", heads == 1 ? .input(1) : .made(inputs[1]))])
     }
 
     func autocast(_ device: AutocastDevice) -> AutocastRule { .lowPrecision }
@@ -169,7 +180,9 @@ struct PerformerAttentionOp: OpDefinition {
     /// `Σ v⊗k'` (e·m, both) and `q'·(Σ v⊗k')` (m·e, both): `m·(6e + 2)` per token. Kept: the
     /// kqv input (the squares `x·x` and `v` read it), both exponentials and both feature maps
     /// (`T·m` each), `Σk'` (m), `Σ v⊗k'` (e·m) and the numerator and denominator of the final
-    /// division (`T·e` each).
+    /// division (`T·e` each). Under autocast the products run in low precision and keep two
+    /// low-precision copies of the frozen projection (one per product) and of `vᵀ`, which in
+    /// float32 is a view of the input.
     func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
         guard needs.input(0) else { return TrainingFacts() }
         let (batch, tokens) = (inputs[0][0], inputs[0][1])
@@ -181,14 +194,15 @@ struct PerformerAttentionOp: OpDefinition {
                 inputGradientMacs: batch * tokens * m * (e * 6 + 2),
                 elementwise: batch * tokens * (m * 2 + e * 3)),
             kept: [
-                Kept("kqv", .input(0)),
+                Kept("kqv", .input(0)), Kept("w for k", .parameter(0)), Kept("w for q", .parameter(0)),
                 Kept("exp_k", .made(features)), Kept("exp_q", .made(features)),
                 Kept("kp", .made(features)), Kept("qp", .made(features)),
-                Kept("kp_sum", .made([batch, m])), Kept("kptv", .made([batch, e, m])),
-                Kept("numerator", .made(output)), Kept("denominator", .made(output)),
+                Kept("kp_sum", .made([batch, m])), Kept("v transposed", .autocastCopy([batch, e, tokens])),
+                Kept("kptv", .made([batch, e, m])), Kept("numerator", .made(output)),
+                Kept("denominator", .made(output)),
             ])
     }
 
-    func autocast(_ device: AutocastDevice) -> AutocastRule { .float32 }
+    func autocast(_ device: AutocastDevice) -> AutocastRule { .lowPrecision }
     var outputIsView: Bool { false }
 }

@@ -39,14 +39,15 @@ public struct Linear: Hashable, Sendable, OpDefinition {
     var outputIsActivation: Bool { true }
 
     /// `x·Wᵀ + b`: the input and weight gradients are one product each of the forward's size;
-    /// the bias gradient is a reduction over the output rows. Keeps its input and weight.
+    /// the bias gradient is a reduction over the output rows. Keeps its input when the weight
+    /// needs a gradient and its weight when the input does (autograd saves only what it will use).
     func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
         let macs = work(inputs, output: output).macs
         return TrainingFacts(
             backward: BackwardWork(
                 inputGradientMacs: when(needs.input(0), macs), weightGradientMacs: when(needs.parameters, macs),
                 elementwise: when(needs.parameters && bias, Expr.product(output))),
-            kept: [Kept("input", .input(0)), Kept("weight", .parameter(0))])
+            kept: (needs.parameters ? [Kept("input", .input(0))] : []) + (needs.input(0) ? [Kept("weight", .parameter(0))] : []))
     }
 
     func autocast(_ device: AutocastDevice) -> AutocastRule { .lowPrecision }

@@ -44,6 +44,26 @@ struct LayerNormOp: OpDefinition {
     var outputIsView: Bool { false }
 }
 
+extension LayerNormOp {
+    /// The norm written out as `(x − mean) / sqrt(var + eps) · g + b` (vit-pytorch's channel
+    /// LayerNorm): `var` keeps the input, `sqrt` its output (one per row, in the input's type),
+    /// the division both the centred input and that root, the scaling the normalised input; all
+    /// in the input's type. The float32 scale and shift then promote the output, so under
+    /// autocast it is float32.
+    static func composedTraining(_ x: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        var facts = normTraining(x, rows: Array(x.dropLast()), needs: needs)
+        facts.kept = [
+            Kept("input", .input(0)), Kept("std", .made(Array(x.dropLast())), .ofInput),
+            Kept("centered", .made(x), .ofInput), Kept("normalized", .made(x), .ofInput),
+        ]
+        return facts
+    }
+
+    /// Autocast's rule for the composed form: its operations are on no list, and the final
+    /// products with the float32 parameters promote.
+    static let composedAutocast = AutocastRule.promote
+}
+
 /// Affine layer norm over each head's `headDim` channels of `(B, N, heads · headDim)` tokens:
 /// timm's `q_norm` and `k_norm`, which normalise `(B, heads, N, headDim)`.
 struct HeadLayerNormOp: OpDefinition {
@@ -148,7 +168,7 @@ private func affine(_ channels: Int) -> [ParameterTensor] {
 /// A norm in training: keeps its input and one float32 mean and reciprocal standard deviation
 /// per statistic (`rows` their shape); the input gradient is one pass over the input, the scale
 /// and shift gradients one reduction over it.
-private func normTraining(_ x: [Expr], rows: [Expr], needs: GradientNeeds) -> TrainingFacts {
+func normTraining(_ x: [Expr], rows: [Expr], needs: GradientNeeds) -> TrainingFacts {
     let elements = Expr.product(x)
     return TrainingFacts(
         backward: BackwardWork(elementwise: when(needs.input(0), elements) + when(needs.parameters, elements)),

@@ -155,7 +155,7 @@ struct TokensToImageOp: OpDefinition {
     /// Layout only: the gradient is moved, nothing is computed or kept.
     func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts { TrainingFacts() }
     func autocast(_ device: AutocastDevice) -> AutocastRule { .passThrough }
-    var outputIsView: Bool { false }
+    var outputIsView: Bool { true }
 }
 
 /// `(B, C, H, W) → (B, H·W, C)`.

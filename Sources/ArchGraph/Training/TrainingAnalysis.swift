@@ -16,15 +16,19 @@ public struct TrainingSetup: Hashable, Sendable {
     public var precision: Precision
     public var device: AutocastDevice
     public var checkpoint: CheckpointMode
+    /// Whether the reference implementations' dropouts run (``Node/dropout``); off, as when
+    /// every rate is set to 0, no mask is kept.
+    public var dropout: Bool
 
     public init(
         attention: AttentionImplementation = .fused, precision: Precision = .fp32, device: AutocastDevice = .cuda,
-        checkpoint: CheckpointMode = .none
+        checkpoint: CheckpointMode = .none, dropout: Bool = true
     ) {
         self.attention = attention
         self.precision = precision
         self.device = device
         self.checkpoint = checkpoint
+        self.dropout = dropout
     }
 
     /// The low-precision type of mixed precision, or `nil` in float32.
@@ -45,8 +49,9 @@ public struct KeptStorage: Hashable, Sendable {
         case output(Int)
         /// Autocast's copy of input `input` of node `node` in another type.
         case inputCast(node: Int, input: Int)
-        /// Autocast's low-precision copy of a parameter.
-        case parameterCast(node: Int, parameter: Int)
+        /// Autocast's low-precision copy of a parameter, `name` telling apart copies made for
+        /// two products.
+        case parameterCast(node: Int, parameter: Int, name: String)
         /// A tensor node `node` makes for its backward.
         case made(node: Int, name: String)
     }
@@ -96,6 +101,7 @@ public struct TrainingAnalysis: Sendable {
         self.setup = setup
         let nodes = graph.nodes
         let fused = setup.attention == .fused ? Self.fusedAttention(graph) : [:]
+        let math = setup.attention == .fused && setup.lowType != nil ? Self.mathAttention(graph) : [:]
         var requires = [Bool](repeating: false, count: nodes.count)
         var types = [ScalarType](repeating: .float32, count: nodes.count)
         var base = Array(nodes.indices)
@@ -111,18 +117,49 @@ public struct TrainingAnalysis: Sendable {
             let needs = GradientNeeds(inputs: node.inputs.map { requires[$0] }, parameters: trainable)
             requires[node.index] = needs.any
             if definition.outputIsView, let source = node.inputs.first { base[node.index] = base[source] }
-            let rule = definition.autocast(setup.device)
-            let inputTypes = node.inputs.map { types[$0] }
-            let computed = Self.computeType(rule, inputs: inputTypes, low: setup.lowType)
-            types[node.index] = computed
+            let composedNorm = node.form == .composed && node.op.kind == .layerNorm
+            let rule: AutocastRule
+            switch node.form {
+            case .primitive: rule = definition.autocast(setup.device)
+            case .composed: rule = composedNorm ? LayerNormOp.composedAutocast : definition.autocast(setup.device)
+            case .float32Copy: rule = .float32
+            }
+            // Parameters are float32 master weights: an op that promotes computes in float32
+            // when it has any (a bias table added to low-precision scores gives float32).
+            let inputTypes = node.inputs.map { types[$0] } + (node.parameters.isEmpty ? [] : [.float32])
+            var computed = Self.computeType(rule, inputs: inputTypes, low: setup.lowType)
+            if let origin = math[node.index] {
+                // PyTorch's math attention computes in float32 and returns the queries' type.
+                computed = .float32
+                if case .attentionContext = node.op, let query = origin {
+                    types[node.index] = types[query]
+                } else {
+                    types[node.index] = computed
+                }
+            } else if node.form == .float32Copy, let first = node.inputs.first {
+                types[node.index] = types[first]
+            } else {
+                types[node.index] = computed
+            }
             guard needs.any else {
                 records.append(
                     NodeTraining(
                         requiresGradient: false, needs: needs, backward: BackwardWork(), recomputeMacs: .zero, kept: [],
-                        outputType: computed))
+                        outputType: types[node.index]))
                 continue
             }
             var facts = definition.training(inputShapes, output: node.shape, needs: needs)
+            if composedNorm { facts = LayerNormOp.composedTraining(inputShapes[0], needs: needs) }
+            if node.scalesAfterProduct, let scores = definition as? AttentionScoresOp {
+                facts.kept = scores.kept(inputShapes, scaledAfter: true)
+            }
+            if setup.dropout && node.dropout > 0 {
+                // CUDA's fused dropout keeps a boolean mask; the CPU's keeps the scaled noise it
+                // multiplied by, in the output's type.
+                let element: Kept.Element = setup.device == .cuda ? .fixed(.bool) : .computed
+                facts.kept.append(Kept("dropout mask", .made(node.shape), element))
+                facts.backward.elementwise += Expr.product(node.shape)
+            }
             if let group = fused[node.index] { facts.kept = group }
             let checkpointed = inBlocks && node.block != nil
             var kept: [Int] = []
@@ -152,7 +189,12 @@ public struct TrainingAnalysis: Sendable {
                     keepValue(source, castKey: .inputCast(node: node.index, input: -1 - source), name: item.name)
                 case .parameter(let p):
                     guard rule == .lowPrecision, let low = setup.lowType, p < node.parameters.count else { continue }
-                    keep(.parameterCast(node: node.index, parameter: p), "\(item.name) cast", node.parameters[p].shape, low)
+                    keep(
+                        .parameterCast(node: node.index, parameter: p, name: item.name), "\(item.name) cast",
+                        node.parameters[p].shape, low)
+                case .autocastCopy(let shape):
+                    guard let low = setup.lowType else { continue }
+                    keep(.made(node: node.index, name: item.name), item.name, shape, low)
                 case .output:
                     let owner = base[node.index]
                     keep(.output(owner), "output", nodes[owner].shape, types[owner])
@@ -161,6 +203,7 @@ public struct TrainingAnalysis: Sendable {
                     switch item.element {
                     case .computed: type = computed
                     case .fixed(let fixed): type = fixed
+                    case .ofInput: type = node.inputs.first.map { types[$0] } ?? computed
                     }
                     keep(.made(node: node.index, name: item.name), item.name, shape, type)
                 }
@@ -168,7 +211,7 @@ public struct TrainingAnalysis: Sendable {
             records.append(
                 NodeTraining(
                     requiresGradient: true, needs: needs, backward: facts.backward,
-                    recomputeMacs: checkpointed ? node.cost.macs : .zero, kept: kept, outputType: computed))
+                    recomputeMacs: checkpointed ? node.cost.macs : .zero, kept: kept, outputType: types[node.index]))
         }
         if inBlocks {
             // Each block keeps its inputs: the values its nodes read from outside the block.
@@ -209,9 +252,39 @@ public struct TrainingAnalysis: Sendable {
         }
     }
 
+    /// For fused attention whose scores pass through other ops before the softmax (Swin's
+    /// relative position bias and shifted-window mask, a trainable additive mask): PyTorch's
+    /// fused kernels do not take a mask that needs a gradient, so it runs its math path, which
+    /// computes in float32 and casts the output back to the queries' type. Each node of such a
+    /// chain, mapped to the queries' node for the context node (`nil` for the others).
+    static func mathAttention(_ graph: Graph) -> [Int: Int?] {
+        var chains: [Int: Int?] = [:]
+        for node in graph.nodes {
+            guard case .attentionContext = node.op, let softmax = node.inputs.first, case .softmax = graph.nodes[softmax].op
+            else { continue }
+            var members = [softmax]
+            var current = graph.nodes[softmax].inputs[0]
+            while true {
+                switch graph.nodes[current].op {
+                case .relativePositionBias, .windowMask:
+                    members.append(current)
+                    current = graph.nodes[current].inputs[0]
+                    continue
+                default: break
+                }
+                break
+            }
+            guard members.count > 1, case .attentionScores = graph.nodes[current].op else { continue }
+            for member in members + [current] { chains[member] = .some(nil) }
+            chains[node.index] = .some(graph.nodes[current].inputs[0])
+        }
+        return chains
+    }
+
     /// For fused attention: each `attention_context` node whose weights come from a softmax of
     /// scores that nothing else reads, mapped to what the fused kernel keeps in place of the
-    /// three nodes (q, k, v, its own output, one float32 log-sum-exp per query row). The scores
+    /// three nodes (q, k, v, its output — the storage the next projection reads — and one float32
+    /// log-sum-exp per query row). The scores
     /// and softmax nodes then keep nothing.
     static func fusedAttention(_ graph: Graph) -> [Int: [Kept]] {
         var readers = [Int](repeating: 0, count: graph.nodes.count)
@@ -229,7 +302,7 @@ public struct TrainingAnalysis: Sendable {
             groups[softmax] = []
             groups[node.index] = [
                 Kept("q", .node(scoresNode.inputs[0])), Kept("k", .node(scoresNode.inputs[1])),
-                Kept("v", .input(1)), Kept("output", .made(node.shape)),
+                Kept("v", .input(1)), Kept("output", .output),
                 Kept("lse", .made([q[0], Expr(heads), q[2]]), .fixed(.float32)),
             ]
         }

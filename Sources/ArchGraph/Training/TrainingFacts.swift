@@ -66,6 +66,9 @@ public struct Kept: Hashable, Sendable {
         case output
         /// A tensor the op makes for its backward alone (statistics, indices, a scaled copy).
         case made([Expr])
+        /// A tensor that exists only under autocast: a low-precision copy the op's products make
+        /// of a value that is float32 before them (absent in float32 training).
+        case autocastCopy([Expr])
         /// The output of graph node `index`: what a fused group of nodes keeps of values read
         /// by another member (fused attention keeps the queries and keys of its scores).
         case node(Int)
@@ -77,6 +80,9 @@ public struct Kept: Hashable, Sendable {
         case computed
         /// Always this type (LayerNorm's statistics are float32, max-pool indices int64).
         case fixed(ScalarType)
+        /// The type of the op's first input (intermediate results of an op written out in
+        /// elementary operations, before a float32 parameter promotes the result).
+        case ofInput
     }
 
     /// A short name for tables (`input`, `mean`, `rstd`, `lse`, `indices`).

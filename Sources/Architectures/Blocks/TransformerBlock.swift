@@ -3,10 +3,12 @@ import SizeAlgebra
 
 extension GraphBuilder {
     /// Multi-head softmax attention from already projected `q`, `k`, `v` tokens: scores,
-    /// softmax and context, under the current scope.
+    /// softmax and context, under the current scope. `scaledAfter`: the reference scales the
+    /// product rather than the queries (vit-pytorch, the CvT authors).
     /// - Returns: `(B, Nq, C)`, heads merged, before the output projection.
-    func attentionCore(q: Value, k: Value, v: Value, heads: Int, scale: Double) throws -> Value {
-        let scores = try add(.attentionScores(heads: heads, scale: scale), [q, k], name: "scores")
+    func attentionCore(q: Value, k: Value, v: Value, heads: Int, scale: Double, scaledAfter: Bool = false) throws -> Value {
+        let scores = try add(
+            .attentionScores(heads: heads, scale: scale), [q, k], name: "scores", scalesAfterProduct: scaledAfter)
         let weights = try add(.softmax, [scores], name: "softmax")
         return try add(.attentionContext(heads: heads), [weights, v], name: "context")
     }
@@ -43,16 +45,20 @@ extension GraphBuilder {
     /// timm's `Mlp`, or as the reference names them (`0`, `1`, `2` for an `nn.Sequential`);
     /// the scope and the linear layers are the reference modules `mlp`, `names.0` and `names.2`.
     /// With `bias` false neither layer has a bias (timm's `proj_bias=False`); with `norm`, a
-    /// LayerNorm of the hidden activations comes before the second layer (`scale_mlp_norm`).
+    /// LayerNorm of the hidden activations comes before the second layer (`scale_mlp_norm`);
+    /// `dropout` is the rate of a dropout after the second layer in training.
     func mlp(
         _ x: Value, dim: Int, hidden: Int, out: Int? = nil, activation: Activation = .gelu,
-        names: (String, String, String) = ("fc1", "act", "fc2"), bias: Bool = true, norm: Double? = nil
+        names: (String, String, String) = ("fc1", "act", "fc2"), bias: Bool = true, norm: Double? = nil,
+        dropout: Double = 0
     ) throws -> Value {
         try scope("mlp", module: "mlp") {
             let h = try add(.linear(Linear(dim, hidden, bias: bias)), [x], name: names.0, reference: .module(names.0))
             var a = try add(.activation(activation), [h], name: names.1)
             if let eps = norm { a = try add(.layerNorm(channels: hidden, eps: eps), [a], name: "norm", reference: .module("norm")) }
-            return try add(.linear(Linear(hidden, out ?? dim, bias: bias)), [a], name: names.2, reference: .module(names.2))
+            return try add(
+                .linear(Linear(hidden, out ?? dim, bias: bias)), [a], name: names.2, reference: .module(names.2),
+                dropout: dropout)
         }
     }
 

@@ -27,7 +27,8 @@ extension GraphBuilder {
                         .conv2d(Conv2d(channels, s.dimEmbed, embed, bias: true)), [source], name: "proj",
                         reference: .module("proj"))
                     let flat = try add(.imageToTokens, [conv], name: "flatten")
-                    return try add(.layerNorm(channels: s.dimEmbed, eps: 1e-5), [flat], name: "norm", reference: .module("norm"))
+                    return try add(
+                        .layerNorm(channels: s.dimEmbed, eps: 1e-5), [flat], name: "norm", reference: .module("norm"), form: .float32Copy)
                 }
             }
             let (h, w) = (gridH, gridW)
@@ -59,12 +60,14 @@ extension GraphBuilder {
         try stage(StageInfo(name: "head", kind: .head, channels: channels), module: nil) {
             let pooled: Value
             if let cls {
-                let normed = try add(.layerNorm(channels: channels, eps: 1e-5), [cls], name: "norm", reference: .module("norm"))
+                let normed = try add(
+                    .layerNorm(channels: channels, eps: 1e-5), [cls], name: "norm", reference: .module("norm"), form: .float32Copy)
                 pooled = try add(.selectToken(index: 0), [normed], name: "squeeze")
             } else {
                 guard let image else { throw GraphError(path: path("norm"), message: "a CvT needs at least one stage") }
                 let tokens = try add(.imageToTokens, [image], name: "flatten")
-                let normed = try add(.layerNorm(channels: channels, eps: 1e-5), [tokens], name: "norm", reference: .module("norm"))
+                let normed = try add(
+                    .layerNorm(channels: channels, eps: 1e-5), [tokens], name: "norm", reference: .module("norm"), form: .float32Copy)
                 pooled = try add(.meanTokens, [normed], name: "mean")
             }
             if numClasses > 0 {
@@ -76,7 +79,7 @@ extension GraphBuilder {
     /// One CvT block: `x + attn(norm1(x))`, then `x + mlp(norm2(x))` with QuickGELU.
     private func cvtBlock(_ x: Value, stage s: CvTStage, grid: (Expr, Expr)) throws -> Value {
         let dim = s.dimEmbed
-        let n1 = try add(.layerNorm(channels: dim, eps: 1e-5), [x], name: "norm1", reference: .module("norm1"))
+        let n1 = try add(.layerNorm(channels: dim, eps: 1e-5), [x], name: "norm1", reference: .module("norm1"), form: .float32Copy)
         let attended = try scope("attn", module: "attn") {
             var spatial = n1
             var token: Value?
@@ -104,11 +107,12 @@ extension GraphBuilder {
             let k = try branch("k", stride: s.strideKV, padding: s.paddingKV)
             let v = try branch("v", stride: s.strideKV, padding: s.paddingKV)
             // CvT scales by the full width, dim_out^-½, not the head width.
-            let context = try attentionCore(q: q, k: k, v: v, heads: s.numHeads, scale: 1 / Double(dim).squareRoot())
+            let context = try attentionCore(
+                q: q, k: k, v: v, heads: s.numHeads, scale: 1 / Double(dim).squareRoot(), scaledAfter: true)
             return try add(.linear(Linear(dim, dim, bias: true)), [context], name: "proj", reference: .module("proj"))
         }
         let x1 = try add(.add, [x, attended], name: "residual1")
-        let n2 = try add(.layerNorm(channels: dim, eps: 1e-5), [x1], name: "norm2", reference: .module("norm2"))
+        let n2 = try add(.layerNorm(channels: dim, eps: 1e-5), [x1], name: "norm2", reference: .module("norm2"), form: .float32Copy)
         let m = try mlp(n2, dim: dim, hidden: hiddenWidth(dim, s.mlpRatio), activation: .quickGELU)
         return try add(.add, [x1, m], name: "residual2")
     }

@@ -82,7 +82,11 @@ extension GraphBuilder {
             let y = try add(
                 .performerAttention(features: hiddenWidth(e, c.kernelRatio)), [kqv], name: "prm_attention",
                 reference: .tensors("w"))
-            let projected = try add(.linear(Linear(e, e, bias: true)), [y], name: "proj", reference: .module("proj"))
+            // Token_performer drops 10% of the projection's output and of its MLP's in training
+            // (`dp1`, `dp2`, which T2T_module leaves at their defaults).
+            let projected = try add(
+                .linear(Linear(e, e, bias: true)), [y], name: "proj", reference: .module("proj"),
+                dropout: Self.performerDropout)
             let v = try add(.slice(axis: 2, start: Expr(2 * e), length: Expr(e)), [kqv], name: "v")
             attended = try add(.add, [v, projected], name: "residual1")
         case .transformer:
@@ -98,7 +102,15 @@ extension GraphBuilder {
         let n2 = try add(.layerNorm(channels: e, eps: 1e-5), [attended], name: "norm2", reference: .module("norm2"))
         // Token_performer's MLP is an nn.Sequential; Token_transformer's is timm's Mlp.
         let names = c.tokensType == .performer ? ("0", "1", "2") : ("fc1", "act", "fc2")
-        let m = try mlp(n2, dim: e, hidden: hiddenWidth(e, 1.0), names: names)
+        let m = try mlp(
+            n2, dim: e, hidden: hiddenWidth(e, 1.0), names: names,
+            dropout: c.tokensType == .performer ? Self.performerDropout : 0)
         return try add(.add, [attended, m], name: "residual2")
     }
+}
+
+extension GraphBuilder {
+    /// `Token_performer`'s dropout rates `dp1` and `dp2` (0.1 each), which the authors' T2T
+    /// module does not set.
+    static let performerDropout = 0.1
 }

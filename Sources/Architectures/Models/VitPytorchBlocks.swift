@@ -49,7 +49,8 @@ extension GraphBuilder {
         let normed = try add(.layerNorm(channels: dim, eps: 1e-5), [x], name: "norm", reference: .module("norm"))
         let qkv = try add(.linear(Linear(dim, qkvWidth, bias: false)), [normed], name: "to_qkv", reference: .module("to_qkv"))
         let (q, k, v) = try split3(qkv, width: inner, names: ("q", "k", "v"))
-        let context = try attentionCore(q: q, k: k, v: v, heads: heads, scale: 1 / Double(dimHead).squareRoot())
+        let context = try attentionCore(
+            q: q, k: k, v: v, heads: heads, scale: 1 / Double(dimHead).squareRoot(), scaledAfter: true)
         if heads == 1 && dimHead == dim { return context }
         return try add(.linear(Linear(inner, dim, bias: true)), [context], name: "to_out/0", reference: .module("to_out.0"))
     }

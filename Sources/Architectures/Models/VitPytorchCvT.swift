@@ -75,7 +75,7 @@ extension GraphBuilder {
             let tokens = try add(.imageToTokens, [x], name: "to_tokens")
             let normed = try add(
                 .layerNorm(channels: channels, eps: 1e-5), [tokens], name: "norm", reference: .tensors("g", "b"),
-                countedByFvcore: false)
+                countedByFvcore: false, form: .composed)
             return try add(.tokensToImage(height: x.shape[2], width: x.shape[3]), [normed], name: "to_image")
         }
     }
@@ -108,7 +108,7 @@ extension GraphBuilder {
                 q: try add(.imageToTokens, [q], name: "q_tokens"),
                 k: try add(.imageToTokens, [k], name: "k_tokens"),
                 v: try add(.imageToTokens, [v], name: "v_tokens"),
-                heads: s.heads, scale: 1 / 8)
+                heads: s.heads, scale: 1 / 8, scaledAfter: true)
             let out = try add(.tokensToImage(height: q.shape[2], width: q.shape[3]), [context], name: "to_image")
             let projected = try add(
                 .conv2d(Conv2d(inner, dim, Window(kernel: 1, stride: 1), bias: true)), [out], name: "to_out/0",
