@@ -28,12 +28,11 @@ public enum VerificationReport {
             if let error = o.logitsError, !(error <= o.tolerance) {
                 text += "\(o.model): logits differ from the reference by \(scientific(error)) (tolerance \(scientific(o.tolerance)))\n"
             }
-            let shown = o.verification.mismatches.prefix(shownMismatches)
+            let shown = (o.verification.mismatches + (o.training?.mismatches ?? [])).prefix(shownMismatches)
             if !shown.isEmpty { text += "\(o.model): first mismatching nodes\n" }
             for m in shown { text += "  \(m.path)  \(m.what): analytic \(m.analytic), executed \(m.executed)\n" }
-            if o.verification.mismatches.count > shown.count {
-                text += "  … and \(o.verification.mismatches.count - shown.count) more\n"
-            }
+            let total = o.verification.mismatches.count + (o.training?.mismatches.count ?? 0)
+            if total > shown.count { text += "  … and \(total - shown.count) more\n" }
         }
         return text
     }
@@ -42,12 +41,35 @@ public enum VerificationReport {
         "each node's output shape, parameter elements, MACs and elementwise work, as the kernels counted "
         + "them while running, against the analytic graph; MACs = multiply-accumulates"
 
+    /// With `--train`: per model the executed backward and recompute MACs, saved bytes and the
+    /// optimizer's state, all compared with the analysis.
+    static func trainingTable(_ outcomes: [VerificationOutcome]) -> TextTable? {
+        guard outcomes.contains(where: { $0.training != nil }) else { return nil }
+        var table = TextTable(
+            headers: ["model", "backward MACs", "recompute MACs", "saved bytes", "AdamW state bytes", "match"],
+            alignments: [.left, .right, .right, .right, .right, .left])
+        for o in outcomes {
+            guard let t = o.training else { continue }
+            table.append([
+                o.model, NumberFormat.grouped(t.backwardMacs), NumberFormat.grouped(t.recomputeMacs),
+                NumberFormat.grouped(t.savedBytes), o.optimizerStateBytes.map(NumberFormat.grouped) ?? "-", t.matches ? "yes" : "NO",
+            ])
+        }
+        return table
+    }
+
+    static let trainingFooter =
+        "training step (float32, dropouts off): per node the backward's input- and weight-gradient MACs, "
+        + "elementwise work, recomputed MACs and the bytes of the storages it keeps, against the analysis\n"
+
     public static func text(_ outcomes: [VerificationOutcome]) -> String {
-        table(outcomes).text() + "\n" + details(outcomes) + footer + "\n"
+        table(outcomes).text() + "\n" + (trainingTable(outcomes).map { $0.text() + "\n" } ?? "") + details(outcomes) + footer
+            + "\n" + (trainingTable(outcomes) == nil ? "" : trainingFooter)
     }
 
     public static func markdown(_ outcomes: [VerificationOutcome]) -> String {
-        table(outcomes).markdown() + "\n" + details(outcomes) + footer + "\n"
+        table(outcomes).markdown() + "\n" + (trainingTable(outcomes).map { $0.markdown() + "\n" } ?? "") + details(outcomes)
+            + footer + "\n" + (trainingTable(outcomes) == nil ? "" : trainingFooter)
     }
 
     public static func json(_ o: VerificationOutcome) -> JSONText {
@@ -67,6 +89,27 @@ public enum VerificationReport {
             ),
             ("seconds", .double(format2(o.seconds))),
         ]
+        if let t = o.training {
+            members.append(
+                (
+                    "training",
+                    .object([
+                        ("match", .bool(t.matches)), ("backward_macs", .int(t.backwardMacs)),
+                        ("recompute_macs", .int(t.recomputeMacs)), ("saved_activations_bytes", .int(t.savedBytes)),
+                        ("optimizer_state_bytes", .int(o.optimizerStateBytes ?? 0)),
+                        (
+                            "mismatches",
+                            .array(
+                                t.mismatches.map { m in
+                                    .object([
+                                        ("path", .string(m.path)), ("what", .string(m.what)),
+                                        ("analytic", .string(m.analytic)), ("executed", .string(m.executed)),
+                                    ])
+                                })
+                        ),
+                    ])
+                ))
+        }
         if let error = o.logitsError {
             // JSON has no infinity: a non-finite error is written as the string "inf" or "nan".
             members.append(("logits_relative_error", error.isFinite ? .double(Double(error)) : .string(scientific(error))))

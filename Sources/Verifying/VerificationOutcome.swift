@@ -11,11 +11,17 @@ public struct VerificationOutcome: Sendable {
     /// With reference logits: the largest |difference| over the largest |reference logit|.
     public let logitsError: Float?
     public let tolerance: Float
+    /// With `verify --train`: the training step checked node by node, and the bytes of state
+    /// the AdamW step that followed it kept.
+    public let training: TrainingVerification?
+    public let optimizerStateBytes: Int?
 
     public init(
         model: String, input: [Int], verification: Verification, seconds: Double, logitsError: Float? = nil,
-        tolerance: Float = 1e-4
+        tolerance: Float = 1e-4, training: TrainingVerification? = nil, optimizerStateBytes: Int? = nil
     ) {
+        self.training = training
+        self.optimizerStateBytes = optimizerStateBytes
         self.model = model
         self.input = input
         self.verification = verification
@@ -25,5 +31,7 @@ public struct VerificationOutcome: Sendable {
     }
 
     /// Counts match node by node and, when reference logits were given, the outputs agree.
-    public var matches: Bool { verification.matches && (logitsError.map { $0 <= tolerance } ?? true) }
+    public var matches: Bool {
+        verification.matches && (logitsError.map { $0 <= tolerance } ?? true) && (training?.matches ?? true)
+    }
 }

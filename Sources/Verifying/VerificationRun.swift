@@ -1,3 +1,4 @@
+import ArchGraph
 import Architectures
 import CPUBackend
 import Dispatch
@@ -60,6 +61,31 @@ public struct VerificationRun: Sendable {
         self.input = try reference?.tensor("vitscope.input") ?? Tensor.random(shape, seed: seed &+ 1)
         self.interpreter = Interpreter(graph: graph, weights: weights)
         interpreter.prepare()
+    }
+
+    /// Runs the forward pass, then one training step (forward in training mode, backward with a
+    /// seeded gradient of the output, one AdamW step), and compares every node's forward counts
+    /// and its backward MACs, elementwise work, recomputed MACs and kept bytes with the analysis
+    /// of the step: float32, the CPU's rules, the dropouts off (the backend runs none).
+    /// - Parameters:
+    ///   - threads: worker threads of the kernels.
+    ///   - attention: fused or eager softmax attention.
+    public func executeTraining(threads: Int, attention: AttentionImplementation) throws -> VerificationOutcome {
+        let forward = try execute(threads: threads)
+        let graph = analysis.graph
+        let outputShape = (graph.nodes.last?.shape ?? []).map { $0.constant ?? 0 }
+        let gradient = Tensor.random(outputShape, seed: 0x7261_696E)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let execution = try interpreter.trainingStep(input, outputGradient: gradient, threads: threads, attention: attention)
+        let optimizer = AdamW(learningRate: 1e-3)
+        optimizer.step(interpreter.weights, gradients: execution.parameterGradients)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let setup = TrainingSetup(attention: attention, precision: .fp32, device: .cpu, dropout: false)
+        let check = TrainingVerification(analysis: TrainingAnalysis(graph, setup: setup), execution: execution)
+        return VerificationOutcome(
+            model: forward.model, input: forward.input, verification: forward.verification, seconds: forward.seconds + seconds,
+            logitsError: forward.logitsError, tolerance: forward.tolerance, training: check,
+            optimizerStateBytes: optimizer.stateBytes)
     }
 
     /// Runs the forward pass once and compares every node's shape, parameters and MACs with the

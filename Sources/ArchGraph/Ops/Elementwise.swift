@@ -70,12 +70,11 @@ struct CombineOp: OpDefinition {
     var isAttentionProduct: Bool { false }
     var outputIsActivation: Bool { true }
 
-    /// A sum passes its gradient on unchanged and keeps nothing; an average scales it once per
-    /// input needing it.
+    /// A sum passes its gradient on unchanged and keeps nothing; an average scales it once
+    /// (`g/n`, shared by every input needing it).
     func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
         guard averages else { return TrainingFacts() }
-        let scaled = inputs.indices.filter { needs.input($0) }.count
-        return TrainingFacts(backward: BackwardWork(elementwise: Expr.product(output) * Expr(scaled)))
+        return TrainingFacts(backward: BackwardWork(elementwise: when(needs.inputs.contains(true), Expr.product(output))))
     }
 
     func autocast(_ device: AutocastDevice) -> AutocastRule { .promote }

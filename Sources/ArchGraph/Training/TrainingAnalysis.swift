@@ -160,7 +160,11 @@ public struct TrainingAnalysis: Sendable {
                 facts.kept.append(Kept("dropout mask", .made(node.shape), element))
                 facts.backward.elementwise += Expr.product(node.shape)
             }
-            if let group = fused[node.index] { facts.kept = group }
+            var flashRecompute = Expr.zero
+            if let group = fused[node.index] {
+                facts.kept = group
+                (facts.backward, flashRecompute) = Self.fusedWork(node, graph: graph, requires: requires)
+            }
             let checkpointed = inBlocks && node.block != nil
             var kept: [Int] = []
             func keep(_ identity: KeptStorage.Identity, _ name: String, _ shape: [Expr], _ type: ScalarType) {
@@ -211,7 +215,7 @@ public struct TrainingAnalysis: Sendable {
             records.append(
                 NodeTraining(
                     requiresGradient: true, needs: needs, backward: facts.backward,
-                    recomputeMacs: checkpointed ? node.cost.macs : .zero, kept: kept, outputType: types[node.index]))
+                    recomputeMacs: (checkpointed ? node.cost.macs : .zero) + flashRecompute, kept: kept, outputType: types[node.index]))
         }
         if inBlocks {
             // Each block keeps its inputs: the values its nodes read from outside the block.
@@ -286,6 +290,35 @@ public struct TrainingAnalysis: Sendable {
     /// three nodes (q, k, v, its output — the storage the next projection reads — and one float32
     /// log-sum-exp per query row). The scores
     /// and softmax nodes then keep nothing.
+    /// The backward of a fused attention group, counted against the node each part
+    /// differentiates, with `P = B·h·Nq·Nk·d` the size of one attention product: at the scores,
+    /// `P` per operand needing a gradient (dq = dS·k, dk = dSᵀ·q) and `P` recomputed (q·kᵀ,
+    /// flash-style); at the softmax, one pass rebuilding the probabilities from the
+    /// log-sum-exps and one forming dS; at the context, `P` for dv and `P` for dP = dO·vᵀ, and
+    /// one pass over the output for the row sums of dO∘O.
+    static func fusedWork(_ node: Node, graph: Graph, requires: [Bool]) -> (BackwardWork, recompute: Expr) {
+        func scoresNeed(_ scores: Node) -> Bool { scores.inputs.contains { requires[$0] } }
+        switch node.op {
+        case .attentionScores:
+            let p = node.cost.macs
+            let macs = when(requires[node.inputs[0]], p) + when(requires[node.inputs[1]], p)
+            return (BackwardWork(inputGradientMacs: macs), p)
+        case .softmax:
+            let scores = graph.nodes[node.inputs[0]]
+            let n = Expr.product(node.shape)
+            return (BackwardWork(elementwise: n + when(scoresNeed(scores), n)), .zero)
+        default:
+            let scores = graph.nodes[graph.nodes[node.inputs[0]].inputs[0]]
+            let p = node.cost.macs
+            let qk = scoresNeed(scores)
+            return (
+                BackwardWork(
+                    inputGradientMacs: when(requires[node.inputs[1]], p) + when(qk, p),
+                    elementwise: when(qk, Expr.product(node.shape))), .zero
+            )
+        }
+    }
+
     static func fusedAttention(_ graph: Graph) -> [Int: [Kept]] {
         var readers = [Int](repeating: 0, count: graph.nodes.count)
         for node in graph.nodes { for input in node.inputs { readers[input] += 1 } }
