@@ -206,3 +206,17 @@ struct PerformerAttentionOp: OpDefinition {
     func autocast(_ device: AutocastDevice) -> AutocastRule { .lowPrecision }
     var outputIsView: Bool { false }
 }
+
+/// Facts of PyTorch's fused attention kernel that depend on its operands' layout.
+public enum FusedAttentionLayout {
+    /// Whether the kernel's output is a storage of its own rather than the one the output
+    /// projection reads. The output is laid out like the queries: queries sliced from a fused
+    /// qkv projection are token-major, so `out.transpose(1, 2).reshape(B, N, C)` is a view and
+    /// the projection reads the kernel's storage; queries made head-major by an op of their own
+    /// (timm's `q_norm`) make that reshape a copy, and both storages are kept.
+    /// - Parameter queries: the node the attention scores read their queries from.
+    public static func outputIsCopy(queries: Node) -> Bool {
+        if case .slice = queries.op { return false }
+        return true
+    }
+}

@@ -53,3 +53,17 @@ public struct Linear: Hashable, Sendable, OpDefinition {
     func autocast(_ device: AutocastDevice) -> AutocastRule { .lowPrecision }
     var outputIsView: Bool { false }
 }
+
+extension Linear {
+    /// Whether a linear layer reading `input` keeps a copy of it rather than a view: PyTorch
+    /// flattens a `(B, L, C)` input to `(B·L, C)` rows, which is a view of the storage unless the
+    /// input is a token slice `x[:, a:a+L]` of more than one token and fewer than all (PiT's
+    /// class and distillation tokens), whose rows are not evenly spaced; then it copies. (At batch 1 they
+    /// would be, and PyTorch would keep a view; the analysis counts the copy at every batch.)
+    public static func keepsCopy(of input: Node, in graph: Graph) -> Bool {
+        guard case .slice(let axis, _, let length) = input.op, axis == 1, input.shape.count == 3,
+            let source = input.inputs.first
+        else { return false }
+        return length != Expr(1) && length != graph.nodes[source].shape[1]
+    }
+}

@@ -101,7 +101,7 @@ public struct TrainingAnalysis: Sendable {
         self.setup = setup
         let nodes = graph.nodes
         let fused = setup.attention == .fused ? Self.fusedAttention(graph) : [:]
-        let math = setup.attention == .fused && setup.lowType != nil ? Self.mathAttention(graph) : [:]
+        let math = setup.attention == .fused ? Self.mathAttention(graph) : [:]
         var requires = [Bool](repeating: false, count: nodes.count)
         var types = [ScalarType](repeating: .float32, count: nodes.count)
         var base = Array(nodes.indices)
@@ -128,7 +128,7 @@ public struct TrainingAnalysis: Sendable {
             // when it has any (a bias table added to low-precision scores gives float32).
             let inputTypes = node.inputs.map { types[$0] } + (node.parameters.isEmpty ? [] : [.float32])
             var computed = Self.computeType(rule, inputs: inputTypes, low: setup.lowType)
-            if let origin = math[node.index] {
+            if let origin = math[node.index], setup.lowType != nil {
                 // PyTorch's math attention computes in float32 and returns the queries' type.
                 computed = .float32
                 if case .attentionContext = node.op, let query = origin {
@@ -152,6 +152,11 @@ public struct TrainingAnalysis: Sendable {
             if composedNorm { facts = LayerNormOp.composedTraining(inputShapes[0], needs: needs) }
             if node.scalesAfterProduct, let scores = definition as? AttentionScoresOp {
                 facts.kept = scores.kept(inputShapes, scaledAfter: true)
+            }
+            if math[node.index] != nil, node.op.kind == .attentionScores {
+                // The math path scales the keys as well as the queries (by √scale each): both
+                // are new tensors, whatever the heads.
+                facts.kept = [Kept("q", .made(inputShapes[0])), Kept("k", .made(inputShapes[1]))]
             }
             if setup.dropout && node.dropout > 0 {
                 // CUDA's fused dropout keeps a boolean mask; the CPU's keeps the scaled noise it
@@ -188,7 +193,13 @@ public struct TrainingAnalysis: Sendable {
             for item in facts.kept where !checkpointed {
                 switch item.source {
                 case .input(let i):
-                    keepValue(node.inputs[i], castKey: .inputCast(node: node.index, input: i), name: item.name)
+                    if node.op.kind == .linear, Linear.keepsCopy(of: nodes[node.inputs[i]], in: graph),
+                        Self.castType(rule, from: types[node.inputs[i]], to: computed) == nil
+                    {
+                        keep(.made(node: node.index, name: "input copy"), "input copy", nodes[node.inputs[i]].shape, computed)
+                    } else {
+                        keepValue(node.inputs[i], castKey: .inputCast(node: node.index, input: i), name: item.name)
+                    }
                 case .node(let source):
                     keepValue(source, castKey: .inputCast(node: node.index, input: -1 - source), name: item.name)
                 case .parameter(let p):
@@ -335,7 +346,9 @@ public struct TrainingAnalysis: Sendable {
             groups[softmax] = []
             groups[node.index] = [
                 Kept("q", .node(scoresNode.inputs[0])), Kept("k", .node(scoresNode.inputs[1])),
-                Kept("v", .input(1)), Kept("output", .output),
+                Kept("v", .input(1)),
+                FusedAttentionLayout.outputIsCopy(queries: graph.nodes[scoresNode.inputs[0]])
+                    ? Kept("output", .made(node.shape)) : Kept("output", .output),
                 Kept("lse", .made([q[0], Expr(heads), q[2]]), .fixed(.float32)),
             ]
         }

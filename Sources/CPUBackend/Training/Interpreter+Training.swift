@@ -245,10 +245,16 @@ struct TrainingStep {
             switch item.source {
             case .input(let i):
                 value = .tensor(inputs[i])
-                storage = outputStorage(node.inputs[i])
+                let copied = node.op.kind == .linear && Linear.keepsCopy(of: graph.nodes[node.inputs[i]], in: graph)
+                storage = copied ? .made(node: node.index, name: "input copy") : outputStorage(node.inputs[i])
             case .output:
                 value = .tensor(output)
                 storage = outputStorage(node.index)
+                if case .context(let scores, _) = roles[node.index],
+                    FusedAttentionLayout.outputIsCopy(queries: graph.nodes[graph.nodes[scores].inputs[0]])
+                {
+                    storage = .made(node: node.index, name: "output")
+                }
             case .made(let name):
                 value = made[name] ?? group[item.source]
                 storage = .made(node: node.index, name: name)
