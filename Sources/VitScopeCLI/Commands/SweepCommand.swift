@@ -17,9 +17,15 @@ enum SweepCommand: Command {
             OptionSpec(
                 name: "image-sizes", value: "LIST", help: "sizes: 160,224,288 or ranges START:STOP:STEP (STOP included), each N or HxW"),
             ModelOptions.batchOption, ModelOptions.numClassesOption,
-            ModelOptions.formatOption(SweepFormat.allCases),
-        ]
-    static let discussion = "example: vitscope sweep pit_s_224 --image-sizes 160:512:32 --format csv"
+            ModelOptions.trainOption,
+        ] + TrainingOptions.all + [ModelOptions.formatOption(SweepFormat.allCases)]
+    static let discussion = """
+        With --train, each size shows a training step instead: the activations saved per stage, the step's peak memory per
+        GPU and its training MACs per image (vitscope train explains the figures and their assumptions); the training
+        options choose the step and --gpu or --memory adds whether it fits.
+        example: vitscope sweep pit_s_224 --image-sizes 160:512:32 --format csv
+        example: vitscope sweep vit_base_patch16_224 --image-sizes 224:512:32 --train --batch 32 --precision bf16 --gpu a100-40gb
+        """
     /// Most sizes one sweep takes.
     static let maxSizes = 4096
 
@@ -36,6 +42,27 @@ enum SweepCommand: Command {
         do { spec = try ModelOptions.resolve(models[0]) } catch {
             ModelOptions.report(error, console: console)
             return .failure
+        }
+        if let option = TrainingOptions.givenWithoutTrain(args) { throw UsageError(message: "--\(option) applies with --train") }
+        if args.flags.contains("train") {
+            let choice = try TrainingOptions.choice(args)
+            let setup = choice.setup(spec.family)
+            let points = sizes.map { size in
+                overrides.imageSize = size
+                return TrainingSweepPoint(
+                    size: size,
+                    result: Result { () throws(SpecError) in
+                        try TrainingEstimate(
+                            spec: spec, overrides: overrides, setup: setup, optimizer: choice.optimizer, reserve: choice.reserve)
+                    })
+            }
+            switch format {
+            case .csv: console.out(TrainingSweepReport.csv(points, target: choice.target))
+            case .json: console.out(TrainingSweepReport.json(spec.name, points, target: choice.target).rendered() + "\n")
+            case .markdown: console.out(TrainingSweepReport.markdown(points, target: choice.target))
+            case .table: console.out(TrainingSweepReport.text(points, target: choice.target))
+            }
+            return .success
         }
         let points = sizes.map { size in
             overrides.imageSize = size
