@@ -69,14 +69,7 @@ enum TrainingOptions {
         case (_?, _?):
             throw UsageError(message: "--gpu and --memory both name the memory; give one")
         case (let name?, nil):
-            guard let gpu = GPU.named(name) else {
-                let ids = GPU.all.map(\.id)
-                let suggestion =
-                    Suggestion.nearest(to: name.lowercased(), among: ids + GPU.all.flatMap(\.aliases))
-                    .map { "; did you mean '\($0)'?" } ?? ""
-                throw UsageError(
-                    message: "--gpu '\(name)' is not a GPU of the table\(suggestion) The GPUs are: " + ids.joined(separator: ", "))
-            }
+            guard let gpu = GPU.named(name) else { throw unknownGPU(name) }
             if choice.precision == .bf16, gpu.bf16 == nil {
                 throw UsageError(
                     message: "--precision bf16 on the \(gpu.name): Volta has no bfloat16 arithmetic; use --precision fp16 or fp32")
@@ -95,6 +88,21 @@ enum TrainingOptions {
                     + "\(ByteSize.gib(target.memoryBytes)) GiB; give a smaller --reserve")
         }
         return choice
+    }
+
+    /// The error for a `--gpu` name that is not in the table: which GPUs it could mean, or the
+    /// nearest name, and every name.
+    static func unknownGPU(_ name: String) -> UsageError {
+        let key = name.lowercased()
+        let ids = GPU.all.map(\.id)
+        let prefixed = ids.filter { $0.hasPrefix(key) }
+        let hint: String
+        if prefixed.count > 1 {
+            hint = "; it could be " + prefixed.map { "'\($0)'" }.joined(separator: " or ")
+        } else {
+            hint = Suggestion.nearest(to: key, among: ids + GPU.all.flatMap(\.aliases)).map { "; did you mean '\($0)'?" } ?? ""
+        }
+        return UsageError(message: "--gpu '\(name)' is not a GPU of the table (\(ids.joined(separator: ", ")))\(hint)")
     }
 
     /// `text` as one of `cases`, or a usage error listing them.

@@ -135,8 +135,8 @@ public enum TrainingReport {
             "run: \(NumberFormat.grouped(run.epochs)) epoch\(run.epochs == 1 ? "" : "s") × \(NumberFormat.grouped(run.imagesPerEpoch)) images "
                 + "= \(TrainingFormat.scientific(run.images)) images × \(NumberFormat.grouped(e.work.perImage.flops)) FLOPs "
                 + "= \(TrainingFormat.scientific(run.flops(perImage: e.work.perImage.flops))) training FLOPs",
-            "time: GPU-hours = FLOPs / (peak × \(NumberFormat.published(run.utilization)) utilisation) / 3600, at the "
-                + GPU.peakName(e.model.setup.precision) + " peak of NVIDIA's datasheets; hours = GPU-hours / \(run.gpus) "
+            "time: GPU-hours = FLOPs / (peak × \(NumberFormat.published(run.utilization)) utilisation) / 3600, the peak from "
+                + "NVIDIA's datasheets for " + GPU.peakName(e.model.setup.precision) + "; hours = GPU-hours / \(run.gpus) "
                 + "GPU\(run.gpus == 1 ? "" : "s") (data parallel, perfect scaling)",
         ]
     }

@@ -89,14 +89,16 @@ extension TrainCommand {
             else { continue }
             working.append((option, batch))
         }
+        if optimizer != .sgd, let model = try? TrainingModel(spec: spec, setup: setup),
+            let batch = model.maxBatch(optimizer: .sgd, capacity: row.available).batch
+        {
+            working.append(("--optimizer sgd, which keeps no state", batch))
+        }
         // The single changes that work; the two together only when neither works alone.
         let singles = working.filter { !$0.option.contains(" with ") }
         let shown = (singles.isEmpty ? working : singles).map { "\($0.option) (up to batch \(NumberFormat.grouped($0.batch)))" }
         if !shown.isEmpty { return "it would fit with " + shown.joined(separator: " or ") }
-        let tried = changes.map(\.0)
-        let optimizerHint = optimizer == .adamw ? "; --optimizer sgd keeps no optimizer state" : ""
-        return tried.isEmpty
-            ? "a GPU with more memory, a smaller image or a smaller model is needed\(optimizerHint)"
-            : "not even \(tried.last!) would make it fit\(optimizerHint)"
+        guard let widest = changes.last?.0 else { return "a GPU with more memory, a smaller image or a smaller model is needed" }
+        return "not even \(widest) would make it fit"
     }
 }
