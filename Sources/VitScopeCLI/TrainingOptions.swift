@@ -85,7 +85,7 @@ enum TrainingOptions {
         if let target = choice.target, target.available(reserve: choice.reserve) == nil {
             throw UsageError(
                 message: "--reserve \(args.values["reserve"] ?? "1GiB") leaves nothing of the \(target.name)'s "
-                    + "\(ByteSize.gib(target.memoryBytes)) GiB; give a smaller --reserve")
+                    + "\(NumberFormat.bytes(target.memoryBytes)); give a smaller --reserve")
         }
         return choice
     }
@@ -157,11 +157,6 @@ enum ByteSize {
         return total
     }
 
-    /// A size's name in tables: as given, with the bytes when it is not whole GiB.
-    static func name(_ text: String, bytes: Int) -> String {
-        bytes % (1 << 30) == 0 ? "\(bytes >> 30) GiB of memory" : "\(text) of memory"
-    }
-
-    /// GiB with two decimals.
-    static func gib(_ bytes: Int) -> String { NumberFormat.scaled(bytes, 1 << 30, decimals: 2) }
+    /// A size's name in tables: `40 GiB of memory`, `1,048,576 B of memory`.
+    static func name(_ text: String, bytes: Int) -> String { NumberFormat.bytes(bytes).replacing(".00 GiB", with: " GiB") + " of memory" }
 }

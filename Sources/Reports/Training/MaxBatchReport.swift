@@ -19,16 +19,16 @@ public struct MaxBatchRow: Sendable {
 public enum MaxBatchReport {
     /// `batch 87 (peak 38.91 GiB; batch 88 would need 39.34 GiB)`.
     public static func sentence(_ row: MaxBatchRow) -> String {
-        let g = TrainingFormat.gib
+        let b = NumberFormat.bytes
         guard let batch = row.result.batch else {
-            return "batch 1 does not fit: its peak is " + (row.result.peakBytes.map { g($0) + " GiB" } ?? "beyond 64-bit")
+            return "batch 1 does not fit: its peak is " + (row.result.peakBytes.map(b) ?? "beyond 64-bit")
         }
-        var text = "batch \(NumberFormat.grouped(batch)) (peak \(row.result.peakBytes.map(g) ?? "-") GiB; "
+        var text = "batch \(NumberFormat.grouped(batch)) (peak \(row.result.peakBytes.map(b) ?? "-"); "
         if row.result.atLimit {
             text += "the largest batch vitscope takes, \(NumberFormat.grouped(Limits.maxBatch)))"
         } else {
             text +=
-                "batch \(NumberFormat.grouped(batch + 1)) would need \(row.result.nextPeakBytes.map { g($0) + " GiB" } ?? "more than 64-bit bytes"))"
+                "batch \(NumberFormat.grouped(batch + 1)) would need \(row.result.nextPeakBytes.map(b) ?? "more bytes than 64 bits hold"))"
         }
         return text
     }

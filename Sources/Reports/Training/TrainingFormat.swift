@@ -41,7 +41,7 @@ enum TrainingFormat {
     /// `fits, 12.34 GiB to spare` / `does not fit, 3.21 GiB short`.
     static func verdict(_ v: Verdict) -> String {
         guard let margin = v.margin else { return "does not fit: the reserve is at least the memory" }
-        return margin >= 0 ? "fits, \(gib(margin)) GiB to spare" : "does not fit, \(gib(-margin)) GiB short"
+        return margin >= 0 ? "fits, \(NumberFormat.bytes(margin)) to spare" : "does not fit, \(NumberFormat.bytes(-margin)) short"
     }
 
     /// `bf16 mixed precision (torch.autocast, CUDA op lists)`.

@@ -108,14 +108,14 @@ public enum TrainingReport {
         if let target {
             let v = e.verdict(target)
             return [
-                "\(target.name): \(TrainingFormat.gib(target.memoryBytes)) GiB − \(TrainingFormat.size(e.reserve)) reserve = "
-                    + "\(v.available.map(TrainingFormat.gib) ?? "0") GiB available for a peak of \(TrainingFormat.gib(e.memory.peakBytes)) GiB: "
+                "\(target.name): \(NumberFormat.bytes(target.memoryBytes)) − \(TrainingFormat.size(e.reserve)) reserve = "
+                    + "\(NumberFormat.bytes(v.available ?? 0)) available for a peak of \(NumberFormat.bytes(e.memory.peakBytes)): "
                     + TrainingFormat.verdict(v)
             ]
         }
         if let short = shortfall(e) { return [short] }
         let fitting = GPU.all.filter { e.verdict(MemoryTarget(gpu: $0)).fits }.map(\.name)
-        return ["peak \(TrainingFormat.gib(e.memory.peakBytes)) GiB per GPU fits on " + fitting.joined(separator: ", ")]
+        return ["a peak of \(NumberFormat.bytes(e.memory.peakBytes)) per GPU fits on " + fitting.joined(separator: ", ")]
     }
 
     /// When the step fits no GPU of the table: by how much it misses the largest.
@@ -123,9 +123,9 @@ public enum TrainingReport {
         guard !GPU.all.contains(where: { e.verdict(MemoryTarget(gpu: $0)).fits }) else { return nil }
         let largest = GPU.largest
         let v = e.verdict(MemoryTarget(gpu: largest))
-        let missing = v.margin.map { TrainingFormat.gib(-$0) + " GiB" } ?? "all of it"
-        return "batch \(e.batch) fits no GPU of the table: its peak of \(TrainingFormat.gib(e.memory.peakBytes)) GiB misses the largest, "
-            + "the \(largest.name) (\(TrainingFormat.gib(largest.memoryBytes)) GiB − \(TrainingFormat.size(e.reserve)) reserve), by \(missing)"
+        let missing = v.margin.map { NumberFormat.bytes(-$0) } ?? "all of it"
+        return "batch \(e.batch) fits no GPU of the table: its peak of \(NumberFormat.bytes(e.memory.peakBytes)) misses the largest, "
+            + "the \(largest.name) (\(NumberFormat.bytes(largest.memoryBytes)) − \(TrainingFormat.size(e.reserve)) reserve), by \(missing)"
     }
 
     /// The run: images, FLOPs, and the peak and utilisation the hours assume.

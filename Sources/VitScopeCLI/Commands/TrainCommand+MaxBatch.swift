@@ -26,12 +26,12 @@ extension TrainCommand {
         if fitting.isEmpty {
             // The chosen target, or the largest GPU of the table.
             let row = choice.target == nil ? rows.max { $0.target.memoryBytes < $1.target.memoryBytes }! : rows[0]
-            let peak = row.result.peakBytes.map { ByteSize.gib($0) + " GiB" } ?? "more bytes than a 64-bit integer holds"
+            let peak = row.result.peakBytes.map(NumberFormat.bytes) ?? "more bytes than a 64-bit integer holds"
             let place =
                 choice.target == nil
                 ? "fits no GPU of the table; on the largest, the \(row.target.name)," : "does not fit the \(row.target.name):"
             console.err(
-                "error: batch 1 \(place) its peak is \(peak) and \(ByteSize.gib(row.available)) GiB are available after the reserve; "
+                "error: batch 1 \(place) its peak is \(peak) and \(NumberFormat.bytes(row.available)) are available after the reserve; "
                     + suggestions(spec: model.spec, setup: setup, optimizer: choice.optimizer, row: row) + "\n")
             return .failure
         }
@@ -57,7 +57,7 @@ extension TrainCommand {
             ModelOptions.report(error, console: console)
             return .failure
         }
-        let line = "largest batch per GPU that fits the \(target.name) (\(ByteSize.gib(rows[0].available)) GiB available): "
+        let line = "largest batch per GPU that fits the \(target.name) (\(NumberFormat.bytes(rows[0].available)) available): "
         switch format {
         case .table, .markdown: console.out(line + MaxBatchReport.sentence(rows[0]) + "\n\n")
         case .json, .csv: break

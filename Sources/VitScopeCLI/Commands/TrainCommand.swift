@@ -11,13 +11,15 @@ enum TrainCommand: Command {
     static let abstract =
         "Plan training: backward MACs, saved activations and peak memory per GPU, whether it fits, the largest batch, and GPU-hours."
     static let forms = [
-        ModelOptions.usage(),
+        UsageForm(
+            operands: ModelOptions.operands,
+            optional: options.map(\.name).filter { !["calibration", "vit-pytorch", "timm"].contains($0) }),
         UsageForm(operands: [.option("calibration")], optional: ["format"]),
     ]
     static let options =
         ModelOptions.callOptions + [
             ModelOptions.imageSizeOption,
-            OptionSpec(name: "batch", value: "N", help: "images per GPU per step (default 1)", range: 1...Limits.maxBatch),
+            ModelOptions.batchOption,
             ModelOptions.numClassesOption,
         ] + TrainingOptions.all + [
             OptionSpec(name: "max-batch", value: nil, help: "find the largest batch per GPU that fits (--gpu, --memory, or every GPU)"),
@@ -109,8 +111,8 @@ enum TrainCommand: Command {
             let v = e.verdict(target)
             guard !v.fits else { return .success }
             console.err(
-                "error: batch \(e.batch) does not fit the \(target.name): peak \(ByteSize.gib(e.memory.peakBytes)) GiB, "
-                    + "\(ByteSize.gib(v.available ?? 0)) GiB available after the reserve\n")
+                "error: batch \(e.batch) does not fit the \(target.name): peak \(NumberFormat.bytes(e.memory.peakBytes)), "
+                    + "\(NumberFormat.bytes(v.available ?? 0)) available after the reserve\n")
             return .failure
         }
         if let shortfall = TrainingReport.shortfall(e) {
