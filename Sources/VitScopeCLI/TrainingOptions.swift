@@ -49,6 +49,13 @@ enum TrainingOptions {
         var target: MemoryTarget?
         var reserve = 1 << 30
 
+        /// The setup for `spec` (its family decides the attention unless the command line does).
+        /// Not inlined: Swift 6.3's optimiser crashes (an ownership verifier failure in
+        /// CopyPropagation) when the switch over `spec.config` behind `family` is inlined into a
+        /// caller that got `spec` from a `do`/`catch`.
+        @inline(never)
+        func setup(for spec: ModelSpec) -> TrainingSetup { setup(spec.family) }
+
         /// The setup for a model of `family`.
         func setup(_ family: Family) -> TrainingSetup {
             TrainingSetup(

@@ -56,7 +56,7 @@ extension CompareCommand {
                 let spec = try ModelOptions.resolve(model)
                 estimates.append(
                     try TrainingEstimate(
-                        spec: spec, overrides: overrides, setup: choice.setup(spec.family), optimizer: choice.optimizer,
+                        spec: spec, overrides: overrides, setup: choice.setup(for: spec), optimizer: choice.optimizer,
                         reserve: choice.reserve))
             } catch {
                 ModelOptions.report(error, console: console)

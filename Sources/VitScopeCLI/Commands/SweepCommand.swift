@@ -45,24 +45,7 @@ enum SweepCommand: Command {
         }
         if let option = TrainingOptions.givenWithoutTrain(args) { throw UsageError(message: "--\(option) applies with --train") }
         if args.flags.contains("train") {
-            let choice = try TrainingOptions.choice(args)
-            let setup = choice.setup(spec.family)
-            let points = sizes.map { size in
-                overrides.imageSize = size
-                return TrainingSweepPoint(
-                    size: size,
-                    result: Result { () throws(SpecError) in
-                        try TrainingEstimate(
-                            spec: spec, overrides: overrides, setup: setup, optimizer: choice.optimizer, reserve: choice.reserve)
-                    })
-            }
-            switch format {
-            case .csv: console.out(TrainingSweepReport.csv(points, target: choice.target))
-            case .json: console.out(TrainingSweepReport.json(spec.name, points, target: choice.target).rendered() + "\n")
-            case .markdown: console.out(TrainingSweepReport.markdown(points, target: choice.target))
-            case .table: console.out(TrainingSweepReport.text(points, target: choice.target))
-            }
-            return .success
+            return try sweepTraining(spec, sizes: sizes, overrides: overrides, args: args, format: format, console: console)
         }
         let points = sizes.map { size in
             overrides.imageSize = size
@@ -107,5 +90,35 @@ enum SweepCommand: Command {
             if sizes.count > maxSizes { throw UsageError(message: "--image-sizes lists more than \(maxSizes) sizes") }
         }
         return sizes
+    }
+}
+
+extension SweepCommand {
+    /// `sweep --train`: the training step at each size.
+    static func sweepTraining(
+        _ spec: ModelSpec, sizes: [ImageSize], overrides: Overrides, args: ParsedArguments, format: SweepFormat, console: Console
+    ) throws -> ExitCode {
+        let choice = try TrainingOptions.choice(args)
+        let setup = choice.setup(for: spec)
+        var points: [TrainingSweepPoint] = []
+        for size in sizes {
+            var at = overrides
+            at.imageSize = size
+            let result: Result<TrainingEstimate, SpecError>
+            do {
+                result = .success(
+                    try TrainingEstimate(spec: spec, overrides: at, setup: setup, optimizer: choice.optimizer, reserve: choice.reserve))
+            } catch {
+                result = .failure(error)
+            }
+            points.append(TrainingSweepPoint(size: size, result: result))
+        }
+        switch format {
+        case .csv: console.out(TrainingSweepReport.csv(points, target: choice.target))
+        case .json: console.out(TrainingSweepReport.json(spec.name, points, target: choice.target).rendered() + "\n")
+        case .markdown: console.out(TrainingSweepReport.markdown(points, target: choice.target))
+        case .table: console.out(TrainingSweepReport.text(points, target: choice.target))
+        }
+        return .success
     }
 }

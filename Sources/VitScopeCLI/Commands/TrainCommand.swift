@@ -56,17 +56,26 @@ enum TrainCommand: Command {
         }
         let choice = try TrainingOptions.choice(args)
         let run = try trainingRun(args)
-        var overrides = try ModelOptions.overrides(args)
+        let overrides = try ModelOptions.overrides(args)
         let spec: ModelSpec
         do { spec = try ModelOptions.resolve(models[0]) } catch {
             ModelOptions.report(error, console: console)
             return .failure
         }
-        let setup = choice.setup(spec.family)
+        return try train(spec, overrides, args: args, choice: choice, run: run, format: format, console: console)
+    }
+
+    /// The step of `spec` as the command line sets it up: its report, or the largest batch.
+    static func train(
+        _ spec: ModelSpec, _ overrides: Overrides, args: ParsedArguments, choice: TrainingOptions.Choice, run: TrainingRun,
+        format: SweepFormat, console: Console
+    ) throws -> ExitCode {
+        let setup = choice.setup(for: spec)
         if args.flags.contains("max-batch") {
             guard args.values["batch"] == nil else { throw UsageError(message: "--max-batch searches for the batch; give no --batch") }
             return try maxBatch(spec, overrides, setup: setup, choice: choice, run: run, format: format, console: console)
         }
+        var overrides = overrides
         overrides.batch = try args.integer("batch") ?? 1
         let estimate: TrainingEstimate
         do {
