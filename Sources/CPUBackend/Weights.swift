@@ -44,6 +44,24 @@ public final class Weights: @unchecked Sendable {
         held[index][0] = nil
     }
 
+    /// Changes parameter `position` of node `index` in place: `body` receives its elements
+    /// (row-major, `count` of them). A linear weight held packed is unpacked for `body` and
+    /// packed again, so it stays held once. Like ``packLinearWeight(_:)``, call it between
+    /// runs, not while one is in progress.
+    func update(_ index: Int, _ position: Int, _ body: (UnsafeMutablePointer<Float>, Int) -> Void) {
+        if let tensor = held[index][position] {
+            body(tensor.data, tensor.count)
+            return
+        }
+        guard let matrix = packed[index] else { return }
+        let (k, n) = (matrix.k, matrix.n)
+        let plain = GEMM.allocateFloats(k * n)
+        defer { UnsafeMutableRawPointer(plain).deallocate() }
+        matrix.unpack(into: plain, bRowStride: 1, bColStride: k)
+        body(plain, k * n)
+        packed[index] = PackedMatrix(k: k, n: n, b: plain, bRowStride: 1, bColStride: k)
+    }
+
     /// Elements of the parameters of node `index`.
     public func parameterElements(_ index: Int) -> Int {
         held[index].indices.reduce(0) { sum, position in

@@ -86,9 +86,16 @@ extension OptimizedKernels {
 
     /// Rows in parallel: the row maximum, then eˣ⁻ᵐᵃˣ and its sum in one pass, then the scaling.
     func softmax(_ x: Tensor, threads: Int, _ counters: inout Counters) -> Tensor {
-        let width = x.lastAxis
         let out = Tensor(uninitialized: x.shape)
-        counters.elementwise += Rows.forEach(x.rows, width: width, threads: threads) { r in
+        counters.elementwise += softmaxRows(x, into: out, threads: threads)
+        return out
+    }
+
+    /// Softmax of each row into `out`, writing each row's log-sum-exp when asked.
+    /// - Returns: the elements of the rows it ran.
+    func softmaxRows(_ x: Tensor, into out: Tensor, logSumExp: UnsafeMutablePointer<Float>? = nil, threads: Int) -> Int {
+        let width = x.lastAxis
+        return Rows.forEach(x.rows, width: width, threads: threads) { r in
             let row = x.data + r * width, target = out.data + r * width
             var peak = Vec(repeating: -.infinity), i = 0
             while i + 16 <= width { peak = VectorMath.max(peak, Vec.load(row + i)); i += 16 }
@@ -111,8 +118,8 @@ extension OptimizedKernels {
             }
             let inverse = 1 / total
             VectorMath.map(target, target, count: width) { $0 * inverse }
+            logSumExp?[r] = largest + Foundation.log(total)
         }
-        return out
     }
 
     /// One GEMM per (image, head) into the head's columns, the heads in parallel.
@@ -129,5 +136,468 @@ extension OptimizedKernels {
                 c: out.data + b * nq * width + h * d, cRowStride: width, fault: bh == 0 ? fault : nil)
         }
         return out
+    }
+}
+
+// Training. Eager attention as timm writes it, `(q·scale) @ kᵀ`, softmax, `attn @ v`: the
+// products read per-head contiguous copies `(B, h, N, d)` of the scaled queries, the keys and
+// the values, which are what they keep. Fused attention keeps q, k, v, its output and one
+// log-sum-exp per query row, and rebuilds the probabilities in backward.
+
+extension Keeps {
+    /// Eager scores keep their two operands' per-head copies: the scaled queries and the keys.
+    static let attentionScores: [Keep] = [.made("q"), .made("k")]
+    /// Softmax keeps its output.
+    static let softmax: [Keep] = [.output]
+    /// Eager `attn·v` keeps the attention weights and the values' per-head copy.
+    static let attentionContext: [Keep] = [Keep("attn", .input(0)), .made("v")]
+    /// Fused attention, kept by its context node: q and k (the scores' inputs `q`, `k`, views of
+    /// their storages), v, the output and the log-sum-exps (made by the softmax node).
+    static func fusedAttention(q: Int, k: Int) -> [Keep] {
+        [Keep("q", .value(q)), Keep("k", .value(k)), Keep("v", .input(1)), .output, .made("lse")]
+    }
+}
+
+/// Per-head copies of attention operands: `(B, N, h·d) → (B, h, N, d)`, times `scale`.
+enum HeadLayout {
+    static func split(_ x: Tensor, heads: Int, scale: Float = 1) -> Tensor {
+        let (batch, tokens, width) = (x.shape[0], x.shape[1], x.shape[2])
+        let d = width / heads
+        let out = Tensor(uninitialized: [batch, heads, tokens, d])
+        for b in 0..<batch {
+            for h in 0..<heads {
+                for t in 0..<tokens {
+                    let source = x.data + (b * tokens + t) * width + h * d, target = out.data + ((b * heads + h) * tokens + t) * d
+                    for p in 0..<d { target[p] = source[p] * scale }
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension NaiveKernels {
+    func attentionScoresTraining(
+        q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters
+    ) -> (output: Tensor, queries: Tensor, keys: Tensor) {
+        let queries = HeadLayout.split(q, heads: heads, scale: scale), keys = HeadLayout.split(k, heads: heads)
+        let (batch, nq, nk, d) = (q.shape[0], q.shape[1], k.shape[1], queries.shape[3])
+        let out = Tensor(zeros: [batch, heads, nq, nk])
+        for bh in 0..<(batch * heads) {
+            for i in 0..<nq {
+                for j in 0..<nk {
+                    var sum: Float = 0
+                    for p in 0..<d { sum += queries.data[(bh * nq + i) * d + p] * keys.data[(bh * nk + j) * d + p] }
+                    counters.macs += d
+                    out.data[(bh * nq + i) * nk + j] = sum
+                }
+            }
+        }
+        return (out, queries, keys)
+    }
+
+    func softmaxTraining(_ x: Tensor, threads: Int, _ counters: inout Counters) -> (output: Tensor, logSumExp: Tensor) {
+        let width = x.lastAxis
+        let out = softmax(x, threads: threads, &counters)
+        let lse = Tensor(zeros: Array(x.shape.dropLast()))
+        for r in 0..<x.rows {
+            var largest = -Float.infinity
+            for i in 0..<width { largest = max(largest, x.data[r * width + i]) }
+            var sum: Float = 0
+            for i in 0..<width { sum += Foundation.exp(x.data[r * width + i] - largest) }
+            lse.data[r] = largest + Foundation.log(sum)
+        }
+        return (out, lse)
+    }
+
+    func attentionContextTraining(
+        attention: Tensor, v: Tensor, heads: Int, threads: Int, _ counters: inout Counters
+    ) -> (output: Tensor, values: Tensor) {
+        let values = HeadLayout.split(v, heads: heads)
+        let (batch, nq, nk, width) = (attention.shape[0], attention.shape[2], attention.shape[3], v.shape[2])
+        let d = width / heads
+        let out = Tensor(zeros: [batch, nq, width])
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let bh = b * heads + h
+                for i in 0..<nq {
+                    for p in 0..<d {
+                        var sum: Float = 0
+                        for j in 0..<nk { sum += attention.data[(bh * nq + i) * nk + j] * values.data[(bh * nk + j) * d + p] }
+                        counters.macs += nk
+                        out.data[(b * nq + i) * width + h * d + p] = sum
+                    }
+                }
+            }
+        }
+        return (out, values)
+    }
+
+    func attentionScoresBackward(
+        _ g: Tensor, queries: Tensor, keys: Tensor, heads: Int, scale: Float, needs: GradientNeeds, threads: Int,
+        _ counters: inout BackwardCounters
+    ) -> (q: Tensor?, k: Tensor?) {
+        let (batch, nq, nk, d) = (g.shape[0], g.shape[2], g.shape[3], queries.shape[3])
+        let width = heads * d
+        let dq = needs.input(0) ? Tensor(zeros: [batch, nq, width]) : nil
+        let dk = needs.input(1) ? Tensor(zeros: [batch, nk, width]) : nil
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let bh = b * heads + h
+                if let dq {
+                    // d(q·scale) = g·k, per head.
+                    for i in 0..<nq {
+                        for p in 0..<d {
+                            var sum: Float = 0
+                            for j in 0..<nk { sum += g.data[(bh * nq + i) * nk + j] * keys.data[(bh * nk + j) * d + p] }
+                            counters.inputGradientMacs += nk
+                            dq.data[(b * nq + i) * width + h * d + p] = sum
+                        }
+                    }
+                }
+                if let dk {
+                    // dk = gᵀ·(q·scale), per head.
+                    for j in 0..<nk {
+                        for p in 0..<d {
+                            var sum: Float = 0
+                            for i in 0..<nq { sum += g.data[(bh * nq + i) * nk + j] * queries.data[(bh * nq + i) * d + p] }
+                            counters.inputGradientMacs += nq
+                            dk.data[(b * nk + j) * width + h * d + p] = sum
+                        }
+                    }
+                }
+            }
+        }
+        if let dq {
+            for i in 0..<dq.count { dq.data[i] *= scale }
+            counters.elementwise += dq.count
+        }
+        return (dq, dk)
+    }
+
+    func softmaxBackward(_ g: Tensor, output y: Tensor, threads: Int, _ counters: inout BackwardCounters) -> Tensor {
+        let width = y.lastAxis
+        let dx = Tensor(zeros: y.shape)
+        for r in 0..<y.rows {
+            var dot: Float = 0
+            for i in 0..<width { dot += g.data[r * width + i] * y.data[r * width + i] }
+            for i in 0..<width { dx.data[r * width + i] = y.data[r * width + i] * (g.data[r * width + i] - dot) }
+        }
+        counters.elementwise += y.count
+        return dx
+    }
+
+    func attentionContextBackward(
+        _ g: Tensor, attention: Tensor, values: Tensor, heads: Int, needs: GradientNeeds, threads: Int,
+        _ counters: inout BackwardCounters
+    ) -> (attention: Tensor?, v: Tensor?) {
+        let (batch, nq, nk, d) = (attention.shape[0], attention.shape[2], attention.shape[3], values.shape[3])
+        let width = heads * d
+        let da = needs.input(0) ? Tensor(zeros: attention.shape) : nil
+        let dv = needs.input(1) ? Tensor(zeros: [batch, nk, width]) : nil
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let bh = b * heads + h
+                if let da {
+                    // d attn = g·vᵀ, per head.
+                    for i in 0..<nq {
+                        for j in 0..<nk {
+                            var sum: Float = 0
+                            for p in 0..<d { sum += g.data[(b * nq + i) * width + h * d + p] * values.data[(bh * nk + j) * d + p] }
+                            counters.inputGradientMacs += d
+                            da.data[(bh * nq + i) * nk + j] = sum
+                        }
+                    }
+                }
+                if let dv {
+                    // dv = attnᵀ·g, per head.
+                    for j in 0..<nk {
+                        for p in 0..<d {
+                            var sum: Float = 0
+                            for i in 0..<nq { sum += attention.data[(bh * nq + i) * nk + j] * g.data[(b * nq + i) * width + h * d + p] }
+                            counters.inputGradientMacs += nq
+                            dv.data[(b * nk + j) * width + h * d + p] = sum
+                        }
+                    }
+                }
+            }
+        }
+        return (da, dv)
+    }
+
+    func fusedAttentionBackward(
+        _ g: Tensor, _ saved: FusedAttentionSaved, heads: Int, scale: Float, needs: GradientNeeds, threads: Int,
+        _ counters: inout FusedAttentionCounters
+    ) -> (q: Tensor?, k: Tensor?, v: Tensor?) {
+        let (q, k, v, o) = (saved.q, saved.k, saved.v, saved.output)
+        let (batch, nq, nk, width) = (q.shape[0], q.shape[1], k.shape[1], q.shape[2])
+        let d = width / heads
+        let scores = needs.input(0) || needs.input(1)
+        let dq = needs.input(0) ? Tensor(zeros: q.shape) : nil, dk = needs.input(1) ? Tensor(zeros: k.shape) : nil
+        let dv = needs.input(2) ? Tensor(zeros: v.shape) : nil
+        func at(_ t: Tensor, _ b: Int, _ n: Int, _ token: Int, _ h: Int, _ p: Int) -> Float { t.data[(b * n + token) * width + h * d + p] }
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let bh = b * heads + h
+                // The probabilities, rebuilt: P = exp(scale·q·kᵀ − lse).
+                var probabilities = [Float](repeating: 0, count: nq * nk)
+                for i in 0..<nq {
+                    for j in 0..<nk {
+                        var sum: Float = 0
+                        for p in 0..<d { sum += at(q, b, nq, i, h, p) * at(k, b, nk, j, h, p) }
+                        counters.recomputeMacs += d
+                        probabilities[i * nk + j] = Foundation.exp(scale * sum - saved.logSumExp.data[bh * nq + i])
+                        counters.softmax.elementwise += 1
+                    }
+                }
+                if let dv {
+                    for j in 0..<nk {
+                        for p in 0..<d {
+                            var sum: Float = 0
+                            for i in 0..<nq { sum += probabilities[i * nk + j] * at(g, b, nq, i, h, p) }
+                            counters.context.inputGradientMacs += nq
+                            dv.data[(b * nk + j) * width + h * d + p] = sum
+                        }
+                    }
+                }
+                guard scores else { continue }
+                // dS = scale · P ∘ (dO·vᵀ − rowsum(dO ∘ O)).
+                var ds = [Float](repeating: 0, count: nq * nk)
+                for i in 0..<nq {
+                    var rowDot: Float = 0
+                    for p in 0..<d { rowDot += at(g, b, nq, i, h, p) * at(o, b, nq, i, h, p) }
+                    counters.context.elementwise += d
+                    for j in 0..<nk {
+                        var sum: Float = 0
+                        for p in 0..<d { sum += at(g, b, nq, i, h, p) * at(v, b, nk, j, h, p) }
+                        counters.context.inputGradientMacs += d
+                        ds[i * nk + j] = scale * probabilities[i * nk + j] * (sum - rowDot)
+                        counters.softmax.elementwise += 1
+                    }
+                }
+                if let dq {
+                    for i in 0..<nq {
+                        for p in 0..<d {
+                            var sum: Float = 0
+                            for j in 0..<nk { sum += ds[i * nk + j] * at(k, b, nk, j, h, p) }
+                            counters.scores.inputGradientMacs += nk
+                            dq.data[(b * nq + i) * width + h * d + p] = sum
+                        }
+                    }
+                }
+                if let dk {
+                    for j in 0..<nk {
+                        for p in 0..<d {
+                            var sum: Float = 0
+                            for i in 0..<nq { sum += ds[i * nk + j] * at(q, b, nq, i, h, p) }
+                            counters.scores.inputGradientMacs += nq
+                            dk.data[(b * nk + j) * width + h * d + p] = sum
+                        }
+                    }
+                }
+            }
+        }
+        return (dq, dk, dv)
+    }
+}
+
+extension OptimizedKernels {
+    /// The per-head copies, then one GEMM per (image, head) on them, the heads in parallel.
+    func attentionScoresTraining(
+        q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters
+    ) -> (output: Tensor, queries: Tensor, keys: Tensor) {
+        let queries = HeadLayout.split(q, heads: heads, scale: scale), keys = HeadLayout.split(k, heads: heads)
+        let (batch, nq, nk, d) = (q.shape[0], q.shape[1], k.shape[1], queries.shape[3])
+        let out = Tensor(uninitialized: [batch, heads, nq, nk])
+        counters.macs += Parallel.sum(count: batch * heads, threads: threads) { bh in
+            // (Nq, d) · (d, Nk): the keys' rows read as columns.
+            GEMM.multiply(
+                m: nq, n: nk, k: d, a: queries.data + bh * nq * d, aRowStride: d, aColStride: 1,
+                b: keys.data + bh * nk * d, bRowStride: 1, bColStride: d, c: out.data + bh * nq * nk, cRowStride: nk)
+        }
+        return (out, queries, keys)
+    }
+
+    func softmaxTraining(_ x: Tensor, threads: Int, _ counters: inout Counters) -> (output: Tensor, logSumExp: Tensor) {
+        let out = Tensor(uninitialized: x.shape), lse = Tensor(uninitialized: Array(x.shape.dropLast()))
+        counters.elementwise += softmaxRows(x, into: out, logSumExp: lse.data, threads: threads)
+        return (out, lse)
+    }
+
+    /// The values' per-head copy, then one GEMM per (image, head) into the head's columns.
+    func attentionContextTraining(
+        attention: Tensor, v: Tensor, heads: Int, threads: Int, _ counters: inout Counters
+    ) -> (output: Tensor, values: Tensor) {
+        let values = HeadLayout.split(v, heads: heads)
+        let (batch, nq, nk, width) = (attention.shape[0], attention.shape[2], attention.shape[3], v.shape[2])
+        let d = width / heads
+        let out = Tensor(uninitialized: [batch, nq, width])
+        counters.macs += Parallel.sum(count: batch * heads, threads: threads) { bh in
+            let b = bh / heads, h = bh % heads
+            return GEMM.multiply(
+                m: nq, n: d, k: nk, a: attention.data + bh * nq * nk, aRowStride: nk, aColStride: 1,
+                b: values.data + bh * nk * d, bRowStride: d, bColStride: 1,
+                c: out.data + b * nq * width + h * d, cRowStride: width)
+        }
+        return (out, values)
+    }
+
+    /// Two GEMMs per (image, head) into the heads' columns, the heads in parallel, then the
+    /// scale on q's gradient, 16 lanes at a time.
+    func attentionScoresBackward(
+        _ g: Tensor, queries: Tensor, keys: Tensor, heads: Int, scale: Float, needs: GradientNeeds, threads: Int,
+        _ counters: inout BackwardCounters
+    ) -> (q: Tensor?, k: Tensor?) {
+        let (batch, nq, nk, d) = (g.shape[0], g.shape[2], g.shape[3], queries.shape[3])
+        let width = heads * d
+        let dq = needs.input(0) ? Tensor(uninitialized: [batch, nq, width]) : nil
+        let dk = needs.input(1) ? Tensor(uninitialized: [batch, nk, width]) : nil
+        counters.inputGradientMacs += Parallel.sum(count: batch * heads, threads: threads) { bh in
+            let (b, h) = (bh / heads, bh % heads)
+            let gradient = g.data + bh * nq * nk
+            var macs = 0
+            if let dq {
+                // (Nq, Nk) · (Nk, d)
+                macs += GEMM.multiply(
+                    m: nq, n: d, k: nk, a: gradient, aRowStride: nk, aColStride: 1, b: keys.data + bh * nk * d,
+                    bRowStride: d, bColStride: 1, c: dq.data + b * nq * width + h * d, cRowStride: width)
+            }
+            if let dk {
+                // (Nk, Nq) · (Nq, d): the gradient read transposed.
+                macs += GEMM.multiply(
+                    m: nk, n: d, k: nq, a: gradient, aRowStride: 1, aColStride: nk, b: queries.data + bh * nq * d,
+                    bRowStride: d, bColStride: 1, c: dk.data + b * nk * width + h * d, cRowStride: width)
+            }
+            return macs
+        }
+        if let dq {
+            VectorMath.map(dq.data, dq.data, count: dq.count) { $0 * scale }
+            counters.elementwise += dq.count
+        }
+        return (dq, dk)
+    }
+
+    /// Rows in parallel: `Σ g∘y`, then `y∘(g − Σ)`, 16 lanes at a time.
+    func softmaxBackward(_ g: Tensor, output y: Tensor, threads: Int, _ counters: inout BackwardCounters) -> Tensor {
+        let width = y.lastAxis
+        let dx = Tensor(uninitialized: y.shape)
+        counters.elementwise += Rows.forEach(y.rows, width: width, threads: threads) { r in
+            let (gradient, row, target) = (g.data + r * width, y.data + r * width, dx.data + r * width)
+            let dot = Self.dot(gradient, row, width)
+            Rows.zip(gradient, row, target, count: width) { d, p in p * (d - dot) }
+        }
+        return dx
+    }
+
+    /// `Σ a[i]·b[i]` over `count` elements, 16 lanes at a time.
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var acc = Vec(), i = 0
+        while i + 16 <= count { acc += Vec.load(a + i) * Vec.load(b + i); i += 16 }
+        var total = VectorMath.horizontalSum(acc)
+        while i < count { total += a[i] * b[i]; i += 1 }
+        return total
+    }
+
+    /// Two GEMMs per (image, head), the heads in parallel.
+    func attentionContextBackward(
+        _ g: Tensor, attention: Tensor, values: Tensor, heads: Int, needs: GradientNeeds, threads: Int,
+        _ counters: inout BackwardCounters
+    ) -> (attention: Tensor?, v: Tensor?) {
+        let (batch, nq, nk, d) = (attention.shape[0], attention.shape[2], attention.shape[3], values.shape[3])
+        let width = heads * d
+        let da = needs.input(0) ? Tensor(uninitialized: attention.shape) : nil
+        let dv = needs.input(1) ? Tensor(uninitialized: [batch, nk, width]) : nil
+        counters.inputGradientMacs += Parallel.sum(count: batch * heads, threads: threads) { bh in
+            let (b, h) = (bh / heads, bh % heads)
+            let gradient = g.data + b * nq * width + h * d
+            var macs = 0
+            if let da {
+                // (Nq, d) · (d, Nk): the values' rows read as columns.
+                macs += GEMM.multiply(
+                    m: nq, n: nk, k: d, a: gradient, aRowStride: width, aColStride: 1, b: values.data + bh * nk * d,
+                    bRowStride: 1, bColStride: d, c: da.data + bh * nq * nk, cRowStride: nk)
+            }
+            if let dv {
+                // (Nk, Nq) · (Nq, d): the weights read transposed.
+                macs += GEMM.multiply(
+                    m: nk, n: d, k: nq, a: attention.data + bh * nq * nk, aRowStride: 1, aColStride: nk, b: gradient,
+                    bRowStride: width, bColStride: 1, c: dv.data + b * nk * width + h * d, cRowStride: width)
+            }
+            return macs
+        }
+        return (da, dv)
+    }
+
+    /// Per (image, head), the heads in parallel: `S = q·kᵀ` again by GEMM, `P = exp(scale·S −
+    /// lse)`, `dv = Pᵀ·dO` and `dP = dO·vᵀ` by GEMM, `dS = scale·P∘(dP − rowsum(dO∘O))`, then
+    /// `dq = dS·k` and `dk = dSᵀ·q` by GEMM. Each part is counted against its node.
+    func fusedAttentionBackward(
+        _ g: Tensor, _ saved: FusedAttentionSaved, heads: Int, scale: Float, needs: GradientNeeds, threads: Int,
+        _ counters: inout FusedAttentionCounters
+    ) -> (q: Tensor?, k: Tensor?, v: Tensor?) {
+        let (q, k, v, o) = (saved.q, saved.k, saved.v, saved.output)
+        let (batch, nq, nk, width) = (q.shape[0], q.shape[1], k.shape[1], q.shape[2])
+        let d = width / heads
+        let scores = needs.input(0) || needs.input(1)
+        let dq = needs.input(0) ? Tensor(uninitialized: q.shape) : nil, dk = needs.input(1) ? Tensor(uninitialized: k.shape) : nil
+        let dv = needs.input(2) ? Tensor(uninitialized: v.shape) : nil
+        let parts = UnsafeMutableBufferPointer<FusedAttentionCounters>.allocate(capacity: batch * heads)
+        defer { parts.deallocate() }
+        Parallel.forEach(count: batch * heads, threads: threads) { bh in
+            let (b, h) = (bh / heads, bh % heads)
+            var part = FusedAttentionCounters()
+            let (qh, kh, vh) = (q.data + b * nq * width + h * d, k.data + b * nk * width + h * d, v.data + b * nk * width + h * d)
+            let (gh, oh) = (g.data + b * nq * width + h * d, o.data + b * nq * width + h * d)
+            let probabilities = Tensor(uninitialized: [nq, nk])
+            // (Nq, d) · (d, Nk): the keys' rows read as columns.
+            part.recomputeMacs += GEMM.multiply(
+                m: nq, n: nk, k: d, a: qh, aRowStride: width, aColStride: 1, b: kh, bRowStride: 1, bColStride: width,
+                c: probabilities.data, cRowStride: nk)
+            for i in 0..<nq {
+                let row = probabilities.data + i * nk, shift = saved.logSumExp.data[bh * nq + i]
+                VectorMath.map(row, row, count: nk) { VectorMath.exp($0 * scale - shift) }
+                part.softmax.elementwise += nk
+            }
+            if let dv {
+                // (Nk, Nq) · (Nq, d): the probabilities read transposed.
+                part.context.inputGradientMacs += GEMM.multiply(
+                    m: nk, n: d, k: nq, a: probabilities.data, aRowStride: 1, aColStride: nk, b: gh, bRowStride: width,
+                    bColStride: 1, c: dv.data + b * nk * width + h * d, cRowStride: width)
+            }
+            if scores {
+                let ds = Tensor(uninitialized: [nq, nk])
+                // (Nq, d) · (d, Nk): the values' rows read as columns.
+                part.context.inputGradientMacs += GEMM.multiply(
+                    m: nq, n: nk, k: d, a: gh, aRowStride: width, aColStride: 1, b: vh, bRowStride: 1, bColStride: width,
+                    c: ds.data, cRowStride: nk)
+                for i in 0..<nq {
+                    let rowDot = Self.dot(gh + i * width, oh + i * width, d)
+                    part.context.elementwise += d
+                    let row = ds.data + i * nk
+                    part.softmax.elementwise += Rows.zip(probabilities.data + i * nk, row, row, count: nk) { p, dp in
+                        scale * p * (dp - rowDot)
+                    }
+                }
+                if let dq {
+                    part.scores.inputGradientMacs += GEMM.multiply(
+                        m: nq, n: d, k: nk, a: ds.data, aRowStride: nk, aColStride: 1, b: kh, bRowStride: width, bColStride: 1,
+                        c: dq.data + b * nq * width + h * d, cRowStride: width)
+                }
+                if let dk {
+                    // (Nk, Nq) · (Nq, d): dS read transposed.
+                    part.scores.inputGradientMacs += GEMM.multiply(
+                        m: nk, n: d, k: nq, a: ds.data, aRowStride: 1, aColStride: nk, b: qh, bRowStride: width, bColStride: 1,
+                        c: dk.data + b * nk * width + h * d, cRowStride: width)
+                }
+            }
+            parts[bh] = part
+        }
+        for part in parts {
+            counters.scores += part.scores
+            counters.softmax += part.softmax
+            counters.context += part.context
+            counters.recomputeMacs += part.recomputeMacs
+        }
+        return (dq, dk, dv)
     }
 }

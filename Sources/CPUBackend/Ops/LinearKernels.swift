@@ -31,3 +31,93 @@ extension OptimizedKernels {
         return out
     }
 }
+
+// Backward of `y = x·Wᵀ + b`, x `(rows, in)`, W `(out, in)`, g `(rows, out)`.
+
+extension Keeps {
+    /// A linear layer keeps its input (the weight gradient reads it); its weight is a parameter.
+    static let linear: [Keep] = [.input]
+}
+
+extension NaiveKernels {
+    func linearBackward(
+        _ g: Tensor, input x: Tensor, weight: Tensor, bias: Bool, needs: GradientNeeds, threads: Int,
+        _ counters: inout BackwardCounters
+    ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
+        let (inFeatures, outFeatures, rows) = (weight.shape[1], weight.shape[0], x.rows)
+        var dx: Tensor? = nil, dw: Tensor? = nil, db: Tensor? = nil
+        if needs.input(0) {
+            let grad = Tensor(zeros: x.shape)
+            // dx = g·W: (rows, out) · (out, in)
+            for r in 0..<rows {
+                for i in 0..<inFeatures {
+                    var sum: Float = 0
+                    for o in 0..<outFeatures { sum += g.data[r * outFeatures + o] * weight.data[o * inFeatures + i] }
+                    counters.inputGradientMacs += outFeatures
+                    grad.data[r * inFeatures + i] = sum
+                }
+            }
+            dx = grad
+        }
+        if needs.parameters {
+            let grad = Tensor(zeros: weight.shape)
+            // dW = gᵀ·x: (out, rows) · (rows, in)
+            for o in 0..<outFeatures {
+                for i in 0..<inFeatures {
+                    var sum: Float = 0
+                    for r in 0..<rows { sum += g.data[r * outFeatures + o] * x.data[r * inFeatures + i] }
+                    counters.weightGradientMacs += rows
+                    grad.data[o * inFeatures + i] = sum
+                }
+            }
+            dw = grad
+            if bias {
+                let sums = Tensor(zeros: [outFeatures])
+                for r in 0..<rows {
+                    for o in 0..<outFeatures { sums.data[o] += g.data[r * outFeatures + o] }
+                    counters.elementwise += outFeatures
+                }
+                db = sums
+            }
+        }
+        return (dx, dw, db)
+    }
+}
+
+extension OptimizedKernels {
+    /// Two GEMMs reading their operands transposed in place, and the bias gradient as row sums
+    /// 16 lanes at a time; the MACs are the GEMMs' counts of the tiles they ran.
+    func linearBackward(
+        _ g: Tensor, input x: Tensor, weight: Tensor, bias: Bool, needs: GradientNeeds, threads: Int,
+        _ counters: inout BackwardCounters
+    ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
+        let (inFeatures, outFeatures, rows) = (weight.shape[1], weight.shape[0], x.rows)
+        var dx: Tensor? = nil, dw: Tensor? = nil, db: Tensor? = nil
+        if needs.input(0) {
+            let grad = Tensor(uninitialized: x.shape)
+            // (rows, out) · (out, in)
+            counters.inputGradientMacs += GEMM.multiply(
+                m: rows, n: inFeatures, k: outFeatures, a: g.data, aRowStride: outFeatures, aColStride: 1,
+                b: weight.data, bRowStride: inFeatures, bColStride: 1, c: grad.data, cRowStride: inFeatures,
+                threads: threads)
+            dx = grad
+        }
+        if needs.parameters {
+            let grad = Tensor(uninitialized: weight.shape)
+            // (out, rows) · (rows, in): g's rows read as columns.
+            counters.weightGradientMacs += GEMM.multiply(
+                m: outFeatures, n: inFeatures, k: rows, a: g.data, aRowStride: 1, aColStride: outFeatures,
+                b: x.data, bRowStride: inFeatures, bColStride: 1, c: grad.data, cRowStride: inFeatures,
+                threads: threads)
+            dw = grad
+            if bias {
+                let sums = Tensor(zeros: [outFeatures])
+                for r in 0..<rows {
+                    counters.elementwise += Rows.zip(sums.data, g.data + r * outFeatures, sums.data, count: outFeatures, +)
+                }
+                db = sums
+            }
+        }
+        return (dx, dw, db)
+    }
+}

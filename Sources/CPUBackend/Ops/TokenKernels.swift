@@ -75,3 +75,48 @@ enum Layout {
         }
     }
 }
+
+// Backward of the layout ops: the gradient moved back where the forward took it from. A token
+// slice's and a selected token's gradients are added into their input's gradient in place (see
+// `GradientStore`); the broadcast tokens' gradient is a batch sum (`batchSum`).
+
+extension Keeps {
+    /// Layout moves keep nothing.
+    static let layout: [Keep] = []
+}
+
+extension Layout {
+    /// The inverse of ``concat(_:axis:)``: `g` cut along `axis` into pieces of `sizes`.
+    static func split(_ g: Tensor, axis: Int, sizes: [Int]) -> [Tensor] {
+        let outer = g.shape[..<axis].reduce(1, *), inner = g.shape[(axis + 1)...].reduce(1, *)
+        let row = g.shape[axis] * inner
+        var offset = 0
+        return sizes.map { size in
+            var shape = g.shape
+            shape[axis] = size
+            let piece = Tensor(uninitialized: shape)
+            for o in 0..<outer { (piece.data + o * size * inner).update(from: g.data + o * row + offset, count: size * inner) }
+            offset += size * inner
+            return piece
+        }
+    }
+
+    /// Adds `g`, a slice of `length` entries from `start` along `axis`, into `target`.
+    static func addSlice(_ g: Tensor, into target: Tensor, axis: Int, start: Int) {
+        let outer = target.shape[..<axis].reduce(1, *), inner = target.shape[(axis + 1)...].reduce(1, *)
+        let row = target.shape[axis] * inner, piece = g.shape[axis] * inner
+        for o in 0..<outer {
+            let destination = target.data + o * row + start * inner, source = g.data + o * piece
+            Rows.zip(destination, source, destination, count: piece, +)
+        }
+    }
+
+    /// Adds `g` `(B, C)` into token `index` of `target` `(B, N, C)`.
+    static func addToken(_ g: Tensor, into target: Tensor, index: Int) {
+        let (batch, tokens, channels) = (target.shape[0], target.shape[1], target.shape[2])
+        for b in 0..<batch {
+            let destination = target.data + (b * tokens + index) * channels
+            Rows.zip(destination, g.data + b * channels, destination, count: channels, +)
+        }
+    }
+}

@@ -171,3 +171,76 @@ extension OptimizedKernels {
         return out
     }
 }
+
+// Backward. The layout moves run backwards (roll by −shift, merge for partition and back, the
+// 2×2 neighbourhoods split out again), the mask passes the gradient on, and the bias table's
+// gradient gathers the output gradient at each offset.
+
+extension Keeps {
+    /// Swin's window ops keep nothing (the bias index and the mask are fixed).
+    static let windows: [Keep] = []
+}
+
+extension Layout {
+    /// The inverse of ``patchMerge(_:height:width:)``: `(B, (h/2)·(w/2), 4C) → (B, h·w, C)`.
+    static func patchSplit(_ g: Tensor, height: Int, width: Int) -> Tensor {
+        let (batch, channels) = (g.shape[0], g.shape[2] / 4)
+        let (outH, outW) = (height / 2, width / 2)
+        let dx = Tensor(uninitialized: [batch, height * width, channels])
+        for b in 0..<batch {
+            for y in 0..<outH {
+                for ox in 0..<outW {
+                    let source = g.data + ((b * outH + y) * outW + ox) * 4 * channels
+                    for (part, (dy, dx0)) in [(0, 0), (1, 0), (0, 1), (1, 1)].enumerated() {
+                        (dx.data + ((b * height + 2 * y + dy) * width + 2 * ox + dx0) * channels)
+                            .update(from: source + part * channels, count: channels)
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}
+
+extension NaiveKernels {
+    func relativePositionBiasBackward(
+        _ g: Tensor, tableShape: [Int], window: Int, _ counters: inout BackwardCounters
+    ) -> Tensor {
+        let (planes, heads, area) = (g.shape[0], g.shape[1], g.shape[2])
+        let table = Tensor(zeros: tableShape)
+        for p in 0..<planes {
+            for h in 0..<heads {
+                for i in 0..<area {
+                    for j in 0..<area {
+                        table.data[Layout.relativeOffset(i, j, window: window) * heads + h] +=
+                            g.data[((p * heads + h) * area + i) * area + j]
+                        counters.elementwise += 1
+                    }
+                }
+            }
+        }
+        return table
+    }
+}
+
+extension OptimizedKernels {
+    /// The planes summed 16 lanes at a time into one `(h, w², w²)` plane, then that plane
+    /// gathered into the table.
+    func relativePositionBiasBackward(
+        _ g: Tensor, tableShape: [Int], window: Int, _ counters: inout BackwardCounters
+    ) -> Tensor {
+        let (planes, heads, area) = (g.shape[0], g.shape[1], g.shape[2])
+        let plane = heads * area * area
+        let sum = Tensor(zeros: [heads, area, area])
+        for p in 0..<planes { counters.elementwise += Rows.zip(sum.data, g.data + p * plane, sum.data, count: plane, +) }
+        let table = Tensor(zeros: tableShape)
+        for h in 0..<heads {
+            for i in 0..<area {
+                for j in 0..<area {
+                    table.data[Layout.relativeOffset(i, j, window: window) * heads + h] += sum.data[(h * area + i) * area + j]
+                }
+            }
+        }
+        return table
+    }
+}
