@@ -44,7 +44,7 @@ enum TrainingOptions {
         /// `nil`: each model's family decides (``Family/trainingAttention``).
         var attention: AttentionImplementation?
         var autocast = AutocastDevice.cuda
-        var optimizer = Optimizer.adamw
+        var optimizer = OptimizerKind.adamw
         var checkpoint = CheckpointMode.none
         var target: MemoryTarget?
         var reserve = 1 << 30
@@ -69,7 +69,7 @@ enum TrainingOptions {
         if let v = args.values["precision"] { choice.precision = try value(v, option: "precision", Precision.allCases) }
         if let v = args.values["attention"] { choice.attention = try value(v, option: "attention", AttentionImplementation.allCases) }
         if let v = args.values["autocast"] { choice.autocast = try value(v, option: "autocast", AutocastDevice.allCases) }
-        if let v = args.values["optimizer"] { choice.optimizer = try value(v, option: "optimizer", Optimizer.allCases) }
+        if let v = args.values["optimizer"] { choice.optimizer = try value(v, option: "optimizer", OptimizerKind.allCases) }
         if let v = args.values["checkpoint"] { choice.checkpoint = try value(v, option: "checkpoint", CheckpointMode.allCases) }
         if let v = args.values["reserve"] { choice.reserve = try ByteSize.parse(v, option: "reserve") }
         switch (args.values["gpu"], args.values["memory"]) {

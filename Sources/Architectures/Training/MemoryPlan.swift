@@ -4,7 +4,7 @@ import SizeAlgebra
 ///
 /// - parameters: every parameter, frozen ones included, as float32 master weights (4 B);
 /// - gradients: one float32 gradient per trainable parameter, allocated for the whole step;
-/// - optimizer state: ``Optimizer/stateBytesPerParameter`` per trainable parameter;
+/// - optimizer state: ``OptimizerKind/stateBytesPerParameter`` per trainable parameter;
 /// - saved activations: the distinct storages kept from forward to backward
 ///   (``TrainingAnalysis/savedBytes``);
 /// - the peak: the three persistent terms plus the most bytes of the timeline alive at once,
@@ -20,7 +20,7 @@ public struct MemoryPlan: Hashable, Sendable {
     }
 
     public let batch: Int
-    public let optimizer: Optimizer
+    public let optimizer: OptimizerKind
     public let parameters: Int
     public let trainableParameters: Int
     public let parametersBytes: Int
@@ -32,7 +32,7 @@ public struct MemoryPlan: Hashable, Sendable {
 
     /// - Throws: ``EvaluationError/overflow`` when a byte count does not fit in `Int`.
     public init(
-        batch: Int, optimizer: Optimizer, parameters: Int, trainableParameters: Int, savedActivationsBytes: Int,
+        batch: Int, optimizer: OptimizerKind, parameters: Int, trainableParameters: Int, savedActivationsBytes: Int,
         forward: MemoryTimeline.Peak, backward: MemoryTimeline.Peak
     ) throws(EvaluationError) {
         self.batch = batch

@@ -29,7 +29,7 @@ public struct TrainingEstimate: Sendable {
     /// The inference analysis at the batch (stages, grids, parameters).
     public let analysis: Analysis
     public let model: TrainingModel
-    public let optimizer: Optimizer
+    public let optimizer: OptimizerKind
     public let memory: MemoryPlan
     public let work: TrainingWork
     /// Per stage, in the order of ``Summary/stages``.
@@ -45,7 +45,7 @@ public struct TrainingEstimate: Sendable {
     /// - Throws: ``SpecError`` for a model that does not build at the size, and for counts
     ///   that do not fit in 64 bits.
     public init(
-        spec: ModelSpec, overrides: Overrides, setup: TrainingSetup, optimizer: Optimizer, run: TrainingRun = TrainingRun(),
+        spec: ModelSpec, overrides: Overrides, setup: TrainingSetup, optimizer: OptimizerKind, run: TrainingRun = TrainingRun(),
         reserve: Int = 1 << 30
     ) throws(SpecError) {
         let analysis = try spec.analyze(overrides)
@@ -59,7 +59,7 @@ public struct TrainingEstimate: Sendable {
     ///   - analysis: the model analysed at the size and batch of the step.
     ///   - model: the same model (``Analysis/spec``) set up for training.
     public init(
-        analysis: Analysis, model: TrainingModel, optimizer: Optimizer, run: TrainingRun = TrainingRun(), reserve: Int = 1 << 30
+        analysis: Analysis, model: TrainingModel, optimizer: OptimizerKind, run: TrainingRun = TrainingRun(), reserve: Int = 1 << 30
     ) throws(SpecError) {
         self.analysis = analysis
         self.model = model

@@ -68,7 +68,7 @@ public struct TrainingModel: Sendable {
 
     /// The memory of one training step at `batch` per device.
     /// - Throws: ``SpecError`` when a size does not fit in a 64-bit integer.
-    public func memory(batch: Int, optimizer: Optimizer) throws(SpecError) -> MemoryPlan {
+    public func memory(batch: Int, optimizer: OptimizerKind) throws(SpecError) -> MemoryPlan {
         let binding = binding(batch: batch)
         do {
             let peaks = try timeline.peaks(at: binding)
@@ -115,7 +115,7 @@ public struct TrainingModel: Sendable {
     /// the step's memory exactly at each batch tried; `nil` when batch 1 does not fit. The
     /// peak grows with the batch (every size is a product with B as a factor), so a bisection
     /// finds it; the batch above it is evaluated as well, to show that it does not fit.
-    public func maxBatch(optimizer: Optimizer, capacity: Int) -> MaxBatch {
+    public func maxBatch(optimizer: OptimizerKind, capacity: Int) -> MaxBatch {
         func peak(_ batch: Int) -> Int? { try? memory(batch: batch, optimizer: optimizer).peakBytes }
         func fits(_ batch: Int) -> Bool { peak(batch).map { $0 <= capacity } ?? false }
         guard fits(1) else { return MaxBatch(capacity: capacity, batch: nil, peakBytes: peak(1), nextPeakBytes: nil) }

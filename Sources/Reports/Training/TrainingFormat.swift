@@ -76,7 +76,7 @@ enum TrainingFormat {
     }
 
     /// `bf16 mixed precision (…), fused attention (…), adamw, no activation checkpointing`.
-    static func setup(_ setup: TrainingSetup, optimizer: Optimizer) -> String {
+    static func setup(_ setup: TrainingSetup, optimizer: OptimizerKind) -> String {
         [precision(setup), attention(setup.attention), optimizer.rawValue, checkpoint(setup.checkpoint)].joined(separator: ", ")
     }
 

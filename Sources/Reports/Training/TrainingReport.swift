@@ -148,7 +148,7 @@ public enum TrainingReport {
 
     /// Every assumption behind the figures of a step set up as `setup`, one per line.
     /// - Parameter attention: how attention runs, in words, when not `setup`'s alone.
-    public static func assumptions(setup: TrainingSetup, optimizer: Optimizer, reserve: Int, attention: String? = nil) -> [String] {
+    public static func assumptions(setup: TrainingSetup, optimizer: OptimizerKind, reserve: Int, attention: String? = nil) -> [String] {
         var lines = [
             "parameters are float32 master weights (4 B each); "
                 + (setup.precision == .fp32
@@ -178,7 +178,7 @@ public enum TrainingReport {
     }
 
     /// The step's setup in words, for a model at `width`×`height` pixels.
-    public static func setupLine(_ setup: TrainingSetup, optimizer: Optimizer, height: Int, width: Int) -> String {
+    public static func setupLine(_ setup: TrainingSetup, optimizer: OptimizerKind, height: Int, width: Int) -> String {
         "training step at \(height)×\(width) pixels: " + TrainingFormat.setup(setup, optimizer: optimizer)
     }
 

@@ -68,7 +68,7 @@ extension TrainCommand {
 
     /// Which of checkpointing and mixed precision would let batch 1 fit `row`'s target, and up
     /// to which batch, each computed.
-    static func suggestions(spec: ModelSpec, setup: TrainingSetup, optimizer: Optimizer, row: MaxBatchRow) -> String {
+    static func suggestions(spec: ModelSpec, setup: TrainingSetup, optimizer: OptimizerKind, row: MaxBatchRow) -> String {
         let low: Precision = row.target.gpu.map { $0.bf16 == nil } ?? false ? .fp16 : .bf16
         var changes: [(String, TrainingSetup)] = []
         var checkpointed = setup

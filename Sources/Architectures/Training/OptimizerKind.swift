@@ -1,5 +1,5 @@
 /// The optimizer of a training run, for the state it keeps per trainable parameter.
-public enum Optimizer: String, CaseIterable, Hashable, Sendable {
+public enum OptimizerKind: String, CaseIterable, Hashable, Sendable {
     /// `torch.optim.AdamW`: two float32 moments per trainable parameter.
     case adamw
     /// `torch.optim.SGD` without momentum: no state.
