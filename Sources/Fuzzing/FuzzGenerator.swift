@@ -99,6 +99,7 @@ public struct FuzzGenerator: Sendable {
             ["analyze", "{spec}"], ["analyze", "{spec}", "--format", "json"], ["validate", "{spec}", "--format", "json"],
             ["validate", "{spec}"], ["formula", "{spec}"], ["sweep", "{spec}", "--image-sizes", "96:320:32"],
             ["analyze", "{spec}", "--image-size", random.pick(["32", "160", "255", "384x128", "1024"])],
+            ["train", "{spec}", "--format", "json"], ["train", "{spec}", "--max-batch", "--precision", "bf16"],
         ])
         return FuzzCase(arguments: command, spec: text)
     }
@@ -107,7 +108,7 @@ public struct FuzzGenerator: Sendable {
         let timm = random.chance(0.4)
         var call = random.pick(timm ? seeds.timmCalls : seeds.calls)
         for _ in 0..<Int.random(in: 1...3, using: &random) { call = mutate(call, &random) }
-        let command = random.pick(["analyze", "validate", "formula"])
+        let command = random.pick(["analyze", "validate", "formula", "train"])
         var arguments = [command, timm ? "--timm" : "--vit-pytorch", call]
         if random.chance(0.3) { arguments += ["--image-size", random.pick(Self.numbers)] }
         return FuzzCase(arguments: arguments)
@@ -162,7 +163,7 @@ public struct FuzzGenerator: Sendable {
     // MARK: Options
 
     func optionCase(_ random: inout FuzzRandom) -> FuzzCase {
-        let command = random.pick(["analyze", "compare", "validate", "formula", "sweep", "list", "verify", "bench", "help"])
+        let command = random.pick(["analyze", "compare", "validate", "formula", "sweep", "list", "verify", "bench", "train", "help"])
         var arguments = [command]
         var spec: String?
         switch command {
@@ -181,6 +182,8 @@ public struct FuzzGenerator: Sendable {
         let options = [
             "--batch", "--image-size", "--num-classes", "--format", "--threads", "--seed", "--runs", "--image-sizes", "--layers",
             "--all", "--weights", "--gemm", "--out", "--no-memory-check", "--help", "--", "-x", "--batch=", "--image-size=",
+            "--train", "--precision", "--attention", "--checkpoint", "--optimizer", "--gpu", "--memory", "--reserve", "--max-batch",
+            "--epochs", "--images", "--gpus", "--utilization", "--calibration",
         ]
         // Commands that run get values that run quickly or are refused (the memory check and large
         // runs are regression cases); the analytic ones get every edge value.
@@ -189,7 +192,10 @@ public struct FuzzGenerator: Sendable {
         let words =
             runs
             ? ["table", "json", "markdown", "8x9", ""]
-            : ["table", "json", "csv", "markdown", "224x160", "1:9:9223372036854775807", "32:512:32", "x", ""]
+            : [
+                "table", "json", "csv", "markdown", "224x160", "1:9:9223372036854775807", "32:512:32", "x", "", "bf16", "fp16",
+                "eager", "blocks", "sgd", "h100", "V100", "a100", "40GiB", "0", "1.5GB", "99999999999TiB", "0.4", "1e-300",
+            ]
         for _ in 0..<Int.random(in: 0...4, using: &random) {
             let option = random.pick(options)
             arguments.append(option)

@@ -5,7 +5,7 @@ import Foundation
 public enum VitScope {
     static let commands: [CommandEntry] = [
         ListCommand.entry, AnalyzeCommand.entry, CompareCommand.entry, ValidateCommand.entry, FormulaCommand.entry,
-        SweepCommand.entry, VerifyCommand.entry, BenchCommand.entry, ReportCommand.entry, SpecsCommand.entry,
+        SweepCommand.entry, TrainCommand.entry, VerifyCommand.entry, BenchCommand.entry, ReportCommand.entry, SpecsCommand.entry,
     ]
 
     /// The version `vitscope --version` prints.

@@ -42,7 +42,7 @@ struct ReportFilesTests {
         #expect(Self.generated.code == .success, "\(Self.generated.err)")
         #expect(Self.generated.err == "")
         #expect(Self.generated.out.contains(" report files under "))
-        #expect(Self.generated.files.count == 1 + 4 + 11 + SpecsCommand.specs.count)
+        #expect(Self.generated.files.count == 1 + 5 + 13 + SpecsCommand.specs.count)
         #expect(
             Self.generated.files[ReportWriter.manifestName]
                 == ([ReportWriter.manifestHeader("report")] + Self.generated.files.keys.filter { $0 != ReportWriter.manifestName }.sorted())
@@ -66,14 +66,14 @@ struct ReportFilesTests {
 
     @Test func everyPresetHasAPageAndTheFolderHasItsPages() throws {
         let paths = Self.generated.files.keys.sorted()
-        let pages = ["README.md", "resolution.md", "spatial-dimensions.md", "zoo.md"]
+        let pages = ["README.md", "resolution.md", "spatial-dimensions.md", "training.md", "zoo.md"]
         #expect(paths.filter { !$0.hasPrefix("models/") && $0.hasSuffix(".md") } == pages)
         #expect(paths.filter { $0.hasPrefix("models/") }.sorted() == SpecsCommand.specs.map { "models/\($0.name).md" }.sorted())
         #expect(
             paths.filter { $0.hasSuffix(".svg") } == [
                 "resolution-attention.svg", "resolution-macs.svg", "resolution-other.svg", "resolution-params.svg",
                 "resolution-windows.svg", "spatial-attention.svg", "spatial-grid.svg", "spatial-macs.svg", "spatial-pooling.svg",
-                "spatial-width.svg", "spatial-windows.svg",
+                "spatial-width.svg", "spatial-windows.svg", "training-resolution.svg", "training-stages.svg",
             ])
         let index = try Self.page("README.md")
         for spec in SpecsCommand.specs { #expect(index.contains("[\(spec.name)](models/\(spec.name).md)")) }
@@ -83,6 +83,9 @@ struct ReportFilesTests {
         for chart in paths.filter({ $0.hasPrefix("resolution-") && $0.hasSuffix(".svg") }) {
             #expect(resolution.contains("](\(chart))"))
         }
+        let training = try Self.page("training.md")
+        for chart in paths.filter({ $0.hasPrefix("training-") && $0.hasSuffix(".svg") }) { #expect(training.contains("](\(chart))")) }
+        #expect(index.contains("[training.md](training.md)"))
     }
 
     /// Nothing names the machine it was generated on, nor a date.

@@ -74,19 +74,29 @@ import Testing
         #expect(result.err.contains("\nusage: \(try Self.command(name).usage)\n'vitscope \(name) --help' for more.\n"))
     }
 
+    /// `--train` and the options of a training step, as `sweep` and `compare` show them.
+    static let trainingOptions =
+        " [--train] [--precision fp32|bf16|fp16] [--attention fused|eager] [--autocast cuda|cpu] "
+        + "[--optimizer adamw|sgd|sgd-momentum] [--checkpoint none|blocks] [--gpu NAME] [--memory SIZE] [--reserve SIZE]"
+
     @Test func usageLines() throws {
         #expect(
             try Self.command("analyze").usage == "vitscope analyze MODEL|--vit-pytorch CALL|--timm CALL [--image-size N|HxW] [--batch N] "
                 + "[--num-classes N] [--layers] [--format table|markdown|json]")
         #expect(
             try Self.command("compare").usage == "vitscope compare MODEL...|--vit-pytorch CALL...|--timm CALL... [--image-size N|HxW] "
-                + "[--batch N] [--num-classes N] [--format table|markdown|json]")
+                + "[--batch N] [--num-classes N]" + Self.trainingOptions + " [--format table|markdown|json]")
         #expect(
             try Self.command("validate").usage == "vitscope validate SPEC.json|MODEL|--vit-pytorch CALL|--timm CALL [--image-size N|HxW] "
                 + "[--batch N] [--num-classes N] [--format table|json]")
         #expect(
             try Self.command("sweep").usage == "vitscope sweep MODEL|--vit-pytorch CALL|--timm CALL --image-sizes LIST [--batch N] "
-                + "[--num-classes N] [--format table|markdown|json|csv]")
+                + "[--num-classes N]" + Self.trainingOptions + " [--format table|markdown|json|csv]")
+        #expect(
+            try Self.command("train").usage == "vitscope train MODEL|--vit-pytorch CALL|--timm CALL [--image-size N|HxW] [--batch N] "
+                + "[--num-classes N]" + Self.trainingOptions.dropFirst(" [--train]".count) + " [--max-batch] [--epochs N] [--images N] "
+                + "[--gpus N] [--utilization F] [--format table|markdown|json|csv]\n"
+                + "       vitscope train --calibration [--format table|markdown|json|csv]")
         #expect(
             try Self.command("verify").usage == "vitscope verify MODEL...|--vit-pytorch CALL...|--timm CALL...|--all [--weights FILE] "
                 + "[--threads N] [--seed N] [--no-memory-check] [--image-size N|HxW] [--batch N] [--num-classes N] "

@@ -25,6 +25,10 @@ enum IndexPage {
             "- [resolution.md](resolution.md): MACs and params of the first five of those models from 160×160 to 512×512 "
             + "pixels, with attention's quadratic term apart from the linear rest, and Swin-T's windowed attention, linear "
             + "in the pixel count, beside ViT-S/16's at the sizes Swin-T's windows tile.\n"
+        out +=
+            "- [training.md](training.md): what a training step keeps for backward — saved activations per image by stage "
+            + "and against resolution — backward MACs, and for every model its training MACs, saved activations in float32 "
+            + "and bf16, and the largest batch that fits an A100 80GB.\n"
         out += "- `models/`: one page per model — stages, blocks along depth, totals, closed forms in B, H and W, every layer:\n"
         for family in Family.allCases {
             let names = facts.filter { $0.source.spec.family == family }.map(\.name)

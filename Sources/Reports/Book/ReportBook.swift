@@ -111,6 +111,7 @@ public struct ReportBook: Sendable {
         files += ResolutionPage.files(
             Self.resolutionModels.compactMap { byName[$0] },
             windowed: byName[Self.windowModels.windowed], global: byName[Self.windowModels.global])
+        files += try TrainingPage.files(facts, study: study, resolution: Self.resolutionModels.compactMap { byName[$0] })
         files += zip(facts, verifications).map { f, v in
             ReportFile(path: "models/\(f.name).md", contents: ModelPage.markdown(f, verification: v))
         }

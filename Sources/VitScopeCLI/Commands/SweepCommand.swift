@@ -17,9 +17,15 @@ enum SweepCommand: Command {
             OptionSpec(
                 name: "image-sizes", value: "LIST", help: "sizes: 160,224,288 or ranges START:STOP:STEP (STOP included), each N or HxW"),
             ModelOptions.batchOption, ModelOptions.numClassesOption,
-            ModelOptions.formatOption(SweepFormat.allCases),
-        ]
-    static let discussion = "example: vitscope sweep pit_s_224 --image-sizes 160:512:32 --format csv"
+            ModelOptions.trainOption,
+        ] + TrainingOptions.all + [ModelOptions.formatOption(SweepFormat.allCases)]
+    static let discussion = """
+        With --train, each size shows a training step instead: the activations saved per stage, the step's peak memory per
+        GPU and its training MACs per image (vitscope train explains the figures and their assumptions); the training
+        options choose the step and --gpu or --memory adds whether it fits.
+        example: vitscope sweep pit_s_224 --image-sizes 160:512:32 --format csv
+        example: vitscope sweep vit_base_patch16_224 --image-sizes 224:512:32 --train --batch 32 --precision bf16 --gpu a100-40gb
+        """
     /// Most sizes one sweep takes.
     static let maxSizes = 4096
 
@@ -36,6 +42,10 @@ enum SweepCommand: Command {
         do { spec = try ModelOptions.resolve(models[0]) } catch {
             ModelOptions.report(error, console: console)
             return .failure
+        }
+        if let option = TrainingOptions.givenWithoutTrain(args) { throw UsageError(message: "--\(option) applies with --train") }
+        if args.flags.contains("train") {
+            return try sweepTraining(spec, sizes: sizes, overrides: overrides, args: args, format: format, console: console)
         }
         let points = sizes.map { size in
             overrides.imageSize = size
@@ -80,5 +90,35 @@ enum SweepCommand: Command {
             if sizes.count > maxSizes { throw UsageError(message: "--image-sizes lists more than \(maxSizes) sizes") }
         }
         return sizes
+    }
+}
+
+extension SweepCommand {
+    /// `sweep --train`: the training step at each size.
+    static func sweepTraining(
+        _ spec: ModelSpec, sizes: [ImageSize], overrides: Overrides, args: ParsedArguments, format: SweepFormat, console: Console
+    ) throws -> ExitCode {
+        let choice = try TrainingOptions.choice(args)
+        let setup = choice.setup(for: spec)
+        var points: [TrainingSweepPoint] = []
+        for size in sizes {
+            var at = overrides
+            at.imageSize = size
+            let result: Result<TrainingEstimate, SpecError>
+            do {
+                result = .success(
+                    try TrainingEstimate(spec: spec, overrides: at, setup: setup, optimizer: choice.optimizer, reserve: choice.reserve))
+            } catch {
+                result = .failure(error)
+            }
+            points.append(TrainingSweepPoint(size: size, result: result))
+        }
+        switch format {
+        case .csv: console.out(TrainingSweepReport.csv(points, target: choice.target))
+        case .json: console.out(TrainingSweepReport.json(spec.name, points, target: choice.target).rendered() + "\n")
+        case .markdown: console.out(TrainingSweepReport.markdown(points, target: choice.target))
+        case .table: console.out(TrainingSweepReport.text(points, target: choice.target))
+        }
+        return .success
     }
 }
