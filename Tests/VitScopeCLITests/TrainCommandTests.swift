@@ -52,8 +52,9 @@ struct TrainCommandTests {
         #expect(training["backward_macs"] as? Int == 61088)
         #expect(training["backward_input_gradient_macs"] as? Int == 6768)
         #expect(training["backward_weight_gradient_macs"] as? Int == 54320)
-        #expect(training["recompute_macs"] as? Int == 0)
-        #expect((training["per_image"] as? [String: Any])?["flops"] as? Int == 116_208)
+        // Fused attention recomputes q·kᵀ in its backward: 2 · 5 · 5 · 8 at batch 2.
+        #expect(training["recompute_macs"] as? Int == 400)
+        #expect((training["per_image"] as? [String: Any])?["flops"] as? Int == 2 * (55120 + 61088 + 400) / 2)
         let stages = try #require(object["stages"] as? [[String: Any]])
         #expect(stages.map { $0["name"] as? String } == ["embed", "stage1", "head"])
         #expect(stages.map { $0["saved_activations_bytes"] as? Int } == [0, 4080, 720])
@@ -77,9 +78,9 @@ struct TrainCommandTests {
             result.out == """
                 stage,kind,grid,tokens,forward_macs,backward_input_gradient_macs,backward_weight_gradient_macs,recompute_macs,saved_activations_bytes
                 embed,embed,2x2,5,49152,0,49152,0,0
-                stage1,transformer,2x2,5,5920,6720,5120,0,4080
+                stage1,transformer,2x2,5,5920,6720,5120,400,4080
                 head,head,,,48,48,48,0,720
-                total,,,,55120,6768,54320,0,4800
+                total,,,,55120,6768,54320,400,4800
 
                 """)
     }
@@ -331,7 +332,8 @@ struct TrainCommandTests {
 
     /// At 48×48 the tiny ViT has 3×3 + 1 = 10 tokens, twice 32×32's 5: every saved byte doubles
     /// (4,800 → 9,600), and so does the backward's peak (5,360 → 10,720); the position table
-    /// grows by 5 · 8 = 40 parameters (6,883 × 16 B of weights, gradients and AdamW state).
+    /// grows by 5 · 8 = 40 parameters (6,883 × 16 B of weights, gradients and AdamW state). The
+    /// training MACs per image include fused attention's recomputed q·kᵀ, `N² · 8`: 200 and 800.
     @Test func sweepTrainDoublesWithTheTokens() throws {
         let spec = try temporarySpec(Self.tinyViT)
         let result = Self.run(["sweep", spec, "--image-sizes", "32,48,8", "--train", "--batch", "2", "--format", "csv"])
@@ -341,8 +343,8 @@ struct TrainCommandTests {
         #expect(
             lines[0] == "height,width,embed_saved_bytes,stage1_saved_bytes,head_saved_bytes,saved_activations_bytes,peak_bytes,"
                 + "training_macs_per_image,fits,skipped")
-        #expect(lines[1] == "32,32,0,4080,720,4800,114848,58104,,")
-        #expect(lines[2] == "48,48,0,8160,1440,9600,\(6883 * 16 + 10720),130824,,")
+        #expect(lines[1] == "32,32,0,4080,720,4800,114848,\(58104 + 200),,")
+        #expect(lines[2] == "48,48,0,8160,1440,9600,\(6883 * 16 + 10720),\(130824 + 800),,")
         #expect(lines[3].hasPrefix("8,8,,,,,,,,"))
         let table = Self.run(["sweep", spec, "--image-sizes", "32", "--train", "--batch", "2", "--memory", "1MiB", "--reserve", "0"])
         #expect(table.code == .success)

@@ -68,7 +68,7 @@ public enum TrainingReport {
         row("forward MACs", one.forward, all.forward)
         row("backward MACs, input gradients", one.backwardInput, all.backwardInput)
         row("backward MACs, weight gradients", one.backwardWeight, all.backwardWeight)
-        row("recompute MACs (checkpointing)", one.recompute, all.recompute)
+        row("recompute MACs (fused q·kᵀ, checkpoints)", one.recompute, all.recompute)
         row("training MACs", one.total, all.total, rule: true)
         row("training FLOPs (2 × MACs)", one.flops, all.flops)
         return table
