@@ -98,8 +98,8 @@ import Testing
                 + "[--gpus N] [--utilization F] [--format table|markdown|json|csv]\n"
                 + "       vitscope train --calibration [--format table|markdown|json|csv]")
         #expect(
-            try Self.command("verify").usage == "vitscope verify MODEL...|--vit-pytorch CALL...|--timm CALL...|--all [--train] [--attention fused|eager] "
-                + "[--weights FILE] "
+            try Self.command("verify").usage == "vitscope verify MODEL...|--vit-pytorch CALL...|--timm CALL...|--all "
+                + "[--train] [--attention fused|eager] [--weights FILE] "
                 + "[--threads N] [--seed N] [--no-memory-check] [--image-size N|HxW] [--batch N] [--num-classes N] "
                 + "[--format table|markdown|json]")
         #expect(
