@@ -87,22 +87,23 @@ import Testing
         // fc1's (640) and GELU's (640).
         #expect(plan.forward == MemoryTimeline.Peak(step: 18, bytes: 1920, byKind: [320, 1600, 0, 0]))
         // The block's forward again: qkv 5·8·24 = 960, q·kᵀ and attn·v 2·5·5·4 = 200 each, proj
-        // 320, fc1 640, fc2 640 per image.
-        #expect(try model.work(batch: 2).perImage.recompute == 2960)
+        // 320, fc1 640, fc2 640 per image; and the fused kernel's own q·kᵀ again in its backward.
+        #expect(try model.work(batch: 2).perImage.recompute == 2960 + 200)
     }
 
     /// Per image: the patch conv 4·768·8 = 24576, the block 2960, the classifier 24. Backward:
     /// input gradients everywhere but the conv (the image needs none): qkv 960, q·kᵀ 400, attn·v
     /// 400, proj 320, fc1 640, fc2 640, classifier 24; weight gradients: conv 24576, qkv 960,
-    /// proj 320, fc1 640, fc2 640, classifier 24.
+    /// proj 320, fc1 640, fc2 640, classifier 24. Recomputed: the fused kernel's q·kᵀ, 200.
     @Test func tinyViTWorkPerImageAndBatch() throws {
         let work = try Self.tiny().work(batch: 2)
         #expect(work.perImage.forward == 27560)
         #expect(work.perImage.backwardInput == 3384)
         #expect(work.perImage.backwardWeight == 27160)
-        #expect(work.perImage.total == 58104)
-        #expect(work.perImage.flops == 116208)
-        #expect(work.perBatch.total == 116208)
+        #expect(work.perImage.recompute == 200)
+        #expect(work.perImage.total == 58304)
+        #expect(work.perImage.flops == 116608)
+        #expect(work.perBatch.total == 116608)
     }
 
     /// Every count is linear in B at every preset's size: `work(batch:)` checks it.
