@@ -61,20 +61,10 @@ enum Keeps {
         }
     }
 
-    /// Whether the op's output is a view of its first input's storage in PyTorch (slicing and
-    /// indexing return views; so do `flatten(2).transpose(1, 2)` and its inverse
-    /// `transpose(1, 2).reshape(B, C, h, w)`), so that keeping the output
-    /// keeps that storage. The one place that says which ops make views.
-    static func producesView(_ op: Op) -> Bool {
-        switch op {
-        case .slice, .selectToken, .imageToTokens, .tokensToImage: true
-        case .input, .conv2d, .linear, .layerNorm, .batchNorm, .activation, .add, .average, .learnedTokens,
-            .positionEmbedding, .concat, .unfold, .attentionScores, .softmax, .attentionContext,
-            .performerAttention, .maxPool2d, .globalAveragePool, .meanTokens, .roll, .windowPartition, .windowMerge,
-            .patchMerge, .relativePositionBias, .windowMask, .headLayerNorm, .layerScale, .maxTokens:
-            false
-        }
-    }
+    /// Whether the op's output is a view of its first input's storage in PyTorch, so that
+    /// keeping the output keeps that storage: the op's own fact (``ArchGraph/Op/outputIsView``),
+    /// which the analysis reads too, so the two cannot drift apart.
+    static func producesView(_ op: Op) -> Bool { op.outputIsView }
 }
 
 /// A node's part in softmax attention when it runs fused.
