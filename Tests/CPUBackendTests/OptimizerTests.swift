@@ -1,4 +1,5 @@
 import ArchGraph
+import Foundation
 import Testing
 
 @testable import CPUBackend
@@ -31,6 +32,38 @@ import Testing
         Self.expectClose(first, [0.899_000_002, -1.898_000_001])
         Self.expectClose(second, [0.871_467_299, -1.869_468_297])
         #expect(state == 16)  // two float32 tensors of 2 elements
+    }
+
+    /// A parameter of 40,003 elements (three parts of 16,384 on two threads, the last with a
+    /// tail shorter than 16 lanes) gets, element by element, the update the scalar formula gives
+    /// in float32, after two steps, on one thread and on two.
+    @Test(arguments: [1, 2])
+    func adamWLanesAndPartsAreTheFormula(_ threads: Int) {
+        let count = 40_003
+        let start = (0..<count).map { Float($0 % 97) / 50 - 1 }
+        let g1 = (0..<count).map { Float($0 % 89) / 40 - 1.1 }, g2 = (0..<count).map { Float($0 % 83) / 30 - 1.3 }
+        let weights = Weights(parameters: [[Tensor(shape: [count], values: start)]], buffers: [[]])
+        let adamw = AdamW(learningRate: 0.01)
+        adamw.threads = threads
+        adamw.step(weights, gradients: [0: [Tensor(shape: [count], values: g1)]])
+        adamw.step(weights, gradients: [0: [Tensor(shape: [count], values: g2)]])
+        // PyTorch's AdamW in float32, lr 0.01, betas (0.9, 0.999), eps 1e-8, weight decay 0.01.
+        var expected = start, m = [Float](repeating: 0, count: count), v = m
+        for (t, g) in [(1, g1), (2, g2)] {
+            let (b1, b2): (Float, Float) = (0.9, 0.999)
+            let c1 = 1 - (t == 1 ? b1 : b1 * b1), c2 = 1 - (t == 1 ? b2 : b2 * b2)
+            let stepSize: Float = 0.01 / c1, decay: Float = 1 - 0.01 * 0.01
+            for i in 0..<count {
+                expected[i] *= decay
+                m[i] = b1 * m[i] + (1 - b1) * g[i]
+                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                expected[i] -= stepSize * m[i] / (v[i].squareRoot() / c2.squareRoot() + 1e-8)
+            }
+        }
+        // The same float32 operations in the same order: equal to the bit.
+        let got = weights.parameter(0, 0).values
+        #expect(got == expected, "largest difference \(zip(got, expected).map { abs($0 - $1) }.max() ?? 0)")
+        #expect(adamw.stateBytes == 2 * 4 * count)
     }
 
     /// lr 0.1: `[1, −2] − 0.1·[0.5, −1] = [0.95, −1.9]`, then `+ 0.1·[0.25, −0.5] = [0.975, −1.95]`.
@@ -96,5 +129,24 @@ import Testing
             optimizer.step(weights, gradients: run.parameterGradients)
         }
         #expect(zip(losses, losses.dropFirst()).allSatisfy { $1 < $0 }, "\(losses)")
+    }
+}
+
+/// The benchmark's loss, `F.cross_entropy` with mean reduction, by hand.
+@Suite struct CrossEntropyTests {
+    /// Logits `[0, 0]` with label 0 and `[ln 3, 0]` with label 1: softmaxes `[½, ½]` and
+    /// `[¾, ¼]`, losses `ln 2` and `ln 4`, mean `1.5·ln 2`; the gradient is
+    /// `(softmax − onehot) / 2`: `[−¼, ¼]` and `[⅜, −⅜]`.
+    @Test func byHand() throws {
+        let logits = Tensor(shape: [2, 2], values: [0, 0, Float(log(3.0)), 0])
+        let (loss, gradient) = try CrossEntropy.meanLoss(logits, labels: [0, 1])
+        #expect(abs(loss - 1.5 * log(2.0)) < 1e-6)
+        #expect(zip(gradient.values, [-0.25, 0.25, 0.375, -0.375]).allSatisfy { abs($0 - $1) < 1e-6 }, "\(gradient.values)")
+    }
+
+    @Test func badInputIsAnError() {
+        let logits = Tensor(shape: [2, 3], values: [0, 0, 0, 0, 0, 0])
+        #expect(throws: BackendError.self) { try CrossEntropy.meanLoss(logits, labels: [0]) }
+        #expect(throws: BackendError.self) { try CrossEntropy.meanLoss(logits, labels: [0, 3]) }
     }
 }

@@ -3,6 +3,69 @@
 typealias Vec = SIMD16<Float>
 
 enum VectorMath {
+    /// `a·b + c`: one rounding where fused multiply-add is an instruction (`VITSCOPE_FMA`), a
+    /// multiply then an add elsewhere (a fused lane would be a call to `fmaf`).
+    @inline(__always)
+    static func fma(_ a: Vec, _ b: Vec, _ c: Vec) -> Vec {
+        #if VITSCOPE_FMA
+            c.addingProduct(a, b)
+        #else
+            a * b + c
+        #endif
+    }
+
+    @inline(__always)
+    static func fma(_ a: Vec, _ b: Vec, _ c: Float) -> Vec { fma(a, b, Vec(repeating: c)) }
+
+    /// GELU, `½·v·(1 + erf(v/√2))`.
+    @inline(__always)
+    static func gelu(_ v: Vec) -> Vec { 0.5 * v * (1 + erf(v * 0.707_106_77)) }
+
+    /// GELU's derivative, `½·(1 + erf(v/√2)) + v·φ(v)`, φ the standard normal density.
+    @inline(__always)
+    static func geluDerivative(_ v: Vec) -> Vec {
+        0.5 * (1 + erf(v * 0.707_106_77)) + v * exp(-0.5 * v * v) * 0.398_942_28
+    }
+
+    /// `y = gelu(x)` over `count` elements. Two vectors per iteration, with the polynomials
+    /// inlined, so their dependency chains overlap (called through a closure, one vector at a
+    /// time, GELU was bound by the chains' latency).
+    @inline(never)
+    static func geluRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 32 <= count {
+            let a = gelu(Vec.load(x + i)), b = gelu(Vec.load(x + i + 16))
+            a.store(y + i)
+            b.store(y + i + 16)
+            i += 32
+        }
+        while i < count {
+            let n = min(16, count - i)
+            store(gelu(load(x + i, count: n)), y + i, count: n)
+            i += n
+        }
+    }
+
+    /// `dx = g · gelu′(x)` over `count` elements, two vectors per iteration.
+    @inline(never)
+    static func geluBackwardRows(
+        _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        var i = 0
+        while i + 32 <= count {
+            let a = Vec.load(g + i) * geluDerivative(Vec.load(x + i))
+            let b = Vec.load(g + i + 16) * geluDerivative(Vec.load(x + i + 16))
+            a.store(dx + i)
+            b.store(dx + i + 16)
+            i += 32
+        }
+        while i < count {
+            let n = min(16, count - i)
+            store(load(g + i, count: n) * geluDerivative(load(x + i, count: n)), dx + i, count: n)
+            i += n
+        }
+    }
+
     /// `eˣ` for 16 lanes: `x = n·ln2 + r`, a degree-7 polynomial for `eʳ` on |r| ≤ ln2/2, and
     /// `2ⁿ` assembled in the exponent bits. Inputs are clamped to [-87, 88] (results below 2⁻¹²⁵
     /// round to the smallest normal's neighbourhood, which softmax and the Performer never need).
@@ -16,13 +79,13 @@ enum VectorMath {
         let n = shifted - magic
         let r = clamped - n * 0.693_145_75 - n * 1.428_606_8e-6
         var p = Vec(repeating: 1.0 / 5040)
-        p = p * r + 1.0 / 720
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
+        p = fma(p, r, 1.0 / 720)
+        p = fma(p, r, 1.0 / 120)
+        p = fma(p, r, 1.0 / 24)
+        p = fma(p, r, 1.0 / 6)
+        p = fma(p, r, 0.5)
+        p = fma(p, r, 1)
+        p = fma(p, r, 1)
         let bits = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
         let scale = unsafeBitCast((bits &+ 127) &<< 23, to: Vec.self)
         return p * scale
@@ -38,15 +101,15 @@ enum VectorMath {
         let z = unsafeBitCast(bits & 0x7FFF_FFFF, to: Vec.self)
         let t = 1 / (1 + 0.5 * z)
         var p = Vec(repeating: 0.170_872_77)
-        p = p * t - 0.822_152_23
-        p = p * t + 1.488_515_87
-        p = p * t - 1.135_203_98
-        p = p * t + 0.278_868_07
-        p = p * t - 0.186_288_06
-        p = p * t + 0.096_784_18
-        p = p * t + 0.374_091_96
-        p = p * t + 1.000_023_68
-        p = p * t - 1.265_512_23
+        p = fma(p, t, -0.822_152_23)
+        p = fma(p, t, 1.488_515_87)
+        p = fma(p, t, -1.135_203_98)
+        p = fma(p, t, 0.278_868_07)
+        p = fma(p, t, -0.186_288_06)
+        p = fma(p, t, 0.096_784_18)
+        p = fma(p, t, 0.374_091_96)
+        p = fma(p, t, 1.000_023_68)
+        p = fma(p, t, -1.265_512_23)
         let erfc = t * exp(p - z * z)
         let magnitude = Vec(repeating: 1) - erfc
         return unsafeBitCast(unsafeBitCast(magnitude, to: SIMD16<UInt32>.self) | sign, to: Vec.self)

@@ -528,6 +528,43 @@ extension OptimizedKernels {
         return (da, dv)
     }
 
+    /// `row ← exp(scale·row − shift)` in place, two vectors per iteration with `exp` inlined so
+    /// their dependency chains overlap.
+    @inline(never)
+    static func probabilities(_ row: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float) {
+        let (s, m) = (Vec(repeating: scale), Vec(repeating: -shift))
+        var i = 0
+        while i + 32 <= count {
+            let a = VectorMath.exp(VectorMath.fma(Vec.load(row + i), s, m))
+            let b = VectorMath.exp(VectorMath.fma(Vec.load(row + i + 16), s, m))
+            a.store(row + i)
+            b.store(row + i + 16)
+            i += 32
+        }
+        while i < count {
+            let n = Swift.min(16, count - i)
+            VectorMath.store(VectorMath.exp(VectorMath.fma(VectorMath.load(row + i, count: n), s, m)), row + i, count: n)
+            i += n
+        }
+    }
+
+    /// `dS ← scale·P∘(dP − rowDot)` in place over one row of `count`.
+    @inline(never)
+    static func scoreGradient(
+        _ p: UnsafePointer<Float>, _ ds: UnsafeMutablePointer<Float>, count: Int, scale: Float, rowDot: Float
+    ) {
+        let dot = Vec(repeating: rowDot)
+        var i = 0
+        while i + 16 <= count {
+            (scale * Vec.load(p + i) * (Vec.load(ds + i) - dot)).store(ds + i)
+            i += 16
+        }
+        if i < count {
+            let n = count - i
+            VectorMath.store(scale * VectorMath.load(p + i, count: n) * (VectorMath.load(ds + i, count: n) - dot), ds + i, count: n)
+        }
+    }
+
     /// Per (image, head), the heads in parallel: `S = q·kᵀ` again by GEMM, `P = exp(scale·S −
     /// lse)`, `dv = Pᵀ·dO` and `dP = dO·vᵀ` by GEMM, `dS = scale·P∘(dP − rowsum(dO∘O))`, then
     /// `dq = dS·k` and `dk = dSᵀ·q` by GEMM. Each part is counted against its node.
@@ -554,8 +591,7 @@ extension OptimizedKernels {
                 m: nq, n: nk, k: d, a: qh, aRowStride: width, aColStride: 1, b: kh, bRowStride: 1, bColStride: width,
                 c: probabilities.data, cRowStride: nk)
             for i in 0..<nq {
-                let row = probabilities.data + i * nk, shift = saved.logSumExp.data[bh * nq + i]
-                VectorMath.map(row, row, count: nk) { VectorMath.exp($0 * scale - shift) }
+                Self.probabilities(probabilities.data + i * nk, count: nk, scale: scale, shift: saved.logSumExp.data[bh * nq + i])
                 part.softmax.elementwise += nk
             }
             if let dv {
@@ -573,10 +609,8 @@ extension OptimizedKernels {
                 for i in 0..<nq {
                     let rowDot = Self.dot(gh + i * width, oh + i * width, d)
                     part.context.elementwise += d
-                    let row = ds.data + i * nk
-                    part.softmax.elementwise += Rows.zip(probabilities.data + i * nk, row, row, count: nk) { p, dp in
-                        scale * p * (dp - rowDot)
-                    }
+                    Self.scoreGradient(probabilities.data + i * nk, ds.data + i * nk, count: nk, scale: scale, rowDot: rowDot)
+                    part.softmax.elementwise += nk
                 }
                 if let dq {
                     part.scores.inputGradientMacs += GEMM.multiply(

@@ -62,9 +62,7 @@ extension OptimizedKernels {
             let start = part * chunk, count = min(chunk, x.count - start)
             switch kind {
             case .gelu:
-                VectorMath.map(x.data + start, out.data + start, count: count) { v in
-                    0.5 * v * (1 + VectorMath.erf(v * 0.707_106_77))
-                }
+                VectorMath.geluRows(x.data + start, out.data + start, count: count)
             case .quickGELU:
                 VectorMath.map(x.data + start, out.data + start, count: count) { v in
                     v / (1 + VectorMath.exp(-1.702 * v))
@@ -153,10 +151,6 @@ private enum Derivative {
 
     static func quickGELU(_ v: Float, sigmoid s: Float) -> Float { s + quick * v * s * (1 - s) }
 
-    static func gelu(_ v: Vec) -> Vec {
-        0.5 * (1 + VectorMath.erf(v * 0.707_106_77)) + v * VectorMath.exp(-0.5 * v * v) * 0.398_942_28
-    }
-
     static func geluTanh(_ v: Vec) -> Vec {
         let s = 1 / (1 + VectorMath.exp(-tanhScale * (v + cubic * v * v * v)))
         return s + v * s * (1 - s) * tanhScale * (1 + 3 * cubic * v * v)
@@ -237,7 +231,7 @@ extension OptimizedKernels {
         counters.elementwise += Self.chunks(g.count, threads: threads) { start, count in
             let (gradient, target) = (g.data + start, dx.data + start)
             switch kept {
-            case .gelu(let x): Rows.zip(gradient, x.data + start, target, count: count) { $0 * Derivative.gelu($1) }
+            case .gelu(let x): VectorMath.geluBackwardRows(gradient, x.data + start, target, count: count)
             case .geluTanh(let x): Rows.zip(gradient, x.data + start, target, count: count) { $0 * Derivative.geluTanh($1) }
             case .quickGELU(let x, let sigmoid):
                 Rows.zip(x.data + start, sigmoid.data + start, target, count: count) { Derivative.quickGELU($0, sigmoid: $1) }

@@ -19,6 +19,16 @@ private struct ParameterKey: Hashable {
     let node: Int, position: Int
 }
 
+/// Runs `body(start, count)` over `0..<count` in parts of 16,384 elements, on up to `threads`
+/// threads when there are at least two parts.
+private func parts(_ count: Int, threads: Int, _ body: (Int, Int) -> Void) {
+    let part = 16_384
+    Parallel.forEach(count: (count + part - 1) / part, threads: count >= 2 * part ? threads : 1) { index in
+        let start = index * part
+        body(start, min(part, count - start))
+    }
+}
+
 /// The parameters with gradients, in node and position order, with their gradient.
 private func each(_ gradients: [Int: [Tensor?]], _ body: (ParameterKey, Tensor) -> Void) {
     for node in gradients.keys.sorted() {
@@ -38,6 +48,8 @@ public final class AdamW: Optimizer {
     public let betas: (Float, Float)
     public let eps: Float
     public let weightDecay: Float
+    /// Threads each parameter's update is split over.
+    public var threads = 1
     /// Steps taken (each parameter's `t`: every parameter here steps together).
     public private(set) var steps = 0
     private var moments: [ParameterKey: (m: Tensor, v: Tensor)] = [:]
@@ -59,12 +71,30 @@ public final class AdamW: Optimizer {
         each(gradients) { key, g in
             let state = moments[key] ?? (Tensor(zeros: g.shape, pooled: false), Tensor(zeros: g.shape, pooled: false))
             moments[key] = state
+            // 16 lanes at a time, each lane the same operations in the same order as the tail's.
             weights.update(key.node, key.position) { p, count in
-                for i in 0..<min(count, g.count) {
-                    p[i] *= decay
-                    state.m.data[i] = beta1 * state.m.data[i] + (1 - beta1) * g.data[i]
-                    state.v.data[i] = beta2 * state.v.data[i] + (1 - beta2) * g.data[i] * g.data[i]
-                    p[i] -= stepSize * state.m.data[i] / (state.v.data[i].squareRoot() / root2 + eps)
+                let (m, v, g) = (state.m.data, state.v.data, g.data)
+                parts(min(count, state.m.count), threads: threads) { start, length in
+                    var i = start
+                    let end = start + length
+                    while i + 16 <= end {
+                        let gi = Vec.load(g + i)
+                        var pi = Vec.load(p + i) * decay
+                        let mi = beta1 * Vec.load(m + i) + (1 - beta1) * gi
+                        let vi = beta2 * Vec.load(v + i) + (1 - beta2) * gi * gi
+                        pi -= stepSize * mi / (vi.squareRoot() / root2 + eps)
+                        mi.store(m + i)
+                        vi.store(v + i)
+                        pi.store(p + i)
+                        i += 16
+                    }
+                    while i < end {
+                        p[i] *= decay
+                        m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+                        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+                        p[i] -= stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
+                        i += 1
+                    }
                 }
             }
         }
@@ -81,6 +111,8 @@ public final class SGD: Optimizer {
     public let learningRate: Float
     public let momentum: Float
     public let weightDecay: Float
+    /// Threads each parameter's update is split over.
+    public var threads = 1
     private var buffers: [ParameterKey: Tensor] = [:]
 
     public init(learningRate: Float, momentum: Float = 0, weightDecay: Float = 0) {
@@ -94,14 +126,17 @@ public final class SGD: Optimizer {
             let existing = buffers[key]
             let buffer = momentum > 0 ? existing ?? Tensor(zeros: g.shape, pooled: false) : nil
             if let buffer { buffers[key] = buffer }
+            let first = existing == nil
             weights.update(key.node, key.position) { p, count in
-                for i in 0..<min(count, g.count) {
-                    var d = g.data[i] + weightDecay * p[i]
-                    if let buffer {
-                        buffer.data[i] = existing == nil ? d : momentum * buffer.data[i] + d
-                        d = buffer.data[i]
+                parts(min(count, g.count), threads: threads) { start, length in
+                    for i in start..<(start + length) {
+                        var d = g.data[i] + weightDecay * p[i]
+                        if let buffer {
+                            buffer.data[i] = first ? d : momentum * buffer.data[i] + d
+                            d = buffer.data[i]
+                        }
+                        p[i] -= learningRate * d
                     }
-                    p[i] -= learningRate * d
                 }
             }
         }
