@@ -15,7 +15,14 @@ Measured in one run, each figure the median of several runs after warm-up:
 * ``models_side_by_side`` (with ``--vitscope BINARY``, unless
                ``--skip-models``) - the same for each model and batch:
                ``BINARY bench MODEL --batch B`` alternated with timm's forward
-               pass, and the ratio of vitscope's time to PyTorch's.
+               pass, and the ratio of vitscope's time to PyTorch's;
+* ``training_side_by_side`` (with ``--vitscope BINARY --train``) - one
+               float32 training step per run: timm's model in ``train()``
+               mode (drop rates 0, timm's defaults for these models; fused
+               attention, timm's default), ``F.cross_entropy`` against fixed
+               labels, ``loss.backward()``, ``torch.optim.AdamW.step()`` and
+               ``zero_grad()``, alternated with ``BINARY bench MODEL --train
+               --batch B`` (the same step on vitscope's CPU backend).
 
 ``--threads N`` sets ``torch.set_num_threads(N)`` and is passed on to
 ``vitscope bench``.  Nothing here is needed to build or test vitscope.
@@ -25,6 +32,7 @@ Usage::
     swift build -c release
     python scripts/bench_torch.py --threads 2 --vitscope .build/release/vitscope
     python scripts/bench_torch.py --threads 1 --skip-models --sizes 1024
+    python scripts/bench_torch.py --threads 2 --vitscope .build/release/vitscope --train --skip-mm
 """
 
 import argparse
@@ -98,6 +106,35 @@ def vitscope_forward(binary, name, batch, runs, threads):
     return report["median_seconds"], report["min_seconds"]
 
 
+def train_step(name, batch, runs, model):
+    """Median and fastest seconds of one float32 training step of timm model `model`."""
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    generator = torch.Generator().manual_seed(batch)
+    x = torch.rand(batch, 3, 224, 224, generator=generator) * 2 - 1
+    labels = torch.tensor([b * 7919 % 1000 for b in range(batch)])
+
+    def step():
+        loss = torch.nn.functional.cross_entropy(model(x), labels)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    seconds = timed(step, runs, warmup=1)
+    model.eval()
+    return statistics.median(seconds), min(seconds)
+
+
+def vitscope_train(binary, name, batch, runs, threads):
+    """Median and fastest seconds that `vitscope bench MODEL --train` reports."""
+    output = subprocess.run(
+        [binary, "bench", name, "--train", "--batch", str(batch), "--runs", str(runs),
+         "--threads", str(threads), "--format", "json"],
+        check=True, capture_output=True, text=True).stdout
+    report = json.loads(output)
+    return report["median_seconds"], report["min_seconds"]
+
+
 def gflops(size, seconds):
     return 2 * size ** 3 / seconds / 1e9
 
@@ -111,9 +148,13 @@ def main():
     parser.add_argument("--skip-models", action="store_true", help="time torch.mm only")
     parser.add_argument("--vitscope", metavar="BINARY", help="a release build of vitscope to time side by side")
     parser.add_argument("--rounds", type=int, default=5, help="alternations with --vitscope (default 5)")
+    parser.add_argument("--skip-mm", action="store_true", help="time no matrix products")
+    parser.add_argument("--train", action="store_true",
+                        help="with --vitscope: time training steps side by side (instead of forward passes)")
+    parser.add_argument("--train-batches", default="8", help="batches of the training steps (default 8)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    sizes = [int(size) for size in args.sizes.split(",")]
+    sizes = [] if args.skip_mm else [int(size) for size in args.sizes.split(",")]
 
     result = {
         "torch": torch.__version__,
@@ -128,7 +169,7 @@ def main():
         result["mm"].append({"size": size, "median_seconds": median, "min_seconds": fastest,
                              "gflops": gflops(size, median)})
 
-    if not args.skip_models:
+    if not args.skip_models and not args.train:
         import timm
         result["timm"] = timm.__version__
         result["models"] = []
@@ -155,7 +196,26 @@ def main():
                 "vitscope_round_gflops": [gflops(size, s) for s in vitscope_medians],
             })
 
-        if not args.skip_models:
+        if args.train:
+            import timm
+            result["timm"] = timm.__version__
+            result["training_side_by_side"] = []
+            for name in MODELS:
+                model = timm_model(name)
+                for batch in [int(b) for b in args.train_batches.split(",")]:
+                    torch_medians, vitscope_medians = [], []
+                    for _ in range(args.rounds):
+                        torch_medians.append(train_step(name, batch, args.runs, model)[0])
+                        vitscope_medians.append(vitscope_train(args.vitscope, name, batch, args.runs, args.threads)[0])
+                    torch_seconds = statistics.median(torch_medians)
+                    vitscope_seconds = statistics.median(vitscope_medians)
+                    result["training_side_by_side"].append({
+                        "model": name, "batch": batch, "threads": args.threads, "rounds": args.rounds,
+                        "torch_seconds": torch_seconds, "vitscope_seconds": vitscope_seconds,
+                        "ratio": vitscope_seconds / torch_seconds,
+                        "torch_round_seconds": torch_medians, "vitscope_round_seconds": vitscope_medians,
+                    })
+        elif not args.skip_models:
             result["models_side_by_side"] = []
             for name in MODELS:
                 model = timm_model(name)

@@ -88,4 +88,58 @@ struct BenchCommandTests {
             #expect(result.out.contains(key))
         }
     }
+
+    /// A training step's executed work, counted by the kernels' loops, is what `train`'s
+    /// analysis says for the same step; the memory figures are the parameters', gradients',
+    /// AdamW's two moments and the kept tensors'.
+    @Test func timesATrainingStep() throws {
+        let spec = try temporarySpec(
+            """
+            {"name": "tiny", "family": "vit", "image_size": 32, "num_classes": 10,
+             "config": {"patch_size": 8, "embed_dim": 16, "depth": 1, "num_heads": 2}}
+            """)
+        let result = vitscope("bench", spec, "--train", "--batch", "2", "--runs", "2", "--threads", "1", "--format", "json")
+        #expect(result.code == .success, "\(result.err)")
+        let bench = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        let train = vitscope("train", spec, "--batch", "2", "--format", "json")
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(train.out.utf8)) as? [String: Any])
+        let training = try #require(plan["training"] as? [String: Any]), memory = try #require(plan["memory"] as? [String: Any])
+        for (executed, analysed) in [
+            ("forward_macs", training["forward_macs"]), ("backward_macs", training["backward_macs"]),
+            ("recompute_macs", training["recompute_macs"]), ("saved_activations_bytes", memory["saved_activations_bytes"]),
+            ("parameter_bytes", memory["parameters_bytes"]), ("gradient_bytes", memory["gradients_bytes"]),
+            ("optimizer_bytes", memory["optimizer_bytes"]),
+        ] {
+            let value = try #require(bench[executed] as? Int, "\(executed)")
+            #expect(value == analysed as? Int, "\(executed)")
+            #expect(value > 0 || executed == "recompute_macs")
+        }
+        #expect(bench["parameter_bytes"] as? Int == 27432)
+        #expect(bench["optimizer_bytes"] as? Int == 2 * 27432)
+        #expect(bench["attention"] as? String == "fused" && bench["optimizer"] as? String == "adamw")
+        #expect(bench["runs"] as? Int == 2)
+        let loss = try #require(bench["loss"] as? Double)
+        #expect(loss.isFinite && loss > 0)
+        for key in ["median_seconds", "forward_median_seconds", "backward_median_seconds", "optimizer_median_seconds"] {
+            #expect((bench[key] as? Double ?? 0) > 0, "\(key)")
+        }
+    }
+
+    /// The CPU backend trains in float32: bench takes no --precision.
+    @Test func trainingOptionsNeedTrain() throws {
+        let result = vitscope("bench", "pit_ti_224", "--optimizer", "sgd")
+        #expect(result.code == .usage)
+        #expect(result.err.hasPrefix("error: --optimizer applies to --train\n"))
+        #expect(vitscope("bench", "pit_ti_224", "--train", "--precision", "bf16").code == .usage)
+        #expect(vitscope("bench", "pit_ti_224", "--train", "--optimizer", "lion").code == .usage)
+        let spec = try temporarySpec(
+            """
+            {"name": "tiny", "family": "vit", "image_size": 32, "num_classes": 10,
+             "config": {"patch_size": 8, "embed_dim": 16, "depth": 1, "num_heads": 2}}
+            """)
+        let table = vitscope("bench", spec, "--train", "--optimizer", "sgd-momentum", "--runs", "1", "--profile")
+        #expect(table.code == .success, "\(table.err)")
+        #expect(table.out.contains("sgd-momentum update; fused attention"))
+        #expect(table.out.contains("op  ") && table.out.contains("backward ms"))
+    }
 }

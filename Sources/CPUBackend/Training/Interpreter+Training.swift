@@ -32,10 +32,27 @@ extension Interpreter {
         attention: AttentionImplementation = .fused, checkpoint: CheckpointMode = .none,
         additionalGradients: [Int: Tensor] = [:]
     ) throws(BackendError) -> TrainingExecution {
+        try trainingStep(
+            input, kernels: kernels, threads: threads, attention: attention, checkpoint: checkpoint,
+            additionalGradients: additionalGradients
+        ) { (_: Tensor) throws(BackendError) -> Tensor in outputGradient }
+    }
+
+    /// Runs one training step whose output gradient is computed from the forward's output, as a
+    /// loss's backward computes it: `lossGradient` gets the logits and returns their gradient
+    /// (its time is in neither the forward's nor the backward's). The rest is as
+    /// ``trainingStep(_:outputGradient:kernels:threads:attention:checkpoint:additionalGradients:)``.
+    public func trainingStep(
+        _ input: Tensor, kernels: KernelChoice = .optimized, threads: Int = 1,
+        attention: AttentionImplementation = .fused, checkpoint: CheckpointMode = .none,
+        additionalGradients: [Int: Tensor] = [:], lossGradient: (Tensor) throws(BackendError) -> Tensor
+    ) throws(BackendError) -> TrainingExecution {
         var step = try TrainingStep(
             self, image: input, kernels: kernels.trainingKernels, threads: threads, attention: attention, checkpoint: checkpoint)
         let start = DispatchTime.now().uptimeNanoseconds
         let output = try step.forward()
+        let forwardEnd = DispatchTime.now().uptimeNanoseconds
+        let outputGradient = try lossGradient(output)
         let middle = DispatchTime.now().uptimeNanoseconds
         try step.backward(outputGradient, additionalGradients)
         let end = DispatchTime.now().uptimeNanoseconds
@@ -48,8 +65,9 @@ extension Interpreter {
         for tensor in step.kept.joined() { storages[tensor.storage] = tensor.bytes }
         return TrainingExecution(
             output: output, nodes: nodes, parameterGradients: step.parameterGradients,
-            savedBytes: storages.values.reduce(0, +), forwardSeconds: Double(middle - start) / 1e9,
-            backwardSeconds: Double(end - middle) / 1e9)
+            savedBytes: storages.values.reduce(0, +), forwardSeconds: Double(forwardEnd - start) / 1e9,
+            backwardSeconds: Double(end - middle) / 1e9, nodeForwardSeconds: step.forwardSeconds,
+            nodeBackwardSeconds: step.backwardSeconds)
     }
 }
 
@@ -122,6 +140,9 @@ struct TrainingStep {
     var kept: [[KeptTensor]]
     var backwardCounters: [BackwardCounters]
     var recomputeMacs: [Int]
+    /// Per node: wall time of its forward, and of its backward (a fused group's at its context
+    /// node; a checkpointed block's recomputation at the node whose backward started it).
+    var forwardSeconds: [Double], backwardSeconds: [Double]
     var gradients: GradientStore
     var parameterGradients: [Int: [Tensor?]] = [:]
 
@@ -155,6 +176,8 @@ struct TrainingStep {
         kept = Array(repeating: [], count: nodes.count)
         backwardCounters = Array(repeating: BackwardCounters(), count: nodes.count)
         recomputeMacs = Array(repeating: 0, count: nodes.count)
+        forwardSeconds = Array(repeating: 0, count: nodes.count)
+        backwardSeconds = Array(repeating: 0, count: nodes.count)
         gradients = GradientStore(shapes: shapes)
     }
 
@@ -164,7 +187,9 @@ struct TrainingStep {
         for node in nodes {
             let inputs = try node.inputs.map { i throws(BackendError) in try value(i, in: values) }
             var counters = Counters()
+            let start = DispatchTime.now().uptimeNanoseconds
             let (output, made) = try run(node, inputs, &counters)
+            forwardSeconds[node.index] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             forwardCounters[node.index] = counters
             values[node.index] = output
             if checkpointed[node.index] {
@@ -196,6 +221,8 @@ struct TrainingStep {
             case .context, nil: break
             }
             guard let (gradient, owned) = gradients.take(node.index) else { continue }
+            let start = DispatchTime.now().uptimeNanoseconds
+            defer { backwardSeconds[node.index] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
             if checkpointed[node.index], let block = node.block, !recomputedBlocks.contains(block) {
                 try recompute(block)
                 recomputedBlocks.insert(block)

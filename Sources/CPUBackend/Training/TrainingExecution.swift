@@ -69,6 +69,10 @@ public struct TrainingExecution: Sendable {
     public let savedBytes: Int
     /// Wall time of the forward and of the backward.
     public let forwardSeconds: Double, backwardSeconds: Double
+    /// Per node, wall time of its forward and of its backward (a fused attention group's
+    /// backward at its context node; a checkpointed block's recomputation at the node whose
+    /// backward ran it).
+    public let nodeForwardSeconds: [Double], nodeBackwardSeconds: [Double]
 
     /// The backward's work summed over the nodes.
     public var backward: BackwardCounters { nodes.reduce(BackwardCounters()) { $0 + $1.backward } }

@@ -9,6 +9,8 @@ public struct TrainingVerification: Sendable {
     public let mismatches: [Mismatch]
     /// Executed totals: backward MACs (input and weight gradients), recompute MACs, saved bytes.
     public let backwardMacs: Int, recomputeMacs: Int, savedBytes: Int
+    /// The attention the step ran and was analysed with.
+    public let attention: AttentionImplementation
     public var matches: Bool { mismatches.isEmpty }
 
     /// - Parameters:
@@ -17,6 +19,7 @@ public struct TrainingVerification: Sendable {
     ///   - execution: what running the step recorded.
     public init(analysis: TrainingAnalysis, execution: TrainingExecution) {
         let graph = analysis.graph
+        attention = analysis.setup.attention
         let binding = Binding(
             batch: graph.batch.constant ?? 0, height: graph.height.constant ?? 0, width: graph.width.constant ?? 0)
         func value(_ e: Expr) -> String { (try? e.evaluate(binding)).map(String.init) ?? e.description }

@@ -1,3 +1,4 @@
+import ArchGraph
 import Architectures
 import CPUBackend
 import Foundation
@@ -8,18 +9,28 @@ import Reports
 /// `vitscope bench --gemm N`: times the backend's matrix product.
 enum BenchCommand: Command {
     static let name = "bench"
-    static let abstract = "Time the CPU backend: a model's forward pass (median time, GFLOP/s, memory) or the float32 matrix product."
+    static let abstract =
+        "Time the CPU backend: a model's forward pass or training step (median time, GFLOP/s, memory), or the float32 matrix product."
     static let forms = [
         UsageForm(
             operands: ModelOptions.operands,
-            optional: ["batch", "image-size", "num-classes", "profile", "threads", "runs", "no-memory-check", "format"]),
+            optional: [
+                "batch", "image-size", "num-classes", "profile", "train", "attention", "optimizer", "checkpoint", "threads", "runs",
+                "no-memory-check", "format",
+            ]),
         UsageForm(operands: [.option("gemm")], optional: ["packed", "threads", "runs", "format"]),
     ]
     static let options =
         ModelOptions.callOptions + [
             ModelOptions.batchOption, ModelOptions.imageSizeOption, ModelOptions.numClassesOption,
             OptionSpec(name: "gemm", value: "N|MxKxN", help: "time C = A·B with A (M, K) and B (K, N); N alone is a square N³ product"),
-            OptionSpec(name: "profile", value: nil, help: "with MODEL: also show the median time spent in each kind of op"),
+            OptionSpec(
+                name: "profile", value: nil,
+                help: "with MODEL: also show the median time spent in each kind of op (forward and backward with --train)"),
+            OptionSpec(
+                name: "train", value: nil,
+                help: "with MODEL: time training steps (forward, cross-entropy, backward, optimizer update) instead of forward passes"),
+            TrainingOptions.attentionOption, TrainingOptions.optimizerOption, TrainingOptions.checkpointOption,
             ModelOptions.noMemoryCheckOption,
             OptionSpec(
                 name: "packed", value: nil, help: "pack B once before timing, as a linear layer's weight is (default: pack every run)"),
@@ -31,7 +42,13 @@ enum BenchCommand: Command {
         Reports the median and fastest run after one untimed warm-up; GFLOP/s = 2 × MACs / median seconds
         (2·M·N·K for --gemm). For a model, memory is the bytes of its parameters, the largest set of
         activations alive at once, and the growth of the process's peak resident memory over the runs.
+        With --train, each run is one float32 training step as a PyTorch loop runs it: the forward in
+        training mode, the mean cross-entropy against fixed labels, the backward, and the optimizer's
+        update (AdamW unless --optimizer says otherwise); GFLOP/s counts the forward, backward and
+        recomputed MACs the kernels ran. Memory adds the gradients, the optimizer state and the
+        tensors kept from forward to backward.
         example: vitscope bench vit_small_patch16_224 --batch 8 --threads 2 --runs 7
+        example: vitscope bench pit_s_224 --train --batch 8 --threads 2
         example: vitscope bench --gemm 2048 --threads 2 --runs 7
         example: vitscope bench --gemm 197x384x1152 --packed --threads 1
         """
@@ -49,8 +66,18 @@ enum BenchCommand: Command {
         }
         let models = ModelOptions.models(args)
         guard models.count == 1 else { throw UsageError(message: "bench takes one MODEL or --gemm N") }
+        let train = args.flags.contains("train")
+        if !train, let option = ["attention", "optimizer", "checkpoint"].first(where: { args.values[$0] != nil }) {
+            throw UsageError(message: "--\(option) applies to --train")
+        }
         guard let analysis = ModelOptions.analyze(models[0], try ModelOptions.overrides(args), console: console) else {
             return .failure
+        }
+        if train {
+            let choice = try TrainingOptions.choice(args)
+            return try benchTraining(
+                analysis, choice: choice, threads: threads, runs: runs, format: format, profile: args.flags.contains("profile"),
+                args: args, console: console)
         }
         if let problem = ModelOptions.memoryProblem(analysis, args) {
             console.err("error: \(models[0]): \(problem)\n")
