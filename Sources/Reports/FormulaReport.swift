@@ -8,7 +8,7 @@ public enum FormulaReport {
         bindings.map { "\($0.height)×\($0.width) (batch \($0.batch))" }.joined(separator: ", ")
     }
 
-    public static func text(_ f: ClosedForm) -> String {
+    public static func text(_ f: ClosedForm, training t: TrainingClosedForm? = nil) -> String {
         var lines = [
             "\(f.spec.name): params and MACs in B (batch), H and W (input height and width); ⌊x⌋ rounds down", "",
         ]
@@ -50,14 +50,52 @@ public enum FormulaReport {
             lines.append("a floor is not of the form ⌊(a·H + b)/c⌋, so no form without floors is given")
         }
         lines.append("")
+        if let t { lines += trainingLines(t, conditional: !f.conditions.isEmpty) }
         lines.append(
             "check: exact form = concrete build at " + sizes(f.exactChecks)
                 + (f.latticeChecks.isEmpty ? "" : "; lattice form = concrete build at " + sizes(f.latticeChecks))
                 + (f.mismatches.isEmpty ? ": all equal" : ": MISMATCH at " + f.mismatches.joined(separator: ", ")))
+        if let t {
+            lines.append(
+                "check: training forms = the training analysis of concrete builds at " + sizes(t.checks)
+                    + (t.latticeChecks.isEmpty ? "" : "; lattice forms at " + sizes(t.latticeChecks))
+                    + (t.mismatches.isEmpty ? ": all equal" : ": MISMATCH at " + t.mismatches.joined(separator: ", ")))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public static func json(_ f: ClosedForm) -> JSONText {
+    /// The training step's forms: backward MACs by kind, recomputed MACs, saved bytes.
+    static func trainingLines(_ t: TrainingClosedForm, conditional: Bool) -> [String] {
+        var lines = [
+            "training step: " + TrainingFormat.precision(t.setup) + ", " + TrainingFormat.attention(t.setup.attention) + ", "
+                + TrainingFormat.checkpoint(t.setup.checkpoint) + "; exact for every size"
+                + (conditional ? " where the conditions above hold:" : ":"),
+            "  backward MACs    = input gradients + weight gradients",
+            "    input grads    = \(t.inputGradientMacs)",
+            "    weight grads   = \(t.weightGradientMacs)",
+            "  recomputed MACs  = \(t.recomputeMacs)",
+            "  saved bytes      = \(t.savedBytes)",
+        ]
+        if let lattice = t.lattice, let i = t.latticeInputGradientMacs, let w = t.latticeWeightGradientMacs,
+            let r = t.latticeRecomputeMacs, let b = t.latticeSavedBytes
+        {
+            if !lattice.isEmpty {
+                lines += [
+                    "  without floors, for \(lattice.map(\.description).joined(separator: " and ")):",
+                    "    input grads    = \(i)",
+                    "    weight grads   = \(w)",
+                    "    recomputed     = \(r)",
+                    "    saved bytes    = \(b)",
+                ]
+            }
+        } else {
+            lines.append("  a floor is not of the form ⌊(a·H + b)/c⌋, so no training form without floors is given")
+        }
+        lines.append("")
+        return lines
+    }
+
+    public static func json(_ f: ClosedForm, training t: TrainingClosedForm? = nil) -> JSONText {
         func bindings(_ list: [Binding]) -> JSONText {
             .array(list.map { .object([("batch", .int($0.batch)), ("height", .int($0.height)), ("width", .int($0.width))]) })
         }
@@ -99,8 +137,48 @@ public enum FormulaReport {
         }
         members += [
             ("exact_checks", bindings(f.exactChecks)), ("lattice_checks", bindings(f.latticeChecks)),
-            ("match", .bool(f.mismatches.isEmpty)), ("mismatches", .array(f.mismatches.map(JSONText.string))),
         ]
+        var mismatches = f.mismatches
+        if let t {
+            mismatches += t.mismatches
+            var training: [(String, JSONText)] = [
+                (
+                    "setup",
+                    .object([
+                        ("precision", .string(t.setup.precision.rawValue)), ("attention", .string(t.setup.attention.rawValue)),
+                        ("autocast", .string(t.setup.device.rawValue)), ("checkpoint", .string(t.setup.checkpoint.rawValue)),
+                    ])
+                ),
+                (
+                    "exact",
+                    .object([
+                        ("input_gradient_macs", .string(t.inputGradientMacs.description)),
+                        ("weight_gradient_macs", .string(t.weightGradientMacs.description)),
+                        ("backward_elementwise", .string(t.backwardElementwise.description)),
+                        ("recompute_macs", .string(t.recomputeMacs.description)),
+                        ("saved_activations_bytes", .string(t.savedBytes.description)),
+                    ])
+                ),
+            ]
+            if let lattice = t.lattice, let i = t.latticeInputGradientMacs, let w = t.latticeWeightGradientMacs,
+                let r = t.latticeRecomputeMacs, let b = t.latticeSavedBytes
+            {
+                training.append(
+                    (
+                        "lattice",
+                        .object([
+                            ("conditions", .array(lattice.map { .string($0.description) })),
+                            ("input_gradient_macs", .string(i.description)), ("weight_gradient_macs", .string(w.description)),
+                            ("recompute_macs", .string(r.description)), ("saved_activations_bytes", .string(b.description)),
+                        ])
+                    ))
+            } else {
+                training.append(("lattice", .null))
+            }
+            training += [("checks", bindings(t.checks)), ("lattice_checks", bindings(t.latticeChecks))]
+            members.append(("training", .object(training)))
+        }
+        members += [("match", .bool(mismatches.isEmpty)), ("mismatches", .array(mismatches.map(JSONText.string)))]
         return .object(members)
     }
 }

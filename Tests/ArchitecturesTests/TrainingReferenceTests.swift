@@ -100,6 +100,30 @@ import Testing
         return total
     }
 
+    /// The closed forms `formula` prints, built once per preset in B, H and W at its own size,
+    /// evaluated at each size PyTorch measured (Swin only at its own: its windows are chosen for
+    /// the grid), equal PyTorch's backward MACs and saved bytes.
+    @Test(arguments: Zoo.all)
+    func closedFormsMatchPyTorch(_ preset: ModelSpec) throws {
+        let measured = Self.all.filter { $0.key.hasPrefix(preset.name + " ") && !$0.key.contains("-window") }
+        let graph = try preset.symbolicGraph()
+        var compared = 0
+        for config in Set(measured.map(\.config)).sorted() {
+            let form = TrainingClosedForm(preset, graph: graph, setup: try Self.setup(config))
+            let analysis = TrainingAnalysis(graph, setup: form.setup)
+            for m in measured where m.config == config {
+                let binding = Binding(batch: m.inputShape[0], height: m.inputShape[2], width: m.inputShape[3])
+                let ownSize = binding.height == preset.imageSize.height && binding.width == preset.imageSize.width
+                guard preset.family != .swin || ownSize else { continue }
+                #expect(try form.savedBytes.evaluate(binding) == m.savedBytes, "\(m) saved bytes")
+                #expect(try Self.flopCounterBackward(analysis, binding) == m.backwardMacs, "\(m) backward MACs")
+                compared += 1
+            }
+        }
+        #expect(compared > 0, "\(preset.name): nothing compared")
+        if preset.family != .swin { #expect(compared == measured.count) }
+    }
+
     @Test func fixtureCoversEveryPresetAndFixture() {
         let keys = Set(Self.all.map(\.key))
         for preset in Zoo.all {

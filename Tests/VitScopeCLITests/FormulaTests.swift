@@ -60,6 +60,45 @@ struct FormulaTests {
         #expect(text.contains("exact for every size where these hold (the graph was built under them):\n  ⌊H/4⌋ ≥ 13 "))
     }
 
+    /// ViT-S/16's training step by hand, from the forward forms above (N + 1 tokens): every
+    /// weight gets a gradient, one MAC per forward MAC, so the weight-gradient MACs equal the
+    /// forward's other MACs; the input gradients are the same but the patch projection's
+    /// (768·384·N: the image needs none) plus both attention products twice (2 × 9216·(N + 1)²);
+    /// fused attention computes q·kᵀ again, half the attention MACs (4608·(N + 1)²).
+    @Test func vitSmallTrainingByHand() {
+        let result = vitscope("formula", "vit_small_patch16_224")
+        #expect(result.code == .success)
+        let lines = result.out.split(separator: "\n").map(String.init)
+        #expect(
+            lines.contains(
+                "training step: float32, fused attention (F.scaled_dot_product_attention), no activation checkpointing; "
+                    + "exact for every size:"))
+        #expect(lines.contains("    weight grads   = 21528576·B·⌊H/16⌋·⌊W/16⌋ + 21617664·B"))
+        // 21528576 − 294912 + 36864, 21617664 + 18432, 2 × 9216.
+        #expect(lines.contains("    input grads    = 18432·B·⌊H/16⌋²·⌊W/16⌋² + 21270528·B·⌊H/16⌋·⌊W/16⌋ + 21636096·B"))
+        #expect(lines.contains("  recomputed MACs  = 4608·B·⌊H/16⌋²·⌊W/16⌋² + 9216·B·⌊H/16⌋·⌊W/16⌋ + 4608·B"))
+        #expect(lines.contains("    recomputed     = 9/128·B·H²·W² + 36·B·H·W + 4608·B"))
+        #expect(lines.contains { $0.hasPrefix("check: training forms = the training analysis of concrete builds at 224×224") })
+    }
+
+    /// The setup options change the training forms: eager attention computes nothing again, and
+    /// checkpointing runs every block's forward again; bad values are usage errors.
+    @Test func trainingSetupOptions() throws {
+        let eager = vitscope("formula", "vit_small_patch16_224", "--attention", "eager", "--format", "json")
+        #expect(eager.code == .success)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(eager.out.utf8)) as? [String: Any])
+        let training = try #require(object["training"] as? [String: Any])
+        let exact = try #require(training["exact"] as? [String: Any])
+        #expect(exact["recompute_macs"] as? String == "0")
+        #expect((training["setup"] as? [String: Any])?["attention"] as? String == "eager")
+        #expect(object["match"] as? Bool == true)
+        let checkpointed = vitscope("formula", "vit_small_patch16_224", "--checkpoint", "blocks")
+        #expect(checkpointed.code == .success)
+        #expect(checkpointed.out.contains("activation checkpointing per block; exact for every size:"))
+        #expect(vitscope("formula", "vit_small_patch16_224", "--attention", "flash").code == .usage)
+        #expect(vitscope("formula", "vit_small_patch16_224", "--precision", "fp8").code == .usage)
+    }
+
     @Test func jsonAndOtherLattices() throws {
         let result = vitscope("formula", "pit_s_224", "--image-size", "208", "--format", "json")
         #expect(result.code == .success)
