@@ -46,12 +46,12 @@ public enum VerificationReport {
     static func trainingTable(_ outcomes: [VerificationOutcome]) -> TextTable? {
         guard outcomes.contains(where: { $0.training != nil }) else { return nil }
         var table = TextTable(
-            headers: ["model", "backward MACs", "recompute MACs", "saved bytes", "AdamW state bytes", "match"],
-            alignments: [.left, .right, .right, .right, .right, .left])
+            headers: ["model", "attention", "backward MACs", "recompute MACs", "saved bytes", "AdamW state bytes", "match"],
+            alignments: [.left, .left, .right, .right, .right, .right, .left])
         for o in outcomes {
             guard let t = o.training else { continue }
             table.append([
-                o.model, NumberFormat.grouped(t.backwardMacs), NumberFormat.grouped(t.recomputeMacs),
+                o.model, t.attention.rawValue, NumberFormat.grouped(t.backwardMacs), NumberFormat.grouped(t.recomputeMacs),
                 NumberFormat.grouped(t.savedBytes), o.optimizerStateBytes.map(NumberFormat.grouped) ?? "-", t.matches ? "yes" : "NO",
             ])
         }
@@ -59,7 +59,7 @@ public enum VerificationReport {
     }
 
     static let trainingFooter =
-        "training step (float32, dropouts off): per node the backward's input- and weight-gradient MACs, "
+        "training step (float32, dropouts off; attention as the family's reference runs it unless --attention says): per node the backward's input- and weight-gradient MACs, "
         + "elementwise work, recomputed MACs and the bytes of the storages it keeps, against the analysis\n"
 
     public static func text(_ outcomes: [VerificationOutcome]) -> String {
@@ -94,7 +94,8 @@ public enum VerificationReport {
                 (
                     "training",
                     .object([
-                        ("match", .bool(t.matches)), ("backward_macs", .int(t.backwardMacs)),
+                        ("match", .bool(t.matches)), ("attention", .string(t.attention.rawValue)),
+                        ("backward_macs", .int(t.backwardMacs)),
                         ("recompute_macs", .int(t.recomputeMacs)), ("saved_activations_bytes", .int(t.savedBytes)),
                         ("optimizer_state_bytes", .int(o.optimizerStateBytes ?? 0)),
                         (

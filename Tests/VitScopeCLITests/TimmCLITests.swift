@@ -108,10 +108,18 @@ struct TimmCLITests {
         let object = try Self.json(vitscope("analyze", "--timm", call, "--format", "json").out)
         #expect(
             object["notes"] as? [String] == [
-                "pretrained=True changes nothing vitscope counts", "drop_path_rate=0.1: no parameters and no work at inference",
+                "pretrained=True changes nothing vitscope counts",
+                "drop_path_rate=0.1: no parameters and no work at inference; not modelled in training (no masks or scales counted)",
                 "weight_init='jax', device='cuda' change nothing vitscope counts",
             ])
         #expect((object["totals"] as? [String: Any])?["params"] as? Int == 22_050_664)
+        // `train` says the rate is not modelled, beside its assumptions.
+        let train = vitscope("train", "--timm", "create_model('vit_small_patch16_224', drop_path_rate=0.1)", "--batch", "2")
+        #expect(train.code == .success)
+        #expect(
+            train.out.contains(
+                "- note: drop_path_rate=0.1: no parameters and no work at inference; not modelled in training (no masks or scales counted)\n"
+            ))
     }
 
     /// timm's own weights for a call, loaded under timm's names, reproduce timm's logits.

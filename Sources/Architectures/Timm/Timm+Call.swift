@@ -183,7 +183,7 @@ extension Timm {
         if !rates.isEmpty {
             notes.append(
                 rates.map { "\($0)=\(reader.values[$0]?.rendered ?? "")" }.joined(separator: ", ")
-                    + ": no parameters and no work at inference")
+                    + ": no parameters and no work at inference; not modelled in training (no masks or scales counted)")
         }
         let uncounted = modelClass.parameters.filter { modelClass.uncounted.contains($0) && given.contains($0) }
         if !uncounted.isEmpty {

@@ -143,7 +143,7 @@ public enum TrainingReport {
 
     /// Every assumption behind the figures, one per line.
     public static func assumptions(_ e: TrainingEstimate) -> [String] {
-        assumptions(setup: e.model.setup, optimizer: e.optimizer, reserve: e.reserve)
+        assumptions(setup: e.model.setup, optimizer: e.optimizer, reserve: e.reserve) + e.analysis.spec.notes.map { "note: " + $0 }
     }
 
     /// Every assumption behind the figures of a step set up as `setup`, one per line.
@@ -165,6 +165,9 @@ public enum TrainingReport {
             "not counted: the CUDA context and cuBLAS/cuDNN workspaces (the \(TrainingFormat.size(reserve)) reserve, --reserve, "
                 + "stands for them and for what CUDA does not make available), allocator caching and fragmentation, temporaries "
                 + "inside an op, the input batch and labels, the optimizer step's temporaries",
+            "dropout and stochastic depth: the reference's own fixed dropouts (T2T-ViT's Token_performer) keep their masks; "
+                + "rates given to a timm call (drop_rate, proj_drop_rate, attn_drop_rate, drop_path_rate, …) are not modelled, "
+                + "so the figures are those of the rates at 0, without their masks and scales",
             "several GPUs (--gpus) are data-parallel replicas, each holding everything above; DDP's gradient buckets are not counted",
             "training FLOPs = 2 × (forward + backward + recompute MACs); MACs are proportional to the batch; elementwise "
                 + "work (norms, softmax, activations, the optimizer step) takes no time of its own beyond what the utilisation allows",

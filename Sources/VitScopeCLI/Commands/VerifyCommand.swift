@@ -17,7 +17,7 @@ enum VerifyCommand: Command {
             OptionSpec(
                 name: "train", value: nil,
                 help: "also run one training step (backward, AdamW) and check every node's backward MACs and kept bytes"),
-            OptionSpec(name: "attention", value: "fused|eager", help: "softmax attention of the training step (default fused)"),
+            TrainingOptions.attentionOption,
             OptionSpec(name: "weights", value: "FILE", help: "a .safetensors file of the reference implementation's weights (one MODEL)"),
             ModelOptions.threadsOption(help: "worker threads (default: all cores)"),
             OptionSpec(name: "seed", value: "N", help: "seed of the random weights and input (default 0)", range: 0...Int.max),
@@ -46,15 +46,11 @@ enum VerifyCommand: Command {
         let threads = try args.integer("threads") ?? ProcessInfo.processInfo.activeProcessorCount
         let seed = try args.integer("seed") ?? 0
         let train = args.flags.contains("train")
-        let attention: AttentionImplementation
-        switch args.values["attention"] {
-        case nil: attention = .fused
-        case let name?:
+        // nil: each model's family decides, as for `train`.
+        var attention: AttentionImplementation?
+        if let name = args.values["attention"] {
             guard train else { throw UsageError(message: "--attention applies to --train") }
-            guard let chosen = AttentionImplementation(rawValue: name) else {
-                throw UsageError(message: "--attention must be fused or eager, found '\(name)'")
-            }
-            attention = chosen
+            attention = try TrainingOptions.value(name, option: "attention", AttentionImplementation.allCases)
         }
         let file: SafetensorsFile?
         if let weightsPath {
@@ -89,7 +85,10 @@ enum VerifyCommand: Command {
                     console.progress("")
                     console.err("note: \(weightsPath ?? ""): \(note)\n")
                 }
-                outcomes.append(try train ? run.executeTraining(threads: threads, attention: attention) : run.execute(threads: threads))
+                outcomes.append(
+                    try train
+                        ? run.executeTraining(threads: threads, attention: attention ?? analysis.spec.family.trainingAttention)
+                        : run.execute(threads: threads))
             } catch let error as WeightsErrors {
                 console.progress("")
                 for problem in error.problems { console.err("error: \(weightsPath ?? ""): \(problem)\n") }
