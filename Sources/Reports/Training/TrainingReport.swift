@@ -166,8 +166,9 @@ public enum TrainingReport {
                 + "stands for them and for what CUDA does not make available), allocator caching and fragmentation, temporaries "
                 + "inside an op, the input batch and labels, the optimizer step's temporaries",
             "dropout and stochastic depth: the reference's own fixed dropouts (T2T-ViT's Token_performer) keep their masks; "
-                + "rates given to a timm call (drop_rate, proj_drop_rate, attn_drop_rate, drop_path_rate, …) are not modelled, "
-                + "so the figures are those of the rates at 0, without their masks and scales",
+                + "other rates (timm's Swin defaults to drop_path_rate=0.1; a timm call may give drop_rate, proj_drop_rate, "
+                + "attn_drop_rate, drop_path_rate, …) are not modelled, so the figures are those of the rates at 0, without "
+                + "their masks and scales",
             "several GPUs (--gpus) are data-parallel replicas, each holding everything above; DDP's gradient buckets are not counted",
             "training FLOPs = 2 × (forward + backward + recompute MACs); MACs are proportional to the batch; elementwise "
                 + "work (norms, softmax, activations, the optimizer step) takes no time of its own beyond what the utilisation allows",
