@@ -16,19 +16,39 @@ public enum Variable: String, Hashable, Sendable, CaseIterable, Comparable {
 /// overflows `Int`, the result is marked ``overflowed`` and every expression derived from it
 /// stays marked.
 public struct Expr: Hashable, Sendable {
-    /// Coefficient of each monomial; the empty monomial is the constant term. No zero coefficients.
-    var terms: [Monomial: Int]
+    /// The constant term, and the coefficient of every other monomial (no zero coefficients).
+    /// Kept apart so that constants, every count of a concrete graph, need no dictionary.
+    var constantTerm: Int
+    var variableTerms: [Monomial: Int]
     /// Set when any step of the computation overflowed `Int`.
     public private(set) var overflowed: Bool
 
+    /// Coefficient of each monomial; the empty monomial is the constant term. No zero coefficients.
+    var terms: [Monomial: Int] {
+        guard constantTerm != 0 else { return variableTerms }
+        var all = variableTerms
+        all[Monomial.one] = constantTerm
+        return all
+    }
+
     init(terms: [Monomial: Int], overflowed: Bool = false) {
-        self.terms = terms.filter { $0.value != 0 }
+        constantTerm = terms[Monomial.one] ?? 0
+        var rest = terms
+        rest[Monomial.one] = nil
+        variableTerms = rest.values.contains(0) ? rest.filter { $0.value != 0 } : rest
+        self.overflowed = overflowed
+    }
+
+    /// `constant` plus `variables` (no constant monomial among them, no zero coefficients).
+    init(constant: Int, variables: [Monomial: Int] = [:], overflowed: Bool) {
+        constantTerm = constant
+        variableTerms = variables
         self.overflowed = overflowed
     }
 
     /// The constant `value`.
     public init(_ value: Int) {
-        self.init(terms: value == 0 ? [:] : [Monomial.one: value])
+        self.init(constant: value, overflowed: false)
     }
 
     /// The variable `v`.
@@ -43,18 +63,16 @@ public struct Expr: Hashable, Sendable {
     public static let W = Expr(Variable.W)
 
     /// An expression that stands for a result too large for `Int`.
-    public static var overflow: Expr { Expr(terms: [:], overflowed: true) }
+    public static var overflow: Expr { Expr(constant: 0, overflowed: true) }
 
     /// The value when the expression is a constant, else `nil`. `nil` also when overflowed.
     public var constant: Int? {
-        if overflowed { return nil }
-        if terms.isEmpty { return 0 }
-        if terms.count == 1, let c = terms[Monomial.one] { return c }
-        return nil
+        if overflowed || !variableTerms.isEmpty { return nil }
+        return constantTerm
     }
 
     /// Whether the expression contains no variables (it may still be overflowed).
-    public var isConstant: Bool { terms.keys.allSatisfy { $0.factors.isEmpty } }
+    public var isConstant: Bool { variableTerms.isEmpty }
 }
 
 // MARK: - Arithmetic
@@ -65,35 +83,48 @@ extension Expr: ExpressibleByIntegerLiteral {
 
 extension Expr {
     public static func + (lhs: Expr, rhs: Expr) -> Expr {
-        var terms = lhs.terms
-        var overflowed = lhs.overflowed || rhs.overflowed
-        for (monomial, coefficient) in rhs.terms {
+        let (constant, o) = lhs.constantTerm.addingReportingOverflow(rhs.constantTerm)
+        var overflowed = lhs.overflowed || rhs.overflowed || o
+        if rhs.variableTerms.isEmpty { return Expr(constant: constant, variables: lhs.variableTerms, overflowed: overflowed) }
+        if lhs.variableTerms.isEmpty { return Expr(constant: constant, variables: rhs.variableTerms, overflowed: overflowed) }
+        var terms = lhs.variableTerms
+        for (monomial, coefficient) in rhs.variableTerms {
             let (sum, o) = (terms[monomial] ?? 0).addingReportingOverflow(coefficient)
             overflowed = overflowed || o
-            terms[monomial] = sum
+            terms[monomial] = sum == 0 ? nil : sum
         }
-        return Expr(terms: terms, overflowed: overflowed)
+        return Expr(constant: constant, variables: terms, overflowed: overflowed)
     }
 
     public static prefix func - (operand: Expr) -> Expr {
-        var overflowed = operand.overflowed
+        let (constant, o) = (0).subtractingReportingOverflow(operand.constantTerm)
+        var overflowed = operand.overflowed || o
         var terms: [Monomial: Int] = [:]
-        for (monomial, coefficient) in operand.terms {
+        for (monomial, coefficient) in operand.variableTerms {
             let (negated, o) = (0).subtractingReportingOverflow(coefficient)
             overflowed = overflowed || o
             terms[monomial] = negated
         }
-        return Expr(terms: terms, overflowed: overflowed)
+        return Expr(constant: constant, variables: terms, overflowed: overflowed)
     }
 
     public static func - (lhs: Expr, rhs: Expr) -> Expr { lhs + (-rhs) }
 
     public static func * (lhs: Expr, rhs: Expr) -> Expr {
         var overflowed = lhs.overflowed || rhs.overflowed
-        // Fast path: constant × constant, the common case in concrete graphs.
-        if lhs.terms.count <= 1, rhs.terms.count <= 1, let a = lhs.constant, let b = rhs.constant {
-            let (product, o) = a.multipliedReportingOverflow(by: b)
-            return Expr(terms: product == 0 ? [:] : [Monomial.one: product], overflowed: overflowed || o)
+        // Fast paths: a constant factor (always, in concrete graphs) scales the other side.
+        if lhs.variableTerms.isEmpty || rhs.variableTerms.isEmpty {
+            let (scale, other) = lhs.variableTerms.isEmpty ? (lhs.constantTerm, rhs) : (rhs.constantTerm, lhs)
+            if scale == 0 { return Expr(constant: 0, overflowed: overflowed) }
+            let (constant, o) = other.constantTerm.multipliedReportingOverflow(by: scale)
+            overflowed = overflowed || o
+            var terms: [Monomial: Int] = [:]
+            for (monomial, coefficient) in other.variableTerms {
+                let (product, o) = coefficient.multipliedReportingOverflow(by: scale)
+                overflowed = overflowed || o
+                terms[monomial] = product == 0 ? nil : product
+            }
+            return Expr(constant: constant, variables: terms, overflowed: overflowed)
         }
         var terms: [Monomial: Int] = [:]
         for (m1, c1) in lhs.terms {
@@ -114,6 +145,14 @@ extension Expr {
     /// The product of `factors`; `1` when empty.
     public static func product<S: Sequence>(_ factors: S) -> Expr where S.Element == Expr {
         factors.reduce(Expr.one, *)
+    }
+
+    /// The product of `factors`; `1` when empty. Not generic, so callers in other modules (every
+    /// shape's element count) call a specialised loop, not `reduce` through witness tables.
+    public static func product(_ factors: [Expr]) -> Expr {
+        var result = Expr.one
+        for factor in factors { result = result * factor }
+        return result
     }
 
 }
@@ -152,8 +191,8 @@ extension Expr {
     /// - Throws: ``EvaluationError/overflow`` when any step does not fit in `Int`.
     public func evaluate(_ binding: Binding) throws(EvaluationError) -> Int {
         if overflowed { throw .overflow }
-        var total = 0
-        for (monomial, coefficient) in terms {
+        var total = constantTerm
+        for (monomial, coefficient) in variableTerms {
             var value = coefficient
             for factor in monomial.factors {
                 let (product, o) = value.multipliedReportingOverflow(by: try factor.evaluate(binding))
