@@ -35,9 +35,17 @@ public final class GraphBuilder {
     private var stages: [StageInfo] = []
     private var blocks: [BlockInfo] = []
     private var constraints: [Constraint] = []
-    private var scopes: [String] = []
+    private var scopes: [String] = [] {
+        didSet { scopePrefix = scopes.map { $0 + "/" }.joined() }
+    }
+    /// Every scope followed by `/`: the start of each node's path, built once per scope.
+    private var scopePrefix = ""
     /// The reference module of each scope in ``scopes``, `nil` for a scope without one.
-    private var modules: [String?] = []
+    private var modules: [String?] = [] {
+        didSet { modulePrefix = modules.compactMap { $0.map { $0 + "." } }.joined() }
+    }
+    /// Every scope's module followed by `.`: the start of each reference name, built once per scope.
+    private var modulePrefix = ""
     private var currentStage: Int?
     private var currentBlock: Int?
 
@@ -94,7 +102,7 @@ public final class GraphBuilder {
     }
 
     /// The current scope path joined with `name`.
-    public func path(_ name: String) -> String { (scopes + [name]).joined(separator: "/") }
+    public func path(_ name: String) -> String { scopePrefix + name }
 
     /// Appends `op` applied to `inputs` as node `name` under the current scope.
     /// - Parameters:
@@ -142,7 +150,7 @@ public final class GraphBuilder {
         let parameters = op.parameters(shapes)
         var named: (parameters: [ReferenceTensor], buffers: [ReferenceTensor]) = ([], [])
         if let reference {
-            switch reference.resolve(parameters + op.buffers, prefix: modules.compactMap { $0 }) {
+            switch reference.resolve(parameters + op.buffers, prefix: modulePrefix) {
             case .success(let tensors): named = (Array(tensors.prefix(parameters.count)), Array(tensors.dropFirst(parameters.count)))
             case .failure(let error): throw GraphError(path: path, message: error.message)
             }

@@ -82,11 +82,12 @@ public struct ReferenceName: Hashable, Sendable {
 
     /// The full names of tensors `described` under the module path `prefix`, or the reason they
     /// cannot be named.
-    func resolve(_ described: [ParameterTensor], prefix: [String]) -> Result<[ReferenceTensor], ReferenceNameError> {
+    /// - Parameter prefix: the enclosing modules, each followed by `.` (empty at the top).
+    func resolve(_ described: [ParameterTensor], prefix: String) -> Result<[ReferenceTensor], ReferenceNameError> {
         let names: [String]
         switch form {
         case .module(let module):
-            names = described.map { (prefix + [module, $0.name]).joined(separator: ".") }
+            names = described.map { prefix + module + "." + $0.name }
         case .tensors(let tensors):
             guard tensors.count == described.count else {
                 return .failure(
@@ -94,7 +95,7 @@ public struct ReferenceName: Hashable, Sendable {
                         message: "declares \(tensors.count) reference names for \(described.count) tensors ("
                             + described.map(\.name).joined(separator: ", ") + ")"))
             }
-            names = tensors.map { (prefix + [$0]).joined(separator: ".") }
+            names = tensors.map { prefix + $0 }
         }
         for (tensor, layout) in layouts.sorted(by: { $0.key < $1.key }) {
             guard let shape = described.first(where: { $0.name == tensor })?.shape else {

@@ -1,4 +1,6 @@
 import Architectures
+import Dispatch
+import Foundation
 import JSONOutput
 import Reports
 
@@ -12,10 +14,21 @@ enum ListCommand: Command {
     static func run(_ args: ParsedArguments, console: Console) throws -> ExitCode {
         guard args.positional.isEmpty else { throw UsageError(message: "list takes no arguments, got '\(args.positional[0])'") }
         let format = try ModelOptions.outputFormat(args)
+        // The presets are analysed side by side, one per processor at a time, in a fixed order.
+        let specs = Zoo.all
+        let results = Results(count: specs.count)
+        DispatchQueue.concurrentPerform(iterations: specs.count) { i in
+            results.set(i, Result { () throws(SpecError) -> Analysis in try specs[i].analyze(Overrides()) })
+        }
         var analyses: [Analysis] = []
-        for spec in Zoo.all {
-            guard let analysis = ModelOptions.analyze(spec.name, Overrides(), console: console) else { return .failure }
-            analyses.append(analysis)
+        for result in results.all {
+            switch result {
+            case .success(let analysis): analyses.append(analysis)
+            case .failure(let error):
+                ModelOptions.report(error, console: console)
+                return .failure
+            case nil: return .failure
+            }
         }
         switch format {
         case .json:
@@ -40,5 +53,25 @@ enum ListCommand: Command {
             console.out(format == .table ? table.text() : table.markdown())
         }
         return .success
+    }
+}
+
+/// Results written by concurrent work, one slot each, under a lock.
+private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<Analysis, SpecError>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<Analysis, SpecError>) {
+        lock.lock()
+        slots[index] = result
+        lock.unlock()
+    }
+
+    var all: [Result<Analysis, SpecError>?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots
     }
 }
