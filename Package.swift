@@ -9,17 +9,37 @@ import PackageDescription
 // multiply-add is an instruction (without it, each fused lane would be a call to fmaf);
 // VITSCOPE_AVX512 that the building CPU has AVX-512's 32 wide registers (Linux lists it in
 // /proc/cpuinfo), for larger register tiles.
+//
+// A native build also records which of the x86-64 extensions that -march=native may use the
+// building CPU has (VITSCOPE_BUILT_AVX2, VITSCOPE_BUILT_AVX512F, …, as /proc/cpuinfo names
+// them), so that the executables refuse, with a message, to run on a CPU that lacks one instead
+// of dying of an illegal instruction.
 #if arch(x86_64)
     let portable = ProcessInfo.processInfo.environment["VITSCOPE_PORTABLE"] != nil
-    let avx512 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx512f") ?? false
+    let cpuFlags: Set<String> = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return [] }
+        return Set(line.split(separator: " ").map(String.init))
+    }()
+    let avx512 = cpuFlags.contains("avx512f")
+    let checkedFlags = [
+        "avx", "avx2", "fma", "f16c", "bmi1", "bmi2", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl",
+        "avx512ifma", "avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg", "avx512_vpopcntdq", "avx512_bf16",
+        "avx512_fp16", "avx_vnni",
+    ]
+    let builtFor: [SwiftSetting] =
+        portable ? [] : checkedFlags.filter(cpuFlags.contains).map { .define("VITSCOPE_BUILT_" + $0.uppercased()) }
     let nativeCPU: [SwiftSetting] =
         portable
         ? []
         : [.unsafeFlags(["-Xcc", "-march=native"]), .define("VITSCOPE_FMA")] + (avx512 ? [.define("VITSCOPE_AVX512")] : [])
 #elseif arch(arm64)
     let nativeCPU: [SwiftSetting] = [.define("VITSCOPE_FMA")]
+    let builtFor: [SwiftSetting] = []
 #else
     let nativeCPU: [SwiftSetting] = []
+    let builtFor: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -43,13 +63,16 @@ let package = Package(
         // The verification pipeline: run a model's graph on the CPU and compare it with the analysis.
         .target(name: "Verifying", dependencies: ["Architectures", "CPUBackend"]),
         .target(name: "Reports", dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph", "Architectures", "CPUBackend", "Verifying"]),
+        // Not compiled for the native CPU: it checks, before anything runs, that this CPU has what
+        // CPUBackend was compiled for.
         .target(
             name: "VitScopeCLI",
-            dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph", "Architectures", "Reports", "CPUBackend", "Verifying"]),
+            dependencies: ["JSONOutput", "SizeAlgebra", "ArchGraph", "Architectures", "Reports", "CPUBackend", "Verifying"],
+            swiftSettings: builtFor),
         .executableTarget(name: "vitscope", dependencies: ["VitScopeCLI"]),
         // The fuzzer: mutated specs, calls, options and weight files run in-process (`.ci/run`).
         .target(name: "Fuzzing", dependencies: ["VitScopeCLI", "Architectures", "CPUBackend"]),
-        .executableTarget(name: "vitscope-fuzz", dependencies: ["Fuzzing"]),
+        .executableTarget(name: "vitscope-fuzz", dependencies: ["Fuzzing", "VitScopeCLI"]),
         // Random small specs shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Architectures", "CPUBackend"]),
         .testTarget(name: "JSONOutputTests", dependencies: ["JSONOutput"]),

@@ -34,6 +34,10 @@ public enum VitScope {
     /// `stderr`; when the results could not all be written (a full disk), says so on `stderr`
     /// and returns 1. The executable is this and `exit`.
     public static func main(_ arguments: [String], stdout: FileOutput, stderr: FileOutput, errIsTerminal: Bool = false) -> Int32 {
+        if let problem = InstructionSets.problem {
+            stderr.write(problem)
+            return ExitCode.failure.rawValue
+        }
         let console = Console(out: stdout.write, err: stderr.write, errIsTerminal: errIsTerminal)
         let code = run(arguments, console: console)
         if let failure = stdout.failure {

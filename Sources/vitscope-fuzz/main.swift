@@ -1,10 +1,15 @@
 import Foundation
 import Fuzzing
+import VitScopeCLI
 
 // vitscope-fuzz [--seed N] [--seconds S] [--inputs N] [--time-limit S] [--index I]
 // Runs the regression cases of Tests/Fixtures/fuzz/regressions.jsonl, then seeded random inputs
 // until the time or the count is used up; exit 1 on the first failure, with the input as one JSON
 // line to add to the regression file.
+if let problem = InstructionSets.problem {
+    FileHandle.standardError.write(Data(problem.utf8))
+    exit(1)
+}
 var options: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst()
 while let name = arguments.popFirst() {
