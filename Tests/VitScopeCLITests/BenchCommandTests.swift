@@ -20,6 +20,28 @@ struct BenchCommandTests {
         #expect(fastest <= median)
         // GFLOP/s is 2·m·n·k over the median.
         #expect(abs(gflops * median * 1e9 - 2 * 48 * 48 * 48) <= 1e-6 * 2 * 48 * 48 * 48)
+        // The fraction of the FMA peak measured after the runs.
+        let peak = try #require(object["peak_gflops"] as? Double)
+        #expect(peak > 0)
+        #expect(abs(try #require(object["fraction_of_peak"] as? Double) - gflops / peak) <= 1e-12)
+    }
+
+    /// `--peak` reports the FMA chains' rate on the threads asked for; it takes no MODEL or --gemm.
+    @Test func peakReportsTheChainsRate() throws {
+        let result = vitscope("bench", "--peak", "--threads", "2", "--format", "json")
+        #expect(result.code == .success, "\(result.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        let peak = try #require(object["peak_gflops"] as? Double)
+        #expect(peak > 0)
+        #expect(object["threads"] as? Int == 2)
+        #expect(abs(try #require(object["per_thread_gflops"] as? Double) - peak / 2) <= 1e-9 * peak)
+        #expect(object["lanes_per_chain"] as? Int == 16)
+        let table = vitscope("bench", "--peak", "--threads", "1")
+        #expect(table.out.hasPrefix("threads  GFLOP/s  per thread\n"))
+        #expect(table.out.contains("independent 16-lane chains per thread"))
+        let both = vitscope("bench", "--peak", "--gemm", "48")
+        #expect(both.code == .usage)
+        #expect(both.err.hasPrefix("error: bench takes MODEL, --gemm or --peak, one of them\n"))
     }
 
     @Test func gemmShapesMayBeLongAndThin() throws {

@@ -106,7 +106,8 @@ import Testing
             try Self.command("bench").usage == "vitscope bench MODEL|--vit-pytorch CALL|--timm CALL [--batch N] [--image-size N|HxW] "
                 + "[--num-classes N] [--profile] [--train] [--attention fused|eager] [--optimizer adamw|sgd|sgd-momentum] "
                 + "[--checkpoint none|blocks] [--threads N] [--runs N] [--no-memory-check] [--format table|json]\n"
-                + "       vitscope bench --gemm N|MxKxN [--packed] [--threads N] [--runs N] [--format table|json]")
+                + "       vitscope bench --gemm N|MxKxN [--packed] [--threads N] [--runs N] [--format table|json]\n"
+                + "       vitscope bench --peak [--threads N] [--format table|json]")
         #expect(try Self.command("list").usage == "vitscope list [--format table|markdown|json]")
         #expect(try Self.command("specs").usage == "vitscope specs [--out DIR] [--force]")
     }

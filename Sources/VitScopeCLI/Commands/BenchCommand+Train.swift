@@ -40,6 +40,8 @@ extension BenchCommand {
             graph: graph, input: input, labels: labels, runs: runs, threads: threads, attention: setup.attention,
             checkpoint: setup.checkpoint, optimizer: optimizer
         ) { () throws(BackendError) -> Weights in try Weights.random(for: graph, seed: 0) }
+        console.progress("measuring the FMA peak")
+        let peak = FMAPeak.measure(threads: threads)
         console.progress("")
         let memory = 2 * result.parameterBytes + result.optimizerStateBytes + result.savedBytes
         let inputText = "\(analysis.batch)×\(spec.inChannels)×\(spec.imageSize.height)×\(spec.imageSize.width)"
@@ -57,6 +59,7 @@ extension BenchCommand {
                 ("optimizer_median_seconds", .double(result.median(\.optimizer))),
                 ("forward_macs", .int(result.forwardMacs)), ("backward_macs", .int(result.backwardMacs)),
                 ("recompute_macs", .int(result.recomputeMacs)), ("gflops", .double(result.gflops)),
+                ("peak_gflops", .double(peak)), ("fraction_of_peak", .double(result.gflops / peak)),
                 ("loss", .double(result.lastLoss)), ("parameter_bytes", .int(result.parameterBytes)),
                 ("gradient_bytes", .int(result.parameterBytes)), ("optimizer_bytes", .int(result.optimizerStateBytes)),
                 ("saved_activations_bytes", .int(result.savedBytes)),
@@ -69,14 +72,15 @@ extension BenchCommand {
             var table = TextTable(
                 headers: [
                     "model", "input", "threads", "runs", "step ms", "min ms", "forward ms", "backward ms", "optimizer ms",
-                    "GFLOP/s", "state MiB", "saved MiB", "peak RSS MiB",
+                    "GFLOP/s", "of peak", "state MiB", "saved MiB", "peak RSS MiB",
                 ],
-                alignments: [.left, .left] + Array(repeating: .right, count: 11))
+                alignments: [.left, .left] + Array(repeating: .right, count: 12))
             func mebibytes(_ bytes: Int) -> String { NumberFormat.scaled(bytes, 1 << 20, decimals: 1) }
             table.append([
                 spec.name, inputText, String(threads), String(runs), ms(result.median()), ms(result.minimum),
                 ms(result.median(\.forward)), ms(result.median(\.backward)), ms(result.median(\.optimizer)),
-                String(format: "%.1f", result.gflops), mebibytes(memory - result.savedBytes), mebibytes(result.savedBytes),
+                String(format: "%.1f", result.gflops), Self.percent(result.gflops / peak), mebibytes(memory - result.savedBytes),
+                mebibytes(result.savedBytes),
                 result.peakResidentBytes.map(mebibytes) ?? "-",
             ])
             console.out(
@@ -84,7 +88,8 @@ extension BenchCommand {
                     + "One float32 training step per run after one untimed warm-up: forward, mean cross-entropy, backward, "
                     + "\(choice.optimizer.rawValue) update; \(setup.attention.rawValue) attention"
                     + (setup.checkpoint == .blocks ? ", blocks checkpointed" : "") + "; random weights. "
-                    + "GFLOP/s = 2 × (forward + backward + recomputed MACs) / median step. State = parameters, gradients "
+                    + "GFLOP/s = 2 × (forward + backward + recomputed MACs) / median step; " + Self.peakNote(peak, threads: threads)
+                    + ". State = parameters, gradients "
                     + "and optimizer state; saved = the tensors kept from forward to backward.\n")
             if profile {
                 var ops = TextTable(

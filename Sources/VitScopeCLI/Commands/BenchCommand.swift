@@ -19,11 +19,15 @@ enum BenchCommand: Command {
                 "no-memory-check", "format",
             ]),
         UsageForm(operands: [.option("gemm")], optional: ["packed", "threads", "runs", "format"]),
+        UsageForm(operands: [.option("peak")], optional: ["threads", "format"]),
     ]
     static let options =
         ModelOptions.callOptions + [
             ModelOptions.batchOption, ModelOptions.imageSizeOption, ModelOptions.numClassesOption,
             OptionSpec(name: "gemm", value: "N|MxKxN", help: "time C = A·B with A (M, K) and B (K, N); N alone is a square N³ product"),
+            OptionSpec(
+                name: "peak", value: nil,
+                help: "measure the float32 FMA peak: independent 16-lane multiply-add chains on every thread"),
             OptionSpec(
                 name: "profile", value: nil,
                 help: "with MODEL: also show the median time spent in each kind of op (forward and backward with --train)"),
@@ -49,7 +53,11 @@ enum BenchCommand: Command {
         tensors kept from forward to backward.
         example: vitscope bench vit_small_patch16_224 --batch 8 --threads 2 --runs 7
         example: vitscope bench pit_s_224 --train --batch 8 --threads 2
+        --peak measures the float32 multiply-add peak as the kernels are compiled (independent FMA
+        chains on every thread, the best of 3 rounds); --gemm and MODEL measure it too, after their runs,
+        and print their GFLOP/s as a fraction of it.
         example: vitscope bench --gemm 2048 --threads 2 --runs 7
+        example: vitscope bench --peak --threads 2
         example: vitscope bench --gemm 197x384x1152 --packed --threads 1
         """
     /// The most floats A, B and C may hold together: three 8192² matrices, 768 MiB.
@@ -59,6 +67,12 @@ enum BenchCommand: Command {
         let threads = try args.integer("threads") ?? Parallel.processorCount
         let runs = try args.integer("runs") ?? 5
         let format = try ModelOptions.outputFormat(args, [.table, .json])
+        if args.flags.contains("peak") {
+            guard args.positional.isEmpty, args.values["gemm"] == nil else {
+                throw UsageError(message: "bench takes MODEL, --gemm or --peak, one of them")
+            }
+            return benchPeak(threads: threads, format: format, console: console)
+        }
         if let text = args.values["gemm"] {
             guard args.positional.isEmpty else { throw UsageError(message: "bench takes MODEL or --gemm, not both") }
             let shape = try gemmShape(text)
@@ -98,6 +112,8 @@ enum BenchCommand: Command {
         let result = try ForwardBenchmark.measure(graph: analysis.graph, input: input, runs: runs, threads: threads) {
             () throws(BackendError) -> Weights in try Weights.random(for: analysis.graph, seed: 0)
         }
+        console.progress("measuring the FMA peak")
+        let peak = FMAPeak.measure(threads: threads)
         console.progress("")
         let memory = result.parameterBytes + result.peakActivationBytes
         switch format {
@@ -107,6 +123,7 @@ enum BenchCommand: Command {
                 ("input", .array([analysis.batch, spec.inChannels, spec.imageSize.height, spec.imageSize.width].map(JSONText.int))),
                 ("threads", .int(threads)), ("runs", .int(runs)), ("median_seconds", .double(result.median)),
                 ("min_seconds", .double(result.minimum)), ("macs", .int(result.macs)), ("gflops", .double(result.gflops)),
+                ("peak_gflops", .double(peak)), ("fraction_of_peak", .double(result.gflops / peak)),
                 ("parameter_bytes", .int(result.parameterBytes)),
                 ("peak_activation_bytes", .int(result.peakActivationBytes)),
             ]
@@ -118,21 +135,22 @@ enum BenchCommand: Command {
         case .table, .markdown:
             var table = TextTable(
                 headers: [
-                    "model", "input", "threads", "runs", "median ms", "min ms", "GFLOP/s",
+                    "model", "input", "threads", "runs", "median ms", "min ms", "GFLOP/s", "of peak",
                     "params MiB", "activations MiB", "peak RSS MiB", "memory ratio",
                 ],
-                alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .right])
+                alignments: [.left, .left] + Array(repeating: .right, count: 10))
             func mebibytes(_ bytes: Int) -> String { NumberFormat.scaled(bytes, 1 << 20, decimals: 1) }
             table.append([
                 spec.name, "\(analysis.batch)×\(spec.inChannels)×\(spec.imageSize.height)×\(spec.imageSize.width)",
                 String(threads), String(runs), String(format: "%.2f", result.median * 1000),
                 String(format: "%.2f", result.minimum * 1000), String(format: "%.1f", result.gflops),
-                mebibytes(result.parameterBytes), mebibytes(result.peakActivationBytes),
+                Self.percent(result.gflops / peak), mebibytes(result.parameterBytes), mebibytes(result.peakActivationBytes),
                 result.peakResidentBytes.map(mebibytes) ?? "-",
                 result.peakResidentBytes.map { String(format: "%.2f", Double($0) / Double(max(memory, 1))) } ?? "-",
             ])
             console.out(
-                table.text() + "GFLOP/s = 2 × MACs / median; float32, random weights; one untimed warm-up run. "
+                table.text() + "GFLOP/s = 2 × MACs / median; float32, random weights; one untimed warm-up run; "
+                    + Self.peakNote(peak, threads: threads) + ". "
                     + "Memory ratio = peak resident growth / (params + largest live activations); the linear weights are "
                     + "held once, packed for the GEMM.\n")
             if profile {
@@ -170,19 +188,21 @@ enum BenchCommand: Command {
         format: OutputFormat, console: Console
     ) -> ExitCode {
         let result = GEMM.benchmark(m: shape.m, n: shape.n, k: shape.k, runs: runs, threads: threads, prepacked: packed)
+        let peak = FMAPeak.measure(threads: threads)
         switch format {
         case .json:
             let object = JSONText.object([
                 ("gemm", .object([("m", .int(shape.m)), ("k", .int(shape.k)), ("n", .int(shape.n))])),
                 ("packed", .bool(packed)), ("threads", .int(threads)), ("runs", .int(runs)),
                 ("median_seconds", .double(result.medianSeconds)), ("min_seconds", .double(result.minSeconds)),
-                ("gflops", .double(result.gflops)),
+                ("gflops", .double(result.gflops)), ("peak_gflops", .double(peak)),
+                ("fraction_of_peak", .double(result.gflops / peak)),
             ])
             console.out(object.rendered() + "\n")
         case .table, .markdown:
             var table = TextTable(
-                headers: ["product", "B", "threads", "runs", "median ms", "min ms", "GFLOP/s"],
-                alignments: [.left, .left, .right, .right, .right, .right, .right])
+                headers: ["product", "B", "threads", "runs", "median ms", "min ms", "GFLOP/s", "of peak"],
+                alignments: [.left, .left, .right, .right, .right, .right, .right, .right])
             let medianNanoseconds = max(1, Int((result.medianSeconds * 1e9).rounded()))
             let minNanoseconds = max(1, Int((result.minSeconds * 1e9).rounded()))
             table.append([
@@ -190,8 +210,41 @@ enum BenchCommand: Command {
                 String(threads), String(runs), NumberFormat.scaled(medianNanoseconds, 1_000_000, decimals: 3),
                 NumberFormat.scaled(minNanoseconds, 1_000_000, decimals: 3),
                 NumberFormat.scaled(2 * shape.m * shape.n * shape.k, medianNanoseconds, decimals: 1),
+                Self.percent(result.gflops / peak),
             ])
-            console.out(table.text() + "GFLOP/s = 2·M·N·K / median; float32; one untimed warm-up run.\n")
+            console.out(
+                table.text() + "GFLOP/s = 2·M·N·K / median; float32; one untimed warm-up run; " + Self.peakNote(peak, threads: threads)
+                    + ".\n")
+        }
+        return .success
+    }
+
+    /// `57.3%`.
+    static func percent(_ fraction: Double) -> String { String(format: "%.1f%%", 100 * fraction) }
+
+    /// `of peak: of 230.4 GFLOP/s, the FMA peak measured on 2 threads after the runs (bench --peak)`.
+    static func peakNote(_ peak: Double, threads: Int) -> String {
+        String(format: "of peak: of %.1f GFLOP/s, ", peak)
+            + "the FMA peak measured on \(threads) thread\(threads == 1 ? "" : "s") after the runs (bench --peak)"
+    }
+
+    static func benchPeak(threads: Int, format: OutputFormat, console: Console) -> ExitCode {
+        console.progress("measuring the FMA peak on \(threads) thread\(threads == 1 ? "" : "s")")
+        let peak = FMAPeak.measure(threads: threads)
+        console.progress("")
+        switch format {
+        case .json:
+            let object = JSONText.object([
+                ("peak_gflops", .double(peak)), ("threads", .int(threads)), ("per_thread_gflops", .double(peak / Double(threads))),
+                ("chains", .int(FMAPeak.chains)), ("lanes_per_chain", .int(16)),
+            ])
+            console.out(object.rendered() + "\n")
+        case .table, .markdown:
+            var table = TextTable(headers: ["threads", "GFLOP/s", "per thread"], alignments: [.right, .right, .right])
+            table.append([String(threads), String(format: "%.1f", peak), String(format: "%.1f", peak / Double(threads))])
+            console.out(
+                table.text() + "float32 fused multiply-adds, 2 FLOPs per lane: \(FMAPeak.chains) independent 16-lane chains "
+                    + "per thread, each thread its own OS thread; the best of 3 rounds of about 0.2 s.\n")
         }
         return .success
     }
