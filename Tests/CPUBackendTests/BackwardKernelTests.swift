@@ -199,27 +199,39 @@ import Testing
         #expect(counters == BackwardCounters(elementwise: 2 * outH * outW * 3 * window.taps))
     }
 
-    /// Eager attention's three nodes, one at a time: 2 images, 2 heads of width 3, 5 queries
-    /// and 7 keys.
-    @Test func eagerAttention() {
-        let q = Self.random([2, 5, 6], seed: 20), k = Self.random([2, 7, 6], seed: 21), v = Self.random([2, 7, 6], seed: 22)
-        let product = 2 * 2 * 5 * 7 * 3
+    /// Eager scores, each place the scale can sit, for one head and two: 2 images, width 6,
+    /// 5 queries and 7 keys. One head's operands that need no scale are the inputs themselves.
+    @Test(arguments: [1, 2], [ScoreScaling.queries, .product, .both])
+    func eagerScores(heads: Int, scaling: ScoreScaling) {
+        let q = Self.random([2, 5, 6], seed: 20), k = Self.random([2, 7, 6], seed: 21)
+        var f = Counters()
+        let kept = NaiveKernels().attentionScoresTraining(q: q, k: k, heads: heads, scale: 0.4, scaling: scaling, threads: 1, &f)
+        #expect((kept.queries === q) == (heads == 1 && scaling == .product))
+        #expect((kept.keys === k) == (heads == 1 && scaling != .both))
+        #expect(f.macs == 2 * 5 * 7 * 6)
         let scores = GradientCheck.check(
             [q, k],
             forward: { t in
                 var c = Counters()
-                return NaiveKernels().attentionScores(q: t[0], k: t[1], heads: 2, scale: 0.4, threads: 1, &c)
+                return NaiveKernels().attentionScores(q: t[0], k: t[1], heads: heads, scale: 0.4, threads: 1, &c)
             },
             backward: { set, g, c in
                 var f = Counters()
-                let s = set.attentionScoresTraining(q: q, k: k, heads: 2, scale: 0.4, threads: 2, &f)
+                let s = set.attentionScoresTraining(q: q, k: k, heads: heads, scale: 0.4, scaling: scaling, threads: 2, &f)
                 let r = set.attentionScoresBackward(
-                    g, queries: s.queries, keys: s.keys, heads: 2, scale: 0.4,
-                    needs: GradientNeeds(inputs: [true, true], parameters: false),
-                    threads: 2, &c)
+                    g, queries: s.queries, keys: s.keys, heads: heads, scale: 0.4, scaling: scaling,
+                    needs: GradientNeeds(inputs: [true, true], parameters: false), threads: 2, &c)
                 return [r.q, r.k]
             })
-        #expect(scores == BackwardCounters(inputGradientMacs: 2 * product, elementwise: q.count))
+        #expect(
+            scores == BackwardCounters(inputGradientMacs: 2 * 2 * 5 * 7 * 6, elementwise: q.count + (scaling == .queries ? 0 : k.count)))
+    }
+
+    /// Eager softmax and context, one at a time: 2 images, 2 heads of width 3, 5 queries and 7
+    /// keys; one head's values are kept as they are.
+    @Test func eagerAttention() {
+        let v = Self.random([2, 7, 6], seed: 22)
+        let product = 2 * 2 * 5 * 7 * 3
         let x = Self.random([2, 2, 5, 7], seed: 23, scale: 2)
         let softmax = GradientCheck.check(
             [x],
@@ -247,6 +259,10 @@ import Testing
                 return [r.attention, r.v]
             })
         #expect(context == BackwardCounters(inputGradientMacs: 2 * product))
+        var f = Counters()
+        let single = NaiveKernels().attentionContextTraining(
+            attention: Self.random([2, 1, 5, 7], seed: 27), v: v, heads: 1, threads: 1, &f)
+        #expect(single.values === v)
     }
 
     /// Fused attention against central differences of scores → softmax → context, with each

@@ -1,3 +1,4 @@
+import ArchGraph
 import Architectures
 import CPUBackend
 import Foundation
@@ -35,6 +36,34 @@ import Verifying
         #expect(outcome.verification.params == 2235)
         #expect(outcome.verification.macs == analysis.summary.totals.macs)
         #expect(outcome.logitsError == nil)
+    }
+
+    /// One head's attention operands are views where PyTorch's are, and copies where they are
+    /// not: T2T-ViT's token transformers scale the queries first (the keys and values stay
+    /// views of the qkv output), CvT's first stage scales the product (queries, keys and values
+    /// all views), and fused Swin's math path makes both scaled operands anew. The training
+    /// step keeps what the analysis says, node by node.
+    @Test(arguments: [
+        (
+            #"{"name": "t2t", "family": "t2t_vit", "image_size": 32, "num_classes": 3, "config": {"tokens_type": "transformer", "#
+                + #""embed_dim": 16, "depth": 1, "num_heads": 2, "mlp_ratio": 2}}"#, AttentionImplementation.eager
+        ),
+        (
+            #"{"name": "cvt", "family": "cvt", "image_size": 32, "num_classes": 3, "config": {"stages": [{"patch_size": 7, "#
+                + #""patch_stride": 4, "patch_padding": 2, "dim_embed": 8, "num_heads": 1, "depth": 1, "cls_token": true}]}}"#,
+            .eager
+        ),
+        (
+            #"{"name": "swin", "family": "swin", "image_size": 32, "num_classes": 3, "config": {"patch_size": 4, "embed_dim": 8, "#
+                + #""depths": [2], "num_heads": [1], "window_size": 4, "mlp_ratio": 2}}"#, .fused
+        ),
+    ])
+    func oneHeadKeepsWhatTheAnalysisKeeps(_ json: String, _ attention: AttentionImplementation) throws {
+        let analysis = try SpecDecoder.decode(json).analyze()
+        let outcome = try VerificationRun(analysis, seed: 0).executeTraining(threads: 1, attention: attention)
+        let training = try #require(outcome.training)
+        #expect(training.mismatches == [])
+        #expect(training.savedBytes > 0)
     }
 
     @Test func referenceWeightsReproduceTheLogits() throws {

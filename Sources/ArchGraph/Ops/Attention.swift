@@ -1,5 +1,18 @@
 import SizeAlgebra
 
+/// Where eager attention scores apply their scale, which decides what the product keeps and
+/// which gradients the scale multiplies.
+public enum ScoreScaling: Hashable, Sendable {
+    /// `(q·scale) @ kᵀ` (timm, T2T-ViT): the queries are scaled before the product.
+    case queries
+    /// `(q @ kᵀ)·scale` (vit-pytorch, the CvT authors): the product's output is scaled.
+    case product
+    /// PyTorch's math path of scaled-dot-product attention, `(q·√scale) @ (k·√scale)ᵀ`: what
+    /// fused attention runs when a mask needing a gradient sits between the scores and the
+    /// softmax.
+    case both
+}
+
 /// Scaled dot products `scale · q·kᵀ` per head: `q (B, Nq, h·d)`, `k (B, Nk, h·d) → (B, h, Nq, Nk)`.
 struct AttentionScoresOp: OpDefinition {
     let heads: Int
@@ -32,28 +45,33 @@ struct AttentionScoresOp: OpDefinition {
     var isAttentionProduct: Bool { true }
     var outputIsActivation: Bool { true }
 
-    /// Eager attention as timm writes it, `(q · scale) @ kᵀ`: one product per operand needing a
-    /// gradient, and the scaling's gradient elementwise; kept as ``kept(_:scaledAfter:)`` says.
+    /// Eager attention as timm writes it, `(q · scale) @ kᵀ`; ``training(_:output:needs:scaling:)``
+    /// for the others.
     func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds) -> TrainingFacts {
+        training(inputs, output: output, needs: needs, scaling: .queries)
+    }
+
+    /// One product per operand needing a gradient, and one elementwise pass of the scale over
+    /// each gradient it multiplies: q's always, k's too when the scale is not on the queries
+    /// alone.
+    ///
+    /// The product keeps its operands as the batched matrix product sees them: regrouped per
+    /// head, which is a copy for several heads and a view of the input for one. The queries
+    /// scaled first (`q · scale`, timm) are a new tensor whatever the heads, and the math path
+    /// makes both operands anew (`q·√scale`, `k·√scale`); scaled after the product
+    /// (vit-pytorch, the CvT authors) the queries are kept like the keys.
+    func training(_ inputs: [[Expr]], output: [Expr], needs: GradientNeeds, scaling: ScoreScaling) -> TrainingFacts {
         let macs = work(inputs, output: output).macs
-        let queries = Expr.product(inputs[0])
+        let (queries, keys) = (Expr.product(inputs[0]), Expr.product(inputs[1]))
+        let view = heads == 1 && scaling != .both
         return TrainingFacts(
             backward: BackwardWork(
                 inputGradientMacs: when(needs.input(0), macs) + when(needs.input(1), macs),
-                elementwise: when(needs.input(0), queries)),
-            kept: kept(inputs, scaledAfter: false))
-    }
-
-    /// The product keeps its operands as the batched matrix product sees them: regrouped per
-    /// head, which is a copy for several heads and a view of the input for one. The queries
-    /// scaled first (`q · scale`, timm) are a new tensor whatever the heads; scaled after the
-    /// product (vit-pytorch, the CvT authors) they are kept like the keys.
-    func kept(_ inputs: [[Expr]], scaledAfter: Bool) -> [Kept] {
-        let single = heads == 1
-        return [
-            Kept("q", single && scaledAfter ? .input(0) : .made(inputs[0])),
-            Kept("k", single ? .input(1) : .made(inputs[1])),
-        ]
+                elementwise: when(needs.input(0), queries) + when(needs.input(1) && scaling != .queries, keys)),
+            kept: [
+                Kept("q", view && scaling == .product ? .input(0) : .made(inputs[0])),
+                Kept("k", view ? .input(1) : .made(inputs[1])),
+            ])
     }
 
     func autocast(_ device: AutocastDevice) -> AutocastRule { .lowPrecision }

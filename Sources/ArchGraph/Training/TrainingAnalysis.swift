@@ -150,13 +150,9 @@ public struct TrainingAnalysis: Sendable {
             }
             var facts = definition.training(inputShapes, output: node.shape, needs: needs)
             if composedNorm { facts = LayerNormOp.composedTraining(inputShapes[0], needs: needs) }
-            if node.scalesAfterProduct, let scores = definition as? AttentionScoresOp {
-                facts.kept = scores.kept(inputShapes, scaledAfter: true)
-            }
-            if math[node.index] != nil, node.op.kind == .attentionScores {
-                // The math path scales the keys as well as the queries (by √scale each): both
-                // are new tensors, whatever the heads.
-                facts.kept = [Kept("q", .made(inputShapes[0])), Kept("k", .made(inputShapes[1]))]
+            if let scores = definition as? AttentionScoresOp {
+                let scaling: ScoreScaling = math[node.index] != nil ? .both : node.scalesAfterProduct ? .product : .queries
+                facts = scores.training(inputShapes, output: node.shape, needs: needs, scaling: scaling)
             }
             if setup.dropout && node.dropout > 0 {
                 // CUDA's fused dropout keeps a boolean mask; the CPU's keeps the scaled noise it
@@ -272,7 +268,7 @@ public struct TrainingAnalysis: Sendable {
     /// fused kernels do not take a mask that needs a gradient, so it runs its math path, which
     /// computes in float32 and casts the output back to the queries' type. Each node of such a
     /// chain, mapped to the queries' node for the context node (`nil` for the others).
-    static func mathAttention(_ graph: Graph) -> [Int: Int?] {
+    public static func mathAttention(_ graph: Graph) -> [Int: Int?] {
         var chains: [Int: Int?] = [:]
         for node in graph.nodes {
             guard case .attentionContext = node.op, let softmax = node.inputs.first, case .softmax = graph.nodes[softmax].op

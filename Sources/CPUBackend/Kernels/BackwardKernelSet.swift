@@ -113,15 +113,17 @@ protocol BackwardKernelSet {
     ) -> (output: Tensor, mean: Tensor, rstd: Tensor)
     /// QuickGELU `x·σ(1.702 x)`, with `σ(1.702 x)`.
     func quickGELUTraining(_ x: Tensor, threads: Int, _ counters: inout Counters) -> (output: Tensor, sigmoid: Tensor)
-    /// Eager scores: `(q·scale)·kᵀ` from per-head copies `(B, h, Nq, d)` of the scaled queries
-    /// and `(B, h, Nk, d)` of the keys, which the backward reads.
+    /// Eager scores scaled as `scaling` says, from per-head operands `(B, h, Nq, d)` of the
+    /// queries and `(B, h, Nk, d)` of the keys, which the backward reads: for one head an
+    /// operand needing no scale is the input itself.
     func attentionScoresTraining(
-        q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters
+        q: Tensor, k: Tensor, heads: Int, scale: Float, scaling: ScoreScaling, threads: Int, _ counters: inout Counters
     ) -> (output: Tensor, queries: Tensor, keys: Tensor)
     /// Softmax with each row's log-sum-exp (what fused attention keeps instead of the
     /// probabilities), `(…)` of the rows.
     func softmaxTraining(_ x: Tensor, threads: Int, _ counters: inout Counters) -> (output: Tensor, logSumExp: Tensor)
-    /// Eager `attn·v` from a per-head copy `(B, h, Nk, d)` of the values.
+    /// Eager `attn·v` from the values per head `(B, h, Nk, d)`: a copy, or for one head the
+    /// values themselves.
     func attentionContextTraining(
         attention: Tensor, v: Tensor, heads: Int, threads: Int, _ counters: inout Counters
     ) -> (output: Tensor, values: Tensor)
@@ -165,8 +167,8 @@ protocol BackwardKernelSet {
     /// The patches folded back onto an image of `shape`.
     func unfoldBackward(_ g: Tensor, _ window: Window, inputShape shape: [Int], _ counters: inout BackwardCounters) -> Tensor
     func attentionScoresBackward(
-        _ g: Tensor, queries: Tensor, keys: Tensor, heads: Int, scale: Float, needs: GradientNeeds, threads: Int,
-        _ counters: inout BackwardCounters
+        _ g: Tensor, queries: Tensor, keys: Tensor, heads: Int, scale: Float, scaling: ScoreScaling, needs: GradientNeeds,
+        threads: Int, _ counters: inout BackwardCounters
     ) -> (q: Tensor?, k: Tensor?)
     func softmaxBackward(_ g: Tensor, output y: Tensor, threads: Int, _ counters: inout BackwardCounters) -> Tensor
     func attentionContextBackward(

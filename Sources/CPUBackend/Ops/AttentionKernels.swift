@@ -139,17 +139,20 @@ extension OptimizedKernels {
     }
 }
 
-// Training. Eager attention as timm writes it, `(q·scale) @ kᵀ`, softmax, `attn @ v`: the
-// products read per-head contiguous copies `(B, h, N, d)` of the scaled queries, the keys and
-// the values, which are what they keep. Fused attention keeps q, k, v, its output and one
-// log-sum-exp per query row, and rebuilds the probabilities in backward.
+// Training. Eager attention, `(q·scale) @ kᵀ` (or scaled after the product), softmax,
+// `attn @ v`: the products read per-head contiguous operands `(B, h, N, d)`, which are what they
+// keep. For several heads these are copies; for one head, an operand that needs no scaling is
+// already in that layout, so the kernel reads and keeps the input itself and its storage is the
+// input's. Fused attention keeps q, k, v, its output and one log-sum-exp per query row, and
+// rebuilds the probabilities in backward.
 
 extension Keeps {
-    /// Eager scores keep their two operands' per-head copies: the scaled queries and the keys.
+    /// Eager scores keep their two operands as the product read them, per head: the queries
+    /// (scaled when they are scaled first) and the keys.
     static let attentionScores: [Keep] = [.made("q"), .made("k")]
     /// Softmax keeps its output.
     static let softmax: [Keep] = [.output]
-    /// Eager `attn·v` keeps the attention weights and the values' per-head copy.
+    /// Eager `attn·v` keeps the attention weights and the values as the product read them.
     static let attentionContext: [Keep] = [Keep("attn", .input(0)), .made("v")]
     /// Fused attention, kept by its context node: q and k (the scores' inputs `q`, `k`, views of
     /// their storages), v, the output and the log-sum-exps (made by the softmax node).
@@ -158,9 +161,34 @@ extension Keeps {
     }
 }
 
-/// Per-head copies of attention operands: `(B, N, h·d) → (B, h, N, d)`, times `scale`.
+/// The factors each scaling of eager scores applies in the kernels.
+extension ScoreScaling {
+    /// The factors on the queries and the keys before the product, and on its output.
+    func factors(_ scale: Float) -> (queries: Float, keys: Float, output: Float) {
+        switch self {
+        case .queries: (scale, 1, 1)
+        case .product: (1, 1, scale)
+        case .both: (scale.squareRoot(), scale.squareRoot(), 1)
+        }
+    }
+
+    /// The factors on the gradients of q and of k after the two backward products
+    /// (`nil` where none is applied).
+    func gradientFactors(_ scale: Float) -> (queries: Float, keys: Float?) {
+        switch self {
+        case .queries: (scale, nil)
+        case .product: (scale, scale)
+        case .both: (scale.squareRoot(), scale.squareRoot())
+        }
+    }
+}
+
+/// Attention operands per head: `(B, N, h·d) → (B, h, N, d)`, times `scale`.
 enum HeadLayout {
-    static func split(_ x: Tensor, heads: Int, scale: Float = 1) -> Tensor {
+    /// A contiguous `(B, h, N, d)` operand: `x` itself for one head and no scaling (its layout
+    /// already) unless `copy` asks for a new tensor, a copy otherwise.
+    static func split(_ x: Tensor, heads: Int, scale: Float = 1, copy: Bool = false) -> Tensor {
+        if heads == 1 && scale == 1 && !copy { return x }
         let (batch, tokens, width) = (x.shape[0], x.shape[1], x.shape[2])
         let d = width / heads
         let out = Tensor(uninitialized: [batch, heads, tokens, d])
@@ -174,14 +202,24 @@ enum HeadLayout {
         }
         return out
     }
+
+    /// The two operands of eager scores as `scaling` makes them, per head; the math path's
+    /// scaled operands are always new tensors (as PyTorch's `q·√scale` and `k·√scale` are).
+    static func operands(
+        q: Tensor, k: Tensor, heads: Int, scale: Float, scaling: ScoreScaling
+    ) -> (queries: Tensor, keys: Tensor) {
+        let factors = scaling.factors(scale), copy = scaling == .both
+        return (split(q, heads: heads, scale: factors.queries, copy: copy), split(k, heads: heads, scale: factors.keys, copy: copy))
+    }
 }
 
 extension NaiveKernels {
     func attentionScoresTraining(
-        q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters
+        q: Tensor, k: Tensor, heads: Int, scale: Float, scaling: ScoreScaling, threads: Int, _ counters: inout Counters
     ) -> (output: Tensor, queries: Tensor, keys: Tensor) {
-        let queries = HeadLayout.split(q, heads: heads, scale: scale), keys = HeadLayout.split(k, heads: heads)
-        let (batch, nq, nk, d) = (q.shape[0], q.shape[1], k.shape[1], queries.shape[3])
+        let (queries, keys) = HeadLayout.operands(q: q, k: k, heads: heads, scale: scale, scaling: scaling)
+        let (batch, nq, nk, d) = (q.shape[0], q.shape[1], k.shape[1], q.shape[2] / heads)
+        let factor = scaling.factors(scale).output
         let out = Tensor(zeros: [batch, heads, nq, nk])
         for bh in 0..<(batch * heads) {
             for i in 0..<nq {
@@ -189,7 +227,7 @@ extension NaiveKernels {
                     var sum: Float = 0
                     for p in 0..<d { sum += queries.data[(bh * nq + i) * d + p] * keys.data[(bh * nk + j) * d + p] }
                     counters.macs += d
-                    out.data[(bh * nq + i) * nk + j] = sum
+                    out.data[(bh * nq + i) * nk + j] = sum * factor
                 }
             }
         }
@@ -234,18 +272,18 @@ extension NaiveKernels {
     }
 
     func attentionScoresBackward(
-        _ g: Tensor, queries: Tensor, keys: Tensor, heads: Int, scale: Float, needs: GradientNeeds, threads: Int,
-        _ counters: inout BackwardCounters
+        _ g: Tensor, queries: Tensor, keys: Tensor, heads: Int, scale: Float, scaling: ScoreScaling, needs: GradientNeeds,
+        threads: Int, _ counters: inout BackwardCounters
     ) -> (q: Tensor?, k: Tensor?) {
-        let (batch, nq, nk, d) = (g.shape[0], g.shape[2], g.shape[3], queries.shape[3])
-        let width = heads * d
+        let (batch, nq, nk) = (g.shape[0], g.shape[2], g.shape[3])
+        let d = queries.count / (batch * heads * nq), width = heads * d
         let dq = needs.input(0) ? Tensor(zeros: [batch, nq, width]) : nil
         let dk = needs.input(1) ? Tensor(zeros: [batch, nk, width]) : nil
         for b in 0..<batch {
             for h in 0..<heads {
                 let bh = b * heads + h
                 if let dq {
-                    // d(q·scale) = g·k, per head.
+                    // g·k, per head, before the scale.
                     for i in 0..<nq {
                         for p in 0..<d {
                             var sum: Float = 0
@@ -256,7 +294,7 @@ extension NaiveKernels {
                     }
                 }
                 if let dk {
-                    // dk = gᵀ·(q·scale), per head.
+                    // gᵀ·q as kept, per head, before any scale.
                     for j in 0..<nk {
                         for p in 0..<d {
                             var sum: Float = 0
@@ -268,9 +306,14 @@ extension NaiveKernels {
                 }
             }
         }
+        let factors = scaling.gradientFactors(scale)
         if let dq {
-            for i in 0..<dq.count { dq.data[i] *= scale }
+            for i in 0..<dq.count { dq.data[i] *= factors.queries }
             counters.elementwise += dq.count
+        }
+        if let dk, let factor = factors.keys {
+            for i in 0..<dk.count { dk.data[i] *= factor }
+            counters.elementwise += dk.count
         }
         return (dq, dk)
     }
@@ -291,8 +334,8 @@ extension NaiveKernels {
         _ g: Tensor, attention: Tensor, values: Tensor, heads: Int, needs: GradientNeeds, threads: Int,
         _ counters: inout BackwardCounters
     ) -> (attention: Tensor?, v: Tensor?) {
-        let (batch, nq, nk, d) = (attention.shape[0], attention.shape[2], attention.shape[3], values.shape[3])
-        let width = heads * d
+        let (batch, nq, nk) = (attention.shape[0], attention.shape[2], attention.shape[3])
+        let d = values.count / (batch * heads * nk), width = heads * d
         let da = needs.input(0) ? Tensor(zeros: attention.shape) : nil
         let dv = needs.input(1) ? Tensor(zeros: [batch, nk, width]) : nil
         for b in 0..<batch {
@@ -402,18 +445,23 @@ extension NaiveKernels {
 }
 
 extension OptimizedKernels {
-    /// The per-head copies, then one GEMM per (image, head) on them, the heads in parallel.
+    /// The per-head operands, then one GEMM per (image, head) on them, the heads in parallel;
+    /// a scale after the product, 16 lanes at a time over each head's scores.
     func attentionScoresTraining(
-        q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters
+        q: Tensor, k: Tensor, heads: Int, scale: Float, scaling: ScoreScaling, threads: Int, _ counters: inout Counters
     ) -> (output: Tensor, queries: Tensor, keys: Tensor) {
-        let queries = HeadLayout.split(q, heads: heads, scale: scale), keys = HeadLayout.split(k, heads: heads)
-        let (batch, nq, nk, d) = (q.shape[0], q.shape[1], k.shape[1], queries.shape[3])
+        let (queries, keys) = HeadLayout.operands(q: q, k: k, heads: heads, scale: scale, scaling: scaling)
+        let (batch, nq, nk, d) = (q.shape[0], q.shape[1], k.shape[1], q.shape[2] / heads)
+        let factor = scaling.factors(scale).output
         let out = Tensor(uninitialized: [batch, heads, nq, nk])
         counters.macs += Parallel.sum(count: batch * heads, threads: threads) { bh in
             // (Nq, d) · (d, Nk): the keys' rows read as columns.
-            GEMM.multiply(
+            let c = out.data + bh * nq * nk
+            let macs = GEMM.multiply(
                 m: nq, n: nk, k: d, a: queries.data + bh * nq * d, aRowStride: d, aColStride: 1,
-                b: keys.data + bh * nk * d, bRowStride: 1, bColStride: d, c: out.data + bh * nq * nk, cRowStride: nk)
+                b: keys.data + bh * nk * d, bRowStride: 1, bColStride: d, c: c, cRowStride: nk)
+            if factor != 1 { VectorMath.map(c, c, count: nq * nk) { $0 * factor } }
+            return macs
         }
         return (out, queries, keys)
     }
@@ -445,11 +493,11 @@ extension OptimizedKernels {
     /// Two GEMMs per (image, head) into the heads' columns, the heads in parallel, then the
     /// scale on q's gradient, 16 lanes at a time.
     func attentionScoresBackward(
-        _ g: Tensor, queries: Tensor, keys: Tensor, heads: Int, scale: Float, needs: GradientNeeds, threads: Int,
-        _ counters: inout BackwardCounters
+        _ g: Tensor, queries: Tensor, keys: Tensor, heads: Int, scale: Float, scaling: ScoreScaling, needs: GradientNeeds,
+        threads: Int, _ counters: inout BackwardCounters
     ) -> (q: Tensor?, k: Tensor?) {
-        let (batch, nq, nk, d) = (g.shape[0], g.shape[2], g.shape[3], queries.shape[3])
-        let width = heads * d
+        let (batch, nq, nk) = (g.shape[0], g.shape[2], g.shape[3])
+        let d = queries.count / (batch * heads * nq), width = heads * d
         let dq = needs.input(0) ? Tensor(uninitialized: [batch, nq, width]) : nil
         let dk = needs.input(1) ? Tensor(uninitialized: [batch, nk, width]) : nil
         counters.inputGradientMacs += Parallel.sum(count: batch * heads, threads: threads) { bh in
@@ -470,9 +518,14 @@ extension OptimizedKernels {
             }
             return macs
         }
+        let factors = scaling.gradientFactors(scale)
         if let dq {
-            VectorMath.map(dq.data, dq.data, count: dq.count) { $0 * scale }
+            VectorMath.map(dq.data, dq.data, count: dq.count) { $0 * factors.queries }
             counters.elementwise += dq.count
+        }
+        if let dk, let factor = factors.keys {
+            VectorMath.map(dk.data, dk.data, count: dk.count) { $0 * factor }
+            counters.elementwise += dk.count
         }
         return (dq, dk)
     }
@@ -503,8 +556,8 @@ extension OptimizedKernels {
         _ g: Tensor, attention: Tensor, values: Tensor, heads: Int, needs: GradientNeeds, threads: Int,
         _ counters: inout BackwardCounters
     ) -> (attention: Tensor?, v: Tensor?) {
-        let (batch, nq, nk, d) = (attention.shape[0], attention.shape[2], attention.shape[3], values.shape[3])
-        let width = heads * d
+        let (batch, nq, nk) = (attention.shape[0], attention.shape[2], attention.shape[3])
+        let d = values.count / (batch * heads * nk), width = heads * d
         let da = needs.input(0) ? Tensor(uninitialized: attention.shape) : nil
         let dv = needs.input(1) ? Tensor(uninitialized: [batch, nk, width]) : nil
         counters.inputGradientMacs += Parallel.sum(count: batch * heads, threads: threads) { bh in

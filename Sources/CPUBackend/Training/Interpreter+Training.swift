@@ -123,6 +123,8 @@ struct TrainingStep {
     /// Per node: the gradients its backward computes (autograd's rules).
     let needs: [GradientNeeds]
     let roles: [Int: FusedRole]
+    /// The scores nodes that run PyTorch's math path of fused attention.
+    let mathScores: Set<Int>
     /// Per node: the node owning its output's storage (itself, or a view's base).
     let base: [Int]
     let shapes: [[Int]]
@@ -168,6 +170,7 @@ struct TrainingStep {
         self.needs = needs
         self.base = base
         roles = FusedRole.groups(graph, attention)
+        mathScores = FusedRole.mathPath(graph, attention)
         shapes = try nodes.map { node throws(BackendError) in try Weights.concrete(node.shape, node) }
         checkpointed = nodes.map { checkpoint == .blocks && $0.block != nil }
         values = Array(repeating: nil, count: nodes.count)
@@ -285,6 +288,11 @@ struct TrainingStep {
             case .made(let name):
                 value = made[name] ?? group[item.source]
                 storage = .made(node: node.index, name: name)
+                // A kernel that kept an input itself (one head's operand, already in the layout
+                // the product reads) keeps that input's storage, not a new one.
+                if case .tensor(let tensor) = value, let i = inputs.firstIndex(where: { $0 === tensor }) {
+                    storage = outputStorage(node.inputs[i])
+                }
             case .value(let source):
                 value = group[item.source]
                 storage = outputStorage(source)
@@ -297,6 +305,13 @@ struct TrainingStep {
             kept[node.index].append(KeptTensor(name: item.name, storage: storage, type: value.type, bytes: bytes(storage, value)))
         }
         saved[node.index] = store
+    }
+
+    /// Where eager scores node `node` applies its scale: PyTorch's math path, after the
+    /// product, or on the queries first.
+    func scaling(_ node: Node) -> ScoreScaling {
+        if mathScores.contains(node.index) { return .both }
+        return node.scalesAfterProduct ? .product : .queries
     }
 
     /// The storage of node `index`'s output (a view's base), or `nil` for the image.

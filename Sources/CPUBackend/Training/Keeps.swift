@@ -96,4 +96,13 @@ enum FusedRole: Hashable {
         }
         return roles
     }
+
+    /// With fused attention, the scores whose values pass through other ops before the
+    /// softmax (Swin's relative position bias and shifted-window mask): PyTorch's fused kernels
+    /// take no mask that needs a gradient, so these run its math path, which scales the queries
+    /// and the keys by √scale each (``ScoreScaling/both``).
+    static func mathPath(_ graph: Graph, _ attention: AttentionImplementation) -> Set<Int> {
+        guard attention == .fused else { return [] }
+        return Set(TrainingAnalysis.mathAttention(graph).keys.filter { graph.nodes[$0].op.kind == .attentionScores })
+    }
 }

@@ -89,7 +89,7 @@ extension TrainingStep {
         case .attentionScores(let heads, let scale):
             let r = kernels.attentionScoresBackward(
                 g, queries: try kept.tensor(.made("q")), keys: try kept.tensor(.made("k")), heads: heads, scale: Float(scale),
-                needs: need, threads: threads, &c)
+                scaling: scaling(node), needs: need, threads: threads, &c)
             gradients.add(r.q, to: x[0])
             gradients.add(r.k, to: x[1])
             return []

@@ -32,7 +32,8 @@ extension TrainingStep {
             return (r.output, ["sigmoid": .tensor(r.sigmoid)])
         case .attentionScores(let heads, let scale):
             guard records, roles[node.index] == nil else { return try inference(&counters) }
-            let r = kernels.attentionScoresTraining(q: x[0], k: x[1], heads: heads, scale: Float(scale), threads: threads, &counters)
+            let r = kernels.attentionScoresTraining(
+                q: x[0], k: x[1], heads: heads, scale: Float(scale), scaling: scaling(node), threads: threads, &counters)
             return (r.output, ["q": .tensor(r.queries), "k": .tensor(r.keys)])
         case .softmax:
             guard records, case .softmax = roles[node.index] else { return try inference(&counters) }
