@@ -15,7 +15,11 @@ Measured in one run, each figure the median of several runs after warm-up:
 * ``models_side_by_side`` (with ``--vitscope BINARY``, unless
                ``--skip-models``) - the same for each model and batch:
                ``BINARY bench MODEL --batch B`` alternated with timm's forward
-               pass, and the ratio of vitscope's time to PyTorch's;
+               pass, and the ratio of vitscope's time to PyTorch's; with
+               ``--onnx``, ONNX Runtime's too (the model exported from timm by
+               ``torch.onnx.export``, opset 17, for that batch; a session with
+               every graph optimisation, ``intra_op_num_threads`` = threads),
+               the three alternated in each round, and vitscope's ratio to it;
 * ``training_side_by_side`` (with ``--vitscope BINARY --train``) - one
                float32 training step per run: timm's model in ``train()``
                mode (drop rates 0, timm's defaults for these models; fused
@@ -31,6 +35,7 @@ Usage::
 
     swift build -c release
     python scripts/bench_torch.py --threads 2 --vitscope .build/release/vitscope
+    python scripts/bench_torch.py --threads 2 --vitscope .build/release/vitscope --onnx --skip-mm
     python scripts/bench_torch.py --threads 1 --skip-models --sizes 1024
     python scripts/bench_torch.py --threads 2 --vitscope .build/release/vitscope --train --skip-mm
 """
@@ -135,6 +140,33 @@ def vitscope_train(binary, name, batch, runs, threads):
     return report["median_seconds"], report["min_seconds"]
 
 
+def onnx_session(name, batch, model, threads, folder):
+    """An ONNX Runtime session of timm model `model` exported at `batch`, and its input."""
+    import os
+
+    import onnxruntime
+    x = torch.rand(batch, 3, 224, 224) * 2 - 1
+    path = os.path.join(folder, f"{name}-{batch}.onnx")
+    with torch.inference_mode(False), torch.no_grad():
+        try:
+            torch.onnx.export(model, (x,), path, opset_version=17, input_names=["x"], output_names=["logits"],
+                              dynamo=False)
+        except TypeError:
+            torch.onnx.export(model, (x,), path, opset_version=17, input_names=["x"], output_names=["logits"])
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    return session, {"x": x.numpy()}
+
+
+def onnx_forward(session, feed, runs):
+    """Median and fastest seconds of one ONNX Runtime forward pass."""
+    seconds = timed(lambda: session.run(None, feed), runs, warmup=2)
+    return statistics.median(seconds), min(seconds)
+
+
 def gflops(size, seconds):
     return 2 * size ** 3 / seconds / 1e9
 
@@ -152,6 +184,8 @@ def main():
     parser.add_argument("--train", action="store_true",
                         help="with --vitscope: time training steps side by side (instead of forward passes)")
     parser.add_argument("--train-batches", default="8", help="batches of the training steps (default 8)")
+    parser.add_argument("--onnx", action="store_true",
+                        help="with --vitscope: time ONNX Runtime's forward passes too (needs onnx and onnxruntime)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     sizes = [] if args.skip_mm else [int(size) for size in args.sizes.split(",")]
@@ -216,22 +250,35 @@ def main():
                         "torch_round_seconds": torch_medians, "vitscope_round_seconds": vitscope_medians,
                     })
         elif not args.skip_models:
+            import tempfile
+            folder = tempfile.mkdtemp(prefix="bench-onnx-")
+            if args.onnx:
+                import onnxruntime
+                result["onnxruntime"] = onnxruntime.__version__
             result["models_side_by_side"] = []
             for name in MODELS:
                 model = timm_model(name)
                 for batch in BATCHES:
-                    torch_medians, vitscope_medians = [], []
+                    session = onnx_session(name, batch, model, args.threads, folder) if args.onnx else None
+                    torch_medians, vitscope_medians, onnx_medians = [], [], []
                     for _ in range(args.rounds):
                         torch_medians.append(model_forward(name, batch, args.runs, model)[0])
+                        if session:
+                            onnx_medians.append(onnx_forward(*session, args.runs)[0])
                         vitscope_medians.append(vitscope_forward(args.vitscope, name, batch, args.runs, args.threads)[0])
                     torch_seconds = statistics.median(torch_medians)
                     vitscope_seconds = statistics.median(vitscope_medians)
-                    result["models_side_by_side"].append({
+                    entry = {
                         "model": name, "batch": batch, "threads": args.threads, "rounds": args.rounds,
                         "torch_seconds": torch_seconds, "vitscope_seconds": vitscope_seconds,
                         "ratio": vitscope_seconds / torch_seconds,
                         "torch_round_seconds": torch_medians, "vitscope_round_seconds": vitscope_medians,
-                    })
+                    }
+                    if session:
+                        onnx_seconds = statistics.median(onnx_medians)
+                        entry.update({"onnx_seconds": onnx_seconds, "onnx_ratio": vitscope_seconds / onnx_seconds,
+                                      "onnx_round_seconds": onnx_medians})
+                    result["models_side_by_side"].append(entry)
 
     print(json.dumps(result, indent=2))
 

@@ -46,7 +46,12 @@ public struct ForwardBenchmark: Sendable {
             let execution = try interpreter.run(input, threads: threads)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             var sums: [String: Double] = [:]
-            for (node, run) in zip(graph.nodes, execution.nodes) { sums[node.op.name, default: 0] += run.seconds }
+            for (node, run) in zip(graph.nodes, execution.nodes) {
+                let name = execution.fusedAttention.contains(node.index) ? "fused_attention" : node.op.name
+                sums[name, default: 0] += run.seconds
+            }
+            // Fused attention's scores and softmax ran inside it, and took no time of their own.
+            for name in ["attention_scores", "softmax"] where sums[name] == 0 { sums[name] = nil }
             for (op, seconds) in sums { byOp[op, default: []].append(seconds) }
         }
         let parameterBytes = 4 * weights.elements

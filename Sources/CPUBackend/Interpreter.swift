@@ -37,16 +37,26 @@ public struct Execution: Sendable {
     /// The largest number of activation elements alive at once (inputs and outputs of the node
     /// being run, plus every tensor still waiting for a consumer).
     public let peakActivationElements: Int
+    /// The `attention_context` nodes that ran fused attention for their scores and softmax
+    /// (whose records hold the counts the fused kernel made for them, and no time).
+    public let fusedAttention: Set<Int>
 }
 
 /// Runs a concrete graph node by node: one exhaustive switch over ``ArchGraph/Op`` picks the
 /// kernel, so an op without a kernel does not compile. It runs any graph: nothing here knows a
 /// model family.
+///
+/// Softmax attention whose scores and probabilities nothing else reads runs as one fused
+/// kernel at its `attention_context` node, which never makes the N×N tensors; the scores and
+/// softmax nodes get the counts that kernel made for them.
 public struct Interpreter: Sendable {
     public let graph: Graph
     public let weights: Weights
-    /// For each node, the index of the last node that reads it (itself when none does).
+    /// For each node, the index of the last node that reads it (itself when none does), fused
+    /// attention's q and k read by its context node.
     let lastUse: [Int]
+    /// Fused attention's nodes, each with its part.
+    let fused: [Int: FusedRole]
 
     /// - Parameters:
     ///   - graph: a graph built at a concrete batch and image size.
@@ -54,9 +64,20 @@ public struct Interpreter: Sendable {
     public init(graph: Graph, weights: Weights) {
         self.graph = graph
         self.weights = weights
+        fused = FusedRole.groups(graph, .fused)
+        lastUse = Self.lastUse(graph, fused)
+    }
+
+    /// For each node of `graph`, the last node that reads it, where fused attention's context
+    /// node reads the queries and keys its scores node takes.
+    static func lastUse(_ graph: Graph, _ fused: [Int: FusedRole]) -> [Int] {
         var lastUse = Array(graph.nodes.indices)
-        for node in graph.nodes { for input in node.inputs { lastUse[input] = max(lastUse[input], node.index) } }
-        self.lastUse = lastUse
+        for node in graph.nodes {
+            var inputs = node.inputs
+            if case .context(let scores, _) = fused[node.index] { inputs += graph.nodes[scores].inputs }
+            for input in inputs { lastUse[input] = max(lastUse[input], node.index) }
+        }
+        return lastUse
     }
 
     /// Packs the linear layers' weights for the GEMM once, so repeated runs do not repack them.
@@ -92,11 +113,33 @@ public struct Interpreter: Sendable {
         var live = 0, peak = 0
         for node in graph.nodes {
             var counters = Counters()
-            let inputs = node.inputs.map { values[$0]! }
             let start = DispatchTime.now().uptimeNanoseconds
-            let output = try execute(
-                node, inputs, image: input, kernels: fault?.node == node.index ? faulty ?? kernels : kernels,
-                threads: threads, &counters)
+            let output: Tensor
+            switch fused[node.index] {
+            case .scores, .softmax:
+                // Run, and recorded, by the context node.
+                records.append(NodeExecution(shape: [], parameterElements: 0, counters: Counters(), seconds: 0))
+                continue
+            case .context(let scores, let softmax):
+                guard case .attentionContext(let heads) = node.op, case .attentionScores(_, let scale) = graph.nodes[scores].op
+                else { throw BackendError(path: node.path, message: "is not the context of fused attention") }
+                let part: [Int: AttentionPart] = [scores: .scores, softmax: .softmax, node.index: .context]
+                let run = (fault.flatMap { part[$0.node] } != nil ? faulty : nil) ?? kernels
+                let q = graph.nodes[scores].inputs[0], k = graph.nodes[scores].inputs[1]
+                let result = run.fusedAttention(
+                    q: values[q]!, k: values[k]!, v: values[node.inputs[1]]!, heads: heads, scale: Float(scale),
+                    threads: threads, faulty: fault.flatMap { part[$0.node] })
+                output = result.output
+                counters = result.context
+                for (index, counts) in [(scores, result.scores), (softmax, result.softmax)] {
+                    records[index] = NodeExecution(shape: result.weightsShape, parameterElements: 0, counters: counts, seconds: 0)
+                }
+            case nil:
+                let inputs = node.inputs.map { values[$0]! }
+                output = try execute(
+                    node, inputs, image: input, kernels: fault?.node == node.index ? faulty ?? kernels : kernels,
+                    threads: threads, &counters)
+            }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             values[node.index] = output
             live += output.count
@@ -105,7 +148,9 @@ public struct Interpreter: Sendable {
                 NodeExecution(
                     shape: output.shape, parameterElements: weights.parameterElements(node.index),
                     counters: counters, seconds: seconds))
-            for i in Set(node.inputs + [node.index]) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
+            var read = node.inputs + [node.index]
+            if case .context(let scores, _) = fused[node.index] { read += graph.nodes[scores].inputs }
+            for i in Set(read) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
                 live -= values[i]?.count ?? 0
                 values[i] = nil
             }
@@ -113,6 +158,7 @@ public struct Interpreter: Sendable {
         guard let output = values.last ?? nil else {
             throw BackendError(path: "graph", message: "has no nodes")
         }
-        return Execution(output: output, nodes: records, peakActivationElements: peak)
+        let contexts = Set(fused.compactMap { if case .context = $0.value { $0.key } else { nil } })
+        return Execution(output: output, nodes: records, peakActivationElements: peak, fusedAttention: contexts)
     }
 }

@@ -4,7 +4,9 @@ import Foundation
 /// The memory a forward pass of a concrete graph takes, known before anything is allocated:
 /// the parameters and buffers plus the largest set of activations alive at once, counted the
 /// way ``Interpreter/run(_:kernels:threads:)`` frees them (a tensor lives until its last reader
-/// has run). `verify` and `bench` compare it with the memory the machine has left.
+/// has run; fused attention makes no scores or probabilities, and its queries and keys live
+/// until its context node). `verify` and `bench` compare it with the memory the machine has
+/// left.
 public struct MemoryEstimate: Equatable, Sendable {
     /// Bytes of every parameter and buffer (float32).
     public let parameterBytes: Int
@@ -42,14 +44,20 @@ public struct MemoryEstimate: Equatable, Sendable {
         }
         // The interpreter's bookkeeping, replayed: add each output, then free every tensor whose
         // last reader this node is (the graph's output stays).
-        var lastUse = Array(graph.nodes.indices)
-        for node in graph.nodes { for input in node.inputs { lastUse[input] = max(lastUse[input], node.index) } }
+        let fused = FusedRole.groups(graph, .fused)
+        let lastUse = Interpreter.lastUse(graph, fused)
         var live = 0, peak = 0
         for node in graph.nodes {
+            var read = node.inputs + [node.index]
+            switch fused[node.index] {
+            case .scores, .softmax: continue
+            case .context(let scores, _): read += graph.nodes[scores].inputs
+            case nil: break
+            }
             live = try add(live, outputs[node.index], node)
             peak = max(peak, live)
-            for i in Set(node.inputs + [node.index]) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
-                live -= outputs[i]
+            for i in Set(read) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
+                live -= fused[i].map { if case .context = $0 { outputs[i] } else { 0 } } ?? outputs[i]
             }
         }
         parameterBytes = parameters

@@ -96,6 +96,21 @@ import Testing
         Self.agree { $0.attentionContext(attention: weights, v: v, heads: heads, threads: 2, &$1) }
     }
 
+    /// Fused attention against the three plain kernels: one block of queries and several
+    /// (1,500 keys make blocks of 36 rows), one head and several, a negative scale; the same
+    /// output, and each node's counts the same.
+    @Test(arguments: [(1, 1, 1, 2, 0.5), (197, 197, 3, 24, 0.125), (100, 1500, 1, 5, 0.3), (77, 50, 2, 6, -0.7)])
+    func fusedAttention(_ nq: Int, _ nk: Int, _ heads: Int, _ width: Int, _ scale: Float) {
+        let q = Self.random([2, nq, width], seed: 21, scale: 2), k = Self.random([2, nk, width], seed: 22, scale: 2)
+        let v = Self.random([2, nk, width], seed: 23)
+        let a = Self.fast.fusedAttention(q: q, k: k, v: v, heads: heads, scale: scale, threads: 2, faulty: nil)
+        let b = Self.naive.fusedAttention(q: q, k: k, v: v, heads: heads, scale: scale, threads: 2, faulty: nil)
+        #expect(a.output.shape == [2, nq, width] && a.weightsShape == [2, heads, nq, nk] && b.weightsShape == a.weightsShape)
+        #expect(Numerics.relativeError(a.output, b.output) <= 1e-5)
+        #expect(a.scores == b.scores && a.softmax == b.softmax && a.context == b.context)
+        #expect(a.scores.macs == 2 * nq * nk * width && a.softmax.elementwise == 2 * heads * nq * nk)
+    }
+
     /// Swin's additions to window scores: the bias table and the shifted-window mask, on odd
     /// windows (3×3 on a 6×9 grid, 7×7 on 14×14) and a one-token window.
     @Test(arguments: [(6, 9, 3, 1, 2), (14, 14, 7, 3, 3), (2, 2, 1, 0, 1)])

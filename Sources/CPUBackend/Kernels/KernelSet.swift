@@ -40,6 +40,12 @@ protocol KernelSet {
     func attentionScores(q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters) -> Tensor
     func softmax(_ x: Tensor, threads: Int, _ counters: inout Counters) -> Tensor
     func attentionContext(attention: Tensor, v: Tensor, heads: Int, threads: Int, _ counters: inout Counters) -> Tensor
+    /// Scores, softmax and context in one kernel, with each node's counts from the loops that
+    /// ran it. `faulty` is the node of the three whose first piece the set's fault (tests only)
+    /// breaks.
+    func fusedAttention(
+        q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, threads: Int, faulty: AttentionPart?
+    ) -> FusedAttentionForward
     func relativePositionBias(_ scores: Tensor, table: Tensor, window: Int, _ counters: inout Counters) -> Tensor
     func windowMask(_ scores: Tensor, height: Int, width: Int, window: Int, shift: Int, _ counters: inout Counters) -> Tensor
     func performerAttention(_ kqv: Tensor, projection: Tensor, threads: Int, _ counters: inout Counters) -> Tensor

@@ -1,7 +1,23 @@
 import ArchGraph
 import Foundation
 
-// Softmax attention's three nodes: the scores q·kᵀ, the softmax and the context attn·v.
+// Softmax attention's three nodes: the scores q·kᵀ, the softmax and the context attn·v; and
+// the three as one kernel, which the interpreter runs wherever nothing else reads the scores or
+// the probabilities.
+
+/// One of the three nodes softmax attention is analysed as.
+enum AttentionPart: Hashable {
+    case scores, softmax, context
+}
+
+/// What a fused attention forward made and counted: the context, and each node's counts, as
+/// the loops that stand for it ran them.
+struct FusedAttentionForward {
+    let output: Tensor
+    /// The shape the scores and probabilities have, `(B, h, Nq, Nk)`, though no tensor holds them.
+    let weightsShape: [Int]
+    var scores = Counters(), softmax = Counters(), context = Counters()
+}
 
 extension NaiveKernels {
     func attentionScores(q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters) -> Tensor {
@@ -60,6 +76,85 @@ extension NaiveKernels {
             }
         }
         return out
+    }
+
+    /// The plain reference of fused attention: the three kernels one after the other.
+    func fusedAttention(
+        q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, threads: Int, faulty: AttentionPart?
+    ) -> FusedAttentionForward {
+        var counts = (Counters(), Counters(), Counters())
+        let scores = attentionScores(q: q, k: k, heads: heads, scale: scale, threads: threads, &counts.0)
+        let weights = softmax(scores, threads: threads, &counts.1)
+        let output = attentionContext(attention: weights, v: v, heads: heads, threads: threads, &counts.2)
+        return FusedAttentionForward(
+            output: output, weightsShape: weights.shape, scores: counts.0, softmax: counts.1, context: counts.2)
+    }
+}
+
+extension OptimizedKernels {
+    /// Flash-style attention without the N×N matrix: per (image, head, block of queries), the
+    /// block's rows of scores (one GEMM into a scratch buffer of at most 64 Ki floats), their
+    /// softmax in place, and one GEMM of those rows with the values into the head's columns of
+    /// the output, each row then divided by its sum. The blocks run in parallel; each keeps
+    /// whole rows of scores, so the softmax is exact, not an online rescaling.
+    func fusedAttention(
+        q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, threads: Int, faulty: AttentionPart?
+    ) -> FusedAttentionForward {
+        let (batch, nq, width, nk) = (q.shape[0], q.shape[1], q.shape[2], k.shape[1])
+        let d = width / heads
+        let rows = Swift.min(Swift.max(nq, 1), Swift.max(12, (1 << 16) / Swift.max(nk, 1) / 12 * 12))
+        let blocks = (nq + rows - 1) / rows
+        let out = Tensor(uninitialized: [batch, nq, width])
+        let scoreMacs = Tally(), rowElements = Tally()
+        let contextMacs = Parallel.sum(count: batch * heads * blocks, threads: threads) { task in
+            let (bh, block) = (task / blocks, task % blocks)
+            let (b, h) = (bh / heads, bh % heads)
+            let start = block * rows, count = Swift.min(rows, nq - start)
+            let fault = task == 0 ? self.fault : nil
+            return ScratchPool.shared.withBuffer(count: count * nk) { scores in
+                // (rows, d) · (d, Nk): k's rows read as columns.
+                scoreMacs.add(
+                    GEMM.multiply(
+                        m: count, n: nk, k: d, a: q.data + (b * nq + start) * width + h * d, aRowStride: width, aColStride: 1,
+                        b: k.data + b * nk * width + h * d, bRowStride: 1, bColStride: width, c: scores, cRowStride: nk,
+                        fault: faulty == .scores ? fault : nil))
+                var sums = [Float](repeating: 0, count: count)
+                var elements = 0
+                for r in 0..<count {
+                    sums[r] = Self.exponentiate(scores + r * nk, count: nk, scale: scale)
+                    elements += nk
+                }
+                rowElements.add(elements)
+                // (rows, Nk) · (Nk, d) into the head's columns, then each row over its sum.
+                let target = out.data + (b * nq + start) * width + h * d
+                let macs = GEMM.multiply(
+                    m: count, n: d, k: nk, a: scores, aRowStride: nk, aColStride: 1, b: v.data + b * nk * width + h * d,
+                    bRowStride: width, bColStride: 1, c: target, cRowStride: width, fault: faulty == .context ? fault : nil)
+                for r in 0..<count {
+                    let inverse = 1 / sums[r]
+                    VectorMath.map(target + r * width, target + r * width, count: d) { $0 * inverse }
+                }
+                return macs
+            }
+        }
+        var result = FusedAttentionForward(output: out, weightsShape: [batch, heads, nq, nk])
+        result.scores.macs = scoreMacs.value
+        result.softmax.elementwise = rowElements.value
+        result.context.macs = contextMacs
+        return result
+    }
+
+    /// `row ← exp(scale·row − max(scale·row))` in place over one row of raw products.
+    /// - Returns: the row's sum.
+    static func exponentiate(_ row: UnsafeMutablePointer<Float>, count: Int, scale: Float) -> Float {
+        // The largest scaled value is |scale| times the largest of sign(scale)·row.
+        let sign: Float = scale >= 0 ? 1 : -1
+        var peak = Vec(repeating: -.infinity), i = 0
+        while i + 16 <= count { peak = VectorMath.max(peak, sign * Vec.load(row + i)); i += 16 }
+        var largest = VectorMath.horizontalMax(peak)
+        while i < count { largest = Swift.max(largest, sign * row[i]); i += 1 }
+        probabilities(row, count: count, scale: scale, shift: Swift.abs(scale) * largest)
+        return Rows.sum(row, count)
     }
 }
 
