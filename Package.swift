@@ -10,13 +10,27 @@ import PackageDescription
 // VITSCOPE_AVX512 that the building CPU has AVX-512's 32 wide registers (Linux lists it in
 // /proc/cpuinfo), for larger register tiles.
 //
+// VITSCOPE_MARCH=x86-64-v3 (AVX2 and FMA) or x86-64-v4 (AVX-512) compiles them for that level
+// of the x86-64 architecture instead of the building CPU: a binary for a fleet of machines, or the
+// AVX2 kernels built and measured on an AVX-512 machine.
+//
 // A native build also records which of the x86-64 extensions that -march=native may use the
 // building CPU has (VITSCOPE_BUILT_AVX2, VITSCOPE_BUILT_AVX512F, …, as /proc/cpuinfo names
-// them), so that the executables refuse, with a message, to run on a CPU that lacks one instead
-// of dying of an illegal instruction.
+// them; for VITSCOPE_MARCH, those its level guarantees), so that the executables refuse, with a
+// message, to run on a CPU that lacks one instead of dying of an illegal instruction.
 #if arch(x86_64)
-    let portable = ProcessInfo.processInfo.environment["VITSCOPE_PORTABLE"] != nil
+    let environment = ProcessInfo.processInfo.environment
+    let portable = environment["VITSCOPE_PORTABLE"] != nil
+    let levels: [String: Set<String>] = [
+        "x86-64-v3": ["avx", "avx2", "fma", "f16c", "bmi1", "bmi2"],
+        "x86-64-v4": ["avx", "avx2", "fma", "f16c", "bmi1", "bmi2", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"],
+    ]
+    let march = environment["VITSCOPE_MARCH"].flatMap { $0.isEmpty ? nil : $0 }
+    if let march, levels[march] == nil {
+        fatalError("VITSCOPE_MARCH must be x86-64-v3 (AVX2) or x86-64-v4 (AVX-512), not '\(march)'")
+    }
     let cpuFlags: Set<String> = {
+        if let march { return levels[march] ?? [] }
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
         else { return [] }
@@ -33,7 +47,8 @@ import PackageDescription
     let nativeCPU: [SwiftSetting] =
         portable
         ? []
-        : [.unsafeFlags(["-Xcc", "-march=native"]), .define("VITSCOPE_FMA")] + (avx512 ? [.define("VITSCOPE_AVX512")] : [])
+        : [.unsafeFlags(["-Xcc", "-march=" + (march ?? "native")]), .define("VITSCOPE_FMA")]
+            + (avx512 ? [.define("VITSCOPE_AVX512")] : [])
 #elseif arch(arm64)
     let nativeCPU: [SwiftSetting] = [.define("VITSCOPE_FMA")]
     let builtFor: [SwiftSetting] = []

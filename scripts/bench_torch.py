@@ -279,6 +279,8 @@ def main():
                         entry.update({"onnx_seconds": onnx_seconds, "onnx_ratio": vitscope_seconds / onnx_seconds,
                                       "onnx_round_seconds": onnx_medians})
                     result["models_side_by_side"].append(entry)
+            import shutil
+            shutil.rmtree(folder, ignore_errors=True)
 
     print(json.dumps(result, indent=2))
 

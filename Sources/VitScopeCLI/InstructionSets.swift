@@ -91,7 +91,8 @@ public enum InstructionSets {
     static func message(compiled: [String], missing: [String]) -> String {
         "error: this vitscope was built for a CPU with " + compiled.joined(separator: ", ") + "; this CPU lacks "
             + missing.joined(separator: ", ") + ", so its kernels would stop at an illegal instruction. Build it on this "
-            + "machine (swift build -c release), or build a portable binary (VITSCOPE_PORTABLE=1 swift build -c release)\n"
+            + "machine (swift build -c release), for every AVX2 machine (VITSCOPE_MARCH=x86-64-v3 swift build -c release), "
+            + "or a portable binary (VITSCOPE_PORTABLE=1 swift build -c release)\n"
     }
 
     /// The message when this CPU lacks an extension the build uses, else `nil`; read once.

@@ -17,8 +17,9 @@ import Testing
         #expect(
             InstructionSets.message(compiled: ["avx2", "avx512f"], missing: ["avx512f"])
                 == "error: this vitscope was built for a CPU with avx2, avx512f; this CPU lacks avx512f, so its kernels would "
-                + "stop at an illegal instruction. Build it on this machine (swift build -c release), or build a portable "
-                + "binary (VITSCOPE_PORTABLE=1 swift build -c release)\n")
+                + "stop at an illegal instruction. Build it on this machine (swift build -c release), for every AVX2 "
+                + "machine (VITSCOPE_MARCH=x86-64-v3 swift build -c release), or a portable binary (VITSCOPE_PORTABLE=1 "
+                + "swift build -c release)\n")
     }
 
     /// A build runs on the machine that built it; a native x86-64 build records exactly the
