@@ -46,8 +46,12 @@ public struct ForwardBenchmark: Sendable {
             let execution = try interpreter.run(input, threads: threads)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             var sums: [String: Double] = [:]
+            let inStore = interpreter.fusedActivations
             for (node, run) in zip(graph.nodes, execution.nodes) {
-                let name = execution.fusedAttention.contains(node.index) ? "fused_attention" : node.op.name
+                var name = execution.fusedAttention.contains(node.index) ? "fused_attention" : node.op.name
+                // An activation in its linear layer's store is timed with it.
+                if let activation = inStore[node.index] { name += "+" + graph.nodes[activation].op.name }
+                if Set(inStore.values).contains(node.index) { continue }
                 sums[name, default: 0] += run.seconds
             }
             // Fused attention's scores and softmax ran inside it, and took no time of their own.

@@ -48,7 +48,8 @@ public struct Execution: Sendable {
 ///
 /// Softmax attention whose scores and probabilities nothing else reads runs as one fused
 /// kernel at its `attention_context` node, which never makes the N×N tensors; the scores and
-/// softmax nodes get the counts that kernel made for them.
+/// softmax nodes get the counts that kernel made for them. A linear layer whose output only an
+/// activation reads runs with that activation in its GEMM's store: one tensor for the two nodes.
 public struct Interpreter: Sendable {
     public let graph: Graph
     public let weights: Weights
@@ -57,6 +58,8 @@ public struct Interpreter: Sendable {
     let lastUse: [Int]
     /// Fused attention's nodes, each with its part.
     let fused: [Int: FusedRole]
+    /// Each linear node whose activation runs in its store, mapped to the activation node.
+    let fusedActivations: [Int: Int]
 
     /// - Parameters:
     ///   - graph: a graph built at a concrete batch and image size.
@@ -66,6 +69,22 @@ public struct Interpreter: Sendable {
         self.weights = weights
         fused = FusedRole.groups(graph, .fused)
         lastUse = Self.lastUse(graph, fused)
+        fusedActivations = Self.activationsInStore(graph)
+    }
+
+    /// Each linear node whose output only an activation reads (and is not the graph's output),
+    /// mapped to that activation.
+    static func activationsInStore(_ graph: Graph) -> [Int: Int] {
+        var readers = [[Int]](repeating: [], count: graph.nodes.count)
+        for node in graph.nodes { for input in node.inputs { readers[input].append(node.index) } }
+        var pairs: [Int: Int] = [:]
+        for node in graph.nodes where node.op.kind == .linear && node.index != graph.nodes.count - 1 {
+            guard readers[node.index].count == 1, let reader = readers[node.index].first,
+                case .activation = graph.nodes[reader].op, graph.nodes[reader].inputs == [node.index]
+            else { continue }
+            pairs[node.index] = reader
+        }
+        return pairs
     }
 
     /// For each node of `graph`, the last node that reads it, where fused attention's context
@@ -111,10 +130,49 @@ public struct Interpreter: Sendable {
         var records: [NodeExecution] = []
         records.reserveCapacity(graph.nodes.count)
         var live = 0, peak = 0
+        // The activation counts each linear-and-activation kernel made, by activation node.
+        var activationCounts: [Int: (Counters, Tensor)] = [:]
         for node in graph.nodes {
             var counters = Counters()
             let start = DispatchTime.now().uptimeNanoseconds
             let output: Tensor
+            if let (counts, tensor) = activationCounts.removeValue(forKey: node.index) {
+                // Run, and recorded, by its linear node: the tensor is the linear node's, handed on.
+                values[node.index] = tensor
+                values[node.inputs[0]] = nil
+                records.append(
+                    NodeExecution(
+                        shape: tensor.shape, parameterElements: weights.parameterElements(node.index), counters: counts,
+                        seconds: 0))
+                if lastUse[node.index] == node.index && node.index != graph.nodes.count - 1 {
+                    live -= tensor.count
+                    values[node.index] = nil
+                }
+                continue
+            }
+            if let activation = fusedActivations[node.index], case .linear(let linear) = node.op,
+                case .activation(let kind) = graph.nodes[activation].op
+            {
+                var activationCounters = Counters()
+                let p = NodeParameters(weights: weights, index: node.index)
+                output = (fault?.node == node.index ? faulty ?? kernels : kernels).linearActivation(
+                    values[node.inputs[0]]!, weight: weights.linearWeight(node.index), bias: linear.bias ? p[1] : nil,
+                    activation: kind, threads: threads, &counters, &activationCounters)
+                activationCounts[activation] = (activationCounters, output)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                values[node.index] = output
+                live += output.count
+                peak = max(peak, live)
+                records.append(
+                    NodeExecution(
+                        shape: output.shape, parameterElements: weights.parameterElements(node.index), counters: counters,
+                        seconds: seconds))
+                for i in Set(node.inputs) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
+                    live -= values[i]?.count ?? 0
+                    values[i] = nil
+                }
+                continue
+            }
             switch fused[node.index] {
             case .scores, .softmax:
                 // Run, and recorded, by the context node.

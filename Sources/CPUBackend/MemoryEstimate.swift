@@ -5,8 +5,8 @@ import Foundation
 /// the parameters and buffers plus the largest set of activations alive at once, counted the
 /// way ``Interpreter/run(_:kernels:threads:)`` frees them (a tensor lives until its last reader
 /// has run; fused attention makes no scores or probabilities, and its queries and keys live
-/// until its context node). `verify` and `bench` compare it with the memory the machine has
-/// left.
+/// until its context node; an activation run in its linear layer's store shares that layer's
+/// tensor). `verify` and `bench` compare it with the memory the machine has left.
 public struct MemoryEstimate: Equatable, Sendable {
     /// Bytes of every parameter and buffer (float32).
     public let parameterBytes: Int
@@ -46,6 +46,7 @@ public struct MemoryEstimate: Equatable, Sendable {
         // last reader this node is (the graph's output stays).
         let fused = FusedRole.groups(graph, .fused)
         let lastUse = Interpreter.lastUse(graph, fused)
+        let inStore = Set(Interpreter.activationsInStore(graph).values)
         var live = 0, peak = 0
         for node in graph.nodes {
             var read = node.inputs + [node.index]
@@ -54,9 +55,14 @@ public struct MemoryEstimate: Equatable, Sendable {
             case .context(let scores, _): read += graph.nodes[scores].inputs
             case nil: break
             }
-            live = try add(live, outputs[node.index], node)
-            peak = max(peak, live)
+            // An activation in its linear layer's store takes over that layer's tensor.
+            let handedOver = inStore.contains(node.index)
+            if !handedOver {
+                live = try add(live, outputs[node.index], node)
+                peak = max(peak, live)
+            }
             for i in Set(read) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
+                if handedOver && i == node.inputs[0] { continue }
                 live -= fused[i].map { if case .context = $0 { outputs[i] } else { 0 } } ?? outputs[i]
             }
         }

@@ -55,6 +55,25 @@ import Testing
         Self.agree { $0.linear(x, weight: packed, bias: bias, threads: 2, &$1) }
     }
 
+    /// A linear layer with its activation in the GEMM's store, against the two plain kernels:
+    /// one row, rows split over threads, a ragged last sliver, every activation.
+    @Test(arguments: [(1, 17, 33), (197, 64, 200), (3136, 17, 5)])
+    func linearWithActivation(_ rows: Int, _ inFeatures: Int, _ outFeatures: Int) {
+        let x = Self.random([1, rows, inFeatures], seed: 24, scale: 3)
+        let weight = Self.random([outFeatures, inFeatures], seed: 25), bias = Self.random([outFeatures], seed: 26)
+        let packed = LinearWeight.packed(LinearWeight.plain(weight).matrix)
+        for kind in [Activation.gelu, .quickGELU, .geluTanh, .relu] {
+            var fast = (Counters(), Counters()), naive = (Counters(), Counters())
+            let a = Self.fast.linearActivation(x, weight: packed, bias: bias, activation: kind, threads: 2, &fast.0, &fast.1)
+            let b = Self.naive.linearActivation(
+                x, weight: .plain(weight), bias: bias, activation: kind, threads: 1, &naive.0, &naive.1)
+            #expect(a.shape == [1, rows, outFeatures])
+            #expect(Numerics.relativeError(a, b) <= 1e-5, "\(kind)")
+            #expect(fast.0 == naive.0 && fast.1 == naive.1)
+            #expect(fast.0.macs == rows * inFeatures * outFeatures && fast.1.elementwise == rows * outFeatures)
+        }
+    }
+
     @Test(arguments: [(1, 1), (3136, 17), (7, 33), (2, 384)])
     func normsAndSoftmax(_ rows: Int, _ width: Int) {
         let x = Self.random([rows, width], seed: 7, center: 0.3, scale: 3)

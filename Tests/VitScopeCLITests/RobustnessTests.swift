@@ -175,18 +175,18 @@ struct VitScopeTestRun {
     }
 
     /// A run that cannot fit is refused before anything is allocated, for verify and bench.
-    /// With fused attention the largest set alive is in PiT-Ti's first stage (730 tokens of 64
-    /// channels) at its MLP: the residual stream, fc1's output and GELU's (256 channels each),
-    /// 4 × 730 × (64 + 256 + 256) = 1,681,920 bytes per image.
+    /// With fused attention, and GELU in fc1's store, the largest set alive is in PiT-Ti's first
+    /// stage (730 tokens of 64 channels) as q, k and v are sliced: the residual stream, the qkv
+    /// output and the three slices, 4 × 730 × (64 + 192 + 3 · 64) = 1,308,160 bytes per image.
     @Test(arguments: ["verify", "bench"])
     func oversizedRunIsRefused(_ command: String) {
         let result = vitscope(command, "pit_ti_224", "--batch", "1048576")
         #expect(result.code == .failure)
-        let perImage: Int = 4 * 730 * (64 + 256 + 256)
-        #expect(1_048_576 * perImage == 1_763_620_945_920)
+        let perImage: Int = 4 * 730 * (64 + 192 + 3 * 64)
+        #expect(1_048_576 * perImage == 1_371_705_180_160)
         let prefix =
-            "error: pit_ti_224: at batch 1048576 and 224×224 the forward pass needs 1,763,640,335,008 bytes (1642.5 GiB): "
-            + "19,389,088 of parameters and 1,763,620,945,920 of activations alive at once; "
+            "error: pit_ti_224: at batch 1048576 and 224×224 the forward pass needs 1,371,724,569,248 bytes (1277.5 GiB): "
+            + "19,389,088 of parameters and 1,371,705,180,160 of activations alive at once; "
         #expect(result.err.hasPrefix(prefix))
         #expect(result.err.hasSuffix(" available; use a smaller batch or image size, or --no-memory-check to run anyway\n"))
         #expect(result.out == "")

@@ -7,6 +7,9 @@ struct ProductOperands {
     let accumulate: Bool
     /// A fault to inject into the first tile of the first part (tests of the counters only).
     var fault: KernelFault? = nil
+    /// Work on C's finished values, called once per part, for its rows and columns, on the
+    /// thread that computed them while they are in its cache (an activation in the store).
+    var epilogue: ((_ rows: Range<Int>, _ columns: Range<Int>) -> Void)? = nil
 }
 
 /// The cache-blocked loops around the micro-kernels, and their split over threads.
@@ -67,9 +70,11 @@ enum BlockedProduct {
             guard !rows.isEmpty, !slivers.isEmpty else { return 0 }
             var part = op
             if part.fault != nil, rows.lowerBound != 0 || slivers.lowerBound != 0 { part.fault = nil }
-            return ScratchPool.shared.withBuffer(count: scratchCount(depth: b.depthBlock)) { scratch in
+            let macs = ScratchPool.shared.withBuffer(count: scratchCount(depth: b.depthBlock)) { scratch in
                 runPart(part, b: b, rows: rows, slivers: slivers, scratch: scratch)
             }
+            op.epilogue?(rows, slivers.lowerBound * MicroKernel.cols..<min(op.n, slivers.upperBound * MicroKernel.cols))
+            return macs
         }
     }
 

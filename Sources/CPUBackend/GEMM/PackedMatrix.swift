@@ -40,15 +40,17 @@ public final class PackedMatrix: @unchecked Sendable {
             accumulate: accumulate, threads: threads, fault: nil)
     }
 
-    /// `multiply` with a fault injected into its first tile.
+    /// `multiply` with a fault injected into its first tile, and an epilogue on C's finished
+    /// values (see ``ProductOperands/epilogue``).
     func multiply(
         m: Int, a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
         c: UnsafeMutablePointer<Float>, cRowStride: Int,
-        bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1, fault: KernelFault?
+        bias: UnsafePointer<Float>? = nil, accumulate: Bool = false, threads: Int = 1, fault: KernelFault?,
+        epilogue: ((_ rows: Range<Int>, _ columns: Range<Int>) -> Void)? = nil
     ) -> Int {
         let operands = ProductOperands(
             m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride,
-            c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate, fault: fault)
+            c: c, cRowStride: cRowStride, bias: bias, accumulate: accumulate, fault: fault, epilogue: epilogue)
         return product(operands, threads: threads, minimumWork: BlockedProduct.minimumWorkPerThread)
     }
 
@@ -59,6 +61,7 @@ public final class PackedMatrix: @unchecked Sendable {
         guard op.m > 0, n > 0 else { return 0 }
         guard k > 0 else {
             GEMM.fillWithoutProduct(m: op.m, n: n, c: op.c, cRowStride: op.cRowStride, bias: op.bias, accumulate: op.accumulate)
+            op.epilogue?(0..<op.m, 0..<n)
             return 0
         }
         return BlockedProduct.run(op, b: panels, plan: BlockedProduct.plan(m: op.m, n: n, k: k, threads: threads, minimumWork: minimumWork))

@@ -40,6 +40,12 @@ protocol KernelSet {
     func attentionScores(q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters) -> Tensor
     func softmax(_ x: Tensor, threads: Int, _ counters: inout Counters) -> Tensor
     func attentionContext(attention: Tensor, v: Tensor, heads: Int, threads: Int, _ counters: inout Counters) -> Tensor
+    /// A linear layer and the activation that alone reads it as one kernel, each node's counts
+    /// from the loops that ran its work.
+    func linearActivation(
+        _ x: Tensor, weight: LinearWeight, bias: Tensor?, activation kind: Activation, threads: Int,
+        _ linearCounters: inout Counters, _ activationCounters: inout Counters
+    ) -> Tensor
     /// Scores, softmax and context in one kernel, with each node's counts from the loops that
     /// ran it. `faulty` is the node of the three whose first piece the set's fault (tests only)
     /// breaks.

@@ -59,27 +59,26 @@ extension OptimizedKernels {
         let out = Tensor(uninitialized: x.shape)
         let chunk = 4096
         counters.elementwise += Parallel.sum(count: (x.count + chunk - 1) / chunk, threads: x.count >= 2 * chunk ? threads : 1) { part in
-            let start = part * chunk, count = min(chunk, x.count - start)
-            switch kind {
-            case .gelu:
-                VectorMath.geluRows(x.data + start, out.data + start, count: count)
-            case .quickGELU:
-                VectorMath.map(x.data + start, out.data + start, count: count) { v in
-                    v / (1 + VectorMath.exp(-1.702 * v))
-                }
-            case .geluTanh:
-                // ½·v·(1 + tanh u) = v·σ(2u), u = √(2/π)·(v + 0.044715·v³).
-                VectorMath.map(x.data + start, out.data + start, count: count) { v in
-                    v / (1 + VectorMath.exp(-1.595_769_1 * (v + 0.044_715 * v * v * v)))
-                }
-            case .relu:
-                VectorMath.map(x.data + start, out.data + start, count: count) { v in
-                    pointwiseMax(v, Vec())
-                }
-            }
-            return count
+            let start = part * chunk
+            return Self.activate(kind, x.data + start, out.data + start, count: min(chunk, x.count - start))
         }
         return out
+    }
+
+    /// `y = kind(x)` over `count` elements (`y` may be `x`). - Returns: `count`.
+    static func activate(_ kind: Activation, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Int {
+        switch kind {
+        case .gelu:
+            VectorMath.geluRows(x, y, count: count)
+        case .quickGELU:
+            VectorMath.map(x, y, count: count) { v in v / (1 + VectorMath.exp(-1.702 * v)) }
+        case .geluTanh:
+            // ½·v·(1 + tanh u) = v·σ(2u), u = √(2/π)·(v + 0.044715·v³).
+            VectorMath.map(x, y, count: count) { v in v / (1 + VectorMath.exp(-1.595_769_1 * (v + 0.044_715 * v * v * v))) }
+        case .relu:
+            VectorMath.map(x, y, count: count) { v in pointwiseMax(v, Vec()) }
+        }
+        return count
     }
 
     func add(_ a: Tensor, _ b: Tensor, _ counters: inout Counters) -> Tensor {

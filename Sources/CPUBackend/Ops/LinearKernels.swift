@@ -16,6 +16,14 @@ extension NaiveKernels {
         }
         return out
     }
+
+    /// The plain reference of a linear layer with its activation fused: the two kernels in a row.
+    func linearActivation(
+        _ x: Tensor, weight: LinearWeight, bias: Tensor?, activation kind: Activation, threads: Int,
+        _ linearCounters: inout Counters, _ activationCounters: inout Counters
+    ) -> Tensor {
+        activation(linear(x, weight: weight, bias: bias, threads: threads, &linearCounters), kind, threads: threads, &activationCounters)
+    }
 }
 
 extension OptimizedKernels {
@@ -28,6 +36,33 @@ extension OptimizedKernels {
             m: x.rows, a: x.data, aRowStride: inFeatures, aColStride: 1, c: out.data,
             cRowStride: outFeatures, bias: bias.map { UnsafePointer($0.data) },
             threads: threads, fault: fault)
+        return out
+    }
+
+    /// ``linear(_:weight:bias:threads:_:)`` with the activation applied in place to each part
+    /// of the output as soon as the GEMM has finished it, on the thread that computed it: one
+    /// tensor, never a second pass over memory. The activation's count is the elements its loops
+    /// ran.
+    func linearActivation(
+        _ x: Tensor, weight: LinearWeight, bias: Tensor?, activation kind: Activation, threads: Int,
+        _ linearCounters: inout Counters, _ activationCounters: inout Counters
+    ) -> Tensor {
+        let (inFeatures, outFeatures) = (weight.inFeatures, weight.outFeatures)
+        let out = Tensor(uninitialized: x.shape.dropLast() + [outFeatures])
+        let elements = Tally()
+        linearCounters.macs += weight.matrix.multiply(
+            m: x.rows, a: x.data, aRowStride: inFeatures, aColStride: 1, c: out.data,
+            cRowStride: outFeatures, bias: bias.map { UnsafePointer($0.data) },
+            threads: threads, fault: fault
+        ) { rows, columns in
+            var count = 0
+            for r in rows {
+                let row = out.data + r * outFeatures + columns.lowerBound
+                count += Self.activate(kind, row, row, count: columns.count)
+            }
+            elements.add(count)
+        }
+        activationCounters.elementwise += elements.value
         return out
     }
 }
