@@ -41,17 +41,17 @@ public struct ForwardBenchmark: Sendable {
         let warmUp = try interpreter.run(input, threads: threads)
         var times: [Double] = []
         var byOp: [String: [Double]] = [:]
+        let inStore = interpreter.fusedActivations, activations = Set(inStore.values)
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
             let execution = try interpreter.run(input, threads: threads)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             var sums: [String: Double] = [:]
-            let inStore = interpreter.fusedActivations
             for (node, run) in zip(graph.nodes, execution.nodes) {
                 var name = execution.fusedAttention.contains(node.index) ? "fused_attention" : node.op.name
                 // An activation in its linear layer's store is timed with it.
                 if let activation = inStore[node.index] { name += "+" + graph.nodes[activation].op.name }
-                if Set(inStore.values).contains(node.index) { continue }
+                if activations.contains(node.index) { continue }
                 sums[name, default: 0] += run.seconds
             }
             // Fused attention's scores and softmax ran inside it, and took no time of their own.
