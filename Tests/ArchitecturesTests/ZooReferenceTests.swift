@@ -125,6 +125,9 @@ struct ZooReferenceTests {
         #expect(totals.flops == 2 * row.macs)
         let reported = try fvcoreAsReported(analysis.graph, spec: spec, binding: analysis.summary.binding)
         #expect(reported == row.fvcore)
+        // What `list` prints, evaluated without the summary of every layer.
+        let listed = try spec.totals()
+        #expect(listed.params == row.params && listed.trainableParams == row.trainable && listed.macs == row.macs)
     }
 
     /// Exact fvcore-convention totals where fvcore's own count is rounded (einsum attention).

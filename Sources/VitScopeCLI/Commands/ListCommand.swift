@@ -1,3 +1,4 @@
+import ArchGraph
 import Architectures
 import Dispatch
 import Foundation
@@ -18,12 +19,12 @@ enum ListCommand: Command {
         let specs = Zoo.all
         let results = Results(count: specs.count)
         DispatchQueue.concurrentPerform(iterations: specs.count) { i in
-            results.set(i, Result { () throws(SpecError) -> Analysis in try specs[i].analyze(Overrides()) })
+            results.set(i, Result { () throws(SpecError) -> CostValues in try specs[i].totals(Overrides()) })
         }
-        var analyses: [Analysis] = []
+        var totals: [CostValues] = []
         for result in results.all {
             switch result {
-            case .success(let analysis): analyses.append(analysis)
+            case .success(let total): totals.append(total)
             case .failure(let error):
                 ModelOptions.report(error, console: console)
                 return .failure
@@ -32,11 +33,11 @@ enum ListCommand: Command {
         }
         switch format {
         case .json:
-            let items: [JSONText] = analyses.map { a in
+            let items: [JSONText] = zip(specs, totals).map { spec, total in
                 .object([
-                    ("name", .string(a.spec.name)), ("family", .string(a.spec.family.rawValue)),
-                    ("height", .int(a.spec.imageSize.height)), ("width", .int(a.spec.imageSize.width)),
-                    ("params", .int(a.summary.totals.params)), ("macs", .int(a.summary.totals.macs)),
+                    ("name", .string(spec.name)), ("family", .string(spec.family.rawValue)),
+                    ("height", .int(spec.imageSize.height)), ("width", .int(spec.imageSize.width)),
+                    ("params", .int(total.params)), ("macs", .int(total.macs)),
                 ])
             }
             console.out(JSONText.array(items).rendered() + "\n")
@@ -44,10 +45,10 @@ enum ListCommand: Command {
             var table = TextTable(
                 headers: ["model", "family", "input", "params (M)", "MACs (G)"],
                 alignments: [.left, .left, .right, .right, .right])
-            for a in analyses {
+            for (spec, total) in zip(specs, totals) {
                 table.append([
-                    a.spec.name, a.spec.family.rawValue, a.spec.imageSize.description,
-                    NumberFormat.millions(a.summary.totals.params), NumberFormat.billions(a.summary.totals.macs),
+                    spec.name, spec.family.rawValue, spec.imageSize.description, NumberFormat.millions(total.params),
+                    NumberFormat.billions(total.macs),
                 ])
             }
             console.out(format == .table ? table.text() : table.markdown())
@@ -59,17 +60,17 @@ enum ListCommand: Command {
 /// Results written by concurrent work, one slot each, under a lock.
 private final class Results: @unchecked Sendable {
     private let lock = NSLock()
-    private var slots: [Result<Analysis, SpecError>?]
+    private var slots: [Result<CostValues, SpecError>?]
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func set(_ index: Int, _ result: Result<Analysis, SpecError>) {
+    func set(_ index: Int, _ result: Result<CostValues, SpecError>) {
         lock.lock()
         slots[index] = result
         lock.unlock()
     }
 
-    var all: [Result<Analysis, SpecError>?] {
+    var all: [Result<CostValues, SpecError>?] {
         lock.lock()
         defer { lock.unlock() }
         return slots
