@@ -41,21 +41,15 @@ public struct ForwardBenchmark: Sendable {
         let warmUp = try interpreter.run(input, threads: threads)
         var times: [Double] = []
         var byOp: [String: [Double]] = [:]
-        let inStore = interpreter.fusedActivations, activations = Set(inStore.values)
+        let names = interpreter.profileNames()
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
             let execution = try interpreter.run(input, threads: threads)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             var sums: [String: Double] = [:]
-            for (node, run) in zip(graph.nodes, execution.nodes) {
-                var name = execution.fusedAttention.contains(node.index) ? "fused_attention" : node.op.name
-                // An activation in its linear layer's store is timed with it.
-                if let activation = inStore[node.index] { name += "+" + graph.nodes[activation].op.name }
-                if activations.contains(node.index) { continue }
-                sums[name, default: 0] += run.seconds
+            for (name, run) in zip(names, execution.nodes) {
+                if let name { sums[name, default: 0] += run.seconds }
             }
-            // Fused attention's scores and softmax ran inside it, and took no time of their own.
-            for name in ["attention_scores", "softmax"] where sums[name] == 0 { sums[name] = nil }
             for (op, seconds) in sums { byOp[op, default: []].append(seconds) }
         }
         let parameterBytes = 4 * weights.elements

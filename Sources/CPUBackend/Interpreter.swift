@@ -37,9 +37,6 @@ public struct Execution: Sendable {
     /// The largest number of activation elements alive at once (inputs and outputs of the node
     /// being run, plus every tensor still waiting for a consumer).
     public let peakActivationElements: Int
-    /// The `attention_context` nodes that ran fused attention for their scores and softmax
-    /// (whose records hold the counts the fused kernel made for them, and no time).
-    public let fusedAttention: Set<Int>
 }
 
 /// Runs a concrete graph node by node: one exhaustive switch over ``ArchGraph/Op`` picks the
@@ -85,6 +82,22 @@ public struct Interpreter: Sendable {
             pairs[node.index] = reader
         }
         return pairs
+    }
+
+    /// Per node, the name its time is reported under: the op's, `fused_attention` for a fused
+    /// attention's context node, `linear+gelu` (and so on) for a linear layer running its
+    /// activation; `nil` for the nodes whose work runs inside another's (fused attention's scores
+    /// and softmax, the activation in the store), whose records hold no time.
+    func profileNames() -> [String?] {
+        var names: [String?] = graph.nodes.map(\.op.name)
+        for (node, role) in fused {
+            if case .context = role { names[node] = "fused_attention" } else { names[node] = nil }
+        }
+        for (linear, activation) in fusedActivations {
+            names[linear] = graph.nodes[linear].op.name + "+" + graph.nodes[activation].op.name
+            names[activation] = nil
+        }
+        return names
     }
 
     /// For each node of `graph`, the last node that reads it, where fused attention's context
@@ -153,50 +166,42 @@ public struct Interpreter: Sendable {
             if let activation = fusedActivations[node.index], case .linear(let linear) = node.op,
                 case .activation(let kind) = graph.nodes[activation].op
             {
+                // The activation's tensor is this one: it lives on past this node (its last reader
+                // is the activation), and the activation node records what the kernel counted for it.
                 var activationCounters = Counters()
                 let p = NodeParameters(weights: weights, index: node.index)
                 output = (fault?.node == node.index ? faulty ?? kernels : kernels).linearActivation(
                     values[node.inputs[0]]!, weight: weights.linearWeight(node.index), bias: linear.bias ? p[1] : nil,
                     activation: kind, threads: threads, &counters, &activationCounters)
                 activationCounts[activation] = (activationCounters, output)
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                values[node.index] = output
-                live += output.count
-                peak = max(peak, live)
-                records.append(
-                    NodeExecution(
-                        shape: output.shape, parameterElements: weights.parameterElements(node.index), counters: counters,
-                        seconds: seconds))
-                for i in Set(node.inputs) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
-                    live -= values[i]?.count ?? 0
-                    values[i] = nil
+            } else {
+                switch fused[node.index] {
+                case .scores, .softmax:
+                    // Run, and recorded, by the context node.
+                    records.append(NodeExecution(shape: [], parameterElements: 0, counters: Counters(), seconds: 0))
+                    continue
+                case .context(let scores, let softmax):
+                    guard case .attentionContext(let heads) = node.op,
+                        case .attentionScores(_, let scale) = graph.nodes[scores].op
+                    else { throw BackendError(path: node.path, message: "is not the context of fused attention") }
+                    let part: [Int: AttentionPart] = [scores: .scores, softmax: .softmax, node.index: .context]
+                    let faultyPart = fault.flatMap { part[$0.node] }
+                    let q = graph.nodes[scores].inputs[0], k = graph.nodes[scores].inputs[1]
+                    let result = (faultyPart != nil ? faulty ?? kernels : kernels).fusedAttention(
+                        q: values[q]!, k: values[k]!, v: values[node.inputs[1]]!, heads: heads, scale: Float(scale),
+                        threads: threads, faulty: faultyPart)
+                    output = result.output
+                    counters = result.context
+                    for (index, counts) in [(scores, result.scores), (softmax, result.softmax)] {
+                        records[index] = NodeExecution(
+                            shape: result.weightsShape, parameterElements: 0, counters: counts, seconds: 0)
+                    }
+                case nil:
+                    let inputs = node.inputs.map { values[$0]! }
+                    output = try execute(
+                        node, inputs, image: input, kernels: fault?.node == node.index ? faulty ?? kernels : kernels,
+                        threads: threads, &counters)
                 }
-                continue
-            }
-            switch fused[node.index] {
-            case .scores, .softmax:
-                // Run, and recorded, by the context node.
-                records.append(NodeExecution(shape: [], parameterElements: 0, counters: Counters(), seconds: 0))
-                continue
-            case .context(let scores, let softmax):
-                guard case .attentionContext(let heads) = node.op, case .attentionScores(_, let scale) = graph.nodes[scores].op
-                else { throw BackendError(path: node.path, message: "is not the context of fused attention") }
-                let part: [Int: AttentionPart] = [scores: .scores, softmax: .softmax, node.index: .context]
-                let run = (fault.flatMap { part[$0.node] } != nil ? faulty : nil) ?? kernels
-                let q = graph.nodes[scores].inputs[0], k = graph.nodes[scores].inputs[1]
-                let result = run.fusedAttention(
-                    q: values[q]!, k: values[k]!, v: values[node.inputs[1]]!, heads: heads, scale: Float(scale),
-                    threads: threads, faulty: fault.flatMap { part[$0.node] })
-                output = result.output
-                counters = result.context
-                for (index, counts) in [(scores, result.scores), (softmax, result.softmax)] {
-                    records[index] = NodeExecution(shape: result.weightsShape, parameterElements: 0, counters: counts, seconds: 0)
-                }
-            case nil:
-                let inputs = node.inputs.map { values[$0]! }
-                output = try execute(
-                    node, inputs, image: input, kernels: fault?.node == node.index ? faulty ?? kernels : kernels,
-                    threads: threads, &counters)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             values[node.index] = output
@@ -216,7 +221,6 @@ public struct Interpreter: Sendable {
         guard let output = values.last ?? nil else {
             throw BackendError(path: "graph", message: "has no nodes")
         }
-        let contexts = Set(fused.compactMap { if case .context = $0.value { $0.key } else { nil } })
-        return Execution(output: output, nodes: records, peakActivationElements: peak, fusedAttention: contexts)
+        return Execution(output: output, nodes: records, peakActivationElements: peak)
     }
 }

@@ -72,6 +72,21 @@ import Testing
         try Self.expectCaught(Self.t2t) { $0.op.name == "performer_attention" }
     }
 
+    /// What `bench --profile` times each node under: one block of the tiny ViT has its scores
+    /// and softmax inside `fused_attention` and its GELU inside `linear+gelu`, so three of its
+    /// nodes have no line of their own; every other node keeps its op's name.
+    @Test func profileNamesFollowTheFusions() throws {
+        let graph = try Self.vit.graph(batch: 2)
+        let names = Interpreter(graph: graph, weights: try Weights.random(for: graph, seed: 3)).profileNames()
+        #expect(names.count == graph.nodes.count)
+        #expect(names.filter { $0 == nil }.count == 3)
+        #expect(names.filter { $0 == "fused_attention" }.count == 1 && names.filter { $0 == "linear+gelu" }.count == 1)
+        for absent in ["attention_scores", "softmax", "attention_context", "gelu"] { #expect(!names.contains(absent)) }
+        for (node, name) in zip(graph.nodes, names) where name != nil && name != "fused_attention" && name != "linear+gelu" {
+            #expect(name == node.op.name)
+        }
+    }
+
     /// Without a fault the same runs match, so the mismatches above come from the fault alone.
     @Test func noFaultNoMismatch() throws {
         for spec in [Self.vit, Self.pit, Self.t2t] {
