@@ -31,21 +31,32 @@ public struct Value: Hashable, Sendable {
 /// it, so that every tensor carries its reference `state_dict` name.
 public final class GraphBuilder {
     public let batch: Expr, height: Expr, width: Expr
+    /// The size the nodes are summed at instead of kept (``init(totalsAt:)``), or `nil` when
+    /// they are kept as a ``Graph``.
+    private let totalsBinding: Binding?
     private var nodes: [Node] = []
+    /// Nodes added so far, kept or not.
+    private var nodeCount = 0
+    /// The summed cost of every node added to each stage, when the nodes are not kept.
+    private var stageCosts: [Cost] = []
+    /// What ``Graph/summarize(at:)`` would report of the first node that is empty or whose
+    /// counts overflow, when the nodes are not kept.
+    private var firstNodeFailure: SummaryError?
     private var stages: [StageInfo] = []
     private var blocks: [BlockInfo] = []
     private var constraints: [Constraint] = []
     private var scopes: [String] = [] {
-        didSet { scopePrefix = scopes.map { $0 + "/" }.joined() }
+        didSet { cachedScopePrefix = nil }
     }
-    /// Every scope followed by `/`: the start of each node's path, built once per scope.
-    private var scopePrefix = ""
+    /// Every scope followed by `/`: the start of each node's path, built when first needed in a scope.
+    private var cachedScopePrefix: String?
     /// The reference module of each scope in ``scopes``, `nil` for a scope without one.
     private var modules: [String?] = [] {
-        didSet { modulePrefix = modules.compactMap { $0.map { $0 + "." } }.joined() }
+        didSet { cachedModulePrefix = nil }
     }
-    /// Every scope's module followed by `.`: the start of each reference name, built once per scope.
-    private var modulePrefix = ""
+    /// Every scope's module followed by `.`: the start of each reference name, built when first
+    /// needed in a scope.
+    private var cachedModulePrefix: String?
     private var currentStage: Int?
     private var currentBlock: Int?
 
@@ -54,6 +65,7 @@ public final class GraphBuilder {
         self.batch = batch
         self.height = height
         self.width = width
+        totalsBinding = nil
     }
 
     /// A builder at the concrete size `binding`.
@@ -61,8 +73,32 @@ public final class GraphBuilder {
         self.init(batch: Expr(binding.batch), height: Expr(binding.height), width: Expr(binding.width))
     }
 
+    /// A builder at the concrete size `binding` that keeps no node: it checks every shape and
+    /// sums every node's cost exactly as a graph would, for ``finishTotals()``, without the
+    /// nodes' paths, parameter lists and reference names.
+    public init(totalsAt binding: Binding) {
+        batch = Expr(binding.batch)
+        height = Expr(binding.height)
+        width = Expr(binding.width)
+        totalsBinding = binding
+    }
+
     /// A builder for the symbolic size B × H × W.
     public static func symbolic() -> GraphBuilder { GraphBuilder(batch: .B, height: .H, width: .W) }
+
+    private var scopePrefix: String {
+        if let cachedScopePrefix { return cachedScopePrefix }
+        let prefix = scopes.map { $0 + "/" }.joined()
+        cachedScopePrefix = prefix
+        return prefix
+    }
+
+    private var modulePrefix: String {
+        if let cachedModulePrefix { return cachedModulePrefix }
+        let prefix = modules.compactMap { $0.map { $0 + "." } }.joined()
+        cachedModulePrefix = prefix
+        return prefix
+    }
 
     /// Runs `body` with `name` appended to the scope path.
     /// - Parameters:
@@ -84,6 +120,7 @@ public final class GraphBuilder {
     public func stage<T>(_ info: StageInfo, module: String?, _ body: () throws -> T) rethrows -> T {
         let previous = currentStage
         stages.append(info)
+        if totalsBinding != nil { stageCosts.append(.zero) }
         currentStage = stages.count - 1
         defer { currentStage = previous }
         return try scope(info.name, module: module, body)
@@ -127,9 +164,8 @@ public final class GraphBuilder {
         countedByFvcore: Bool = true, form: ReferenceForm = .primitive, dropout: Double = 0,
         scalesAfterProduct: Bool = false
     ) throws -> Value {
-        let path = path(name)
         guard let stage = currentStage else {
-            throw GraphError(path: path, message: "node added outside any stage")
+            throw GraphError(path: path(name), message: "node added outside any stage")
         }
         let shapes = inputs.map(\.shape)
         var checker = ShapeChecker()
@@ -137,16 +173,36 @@ public final class GraphBuilder {
         do {
             shape = try op.inferShape(shapes, size: (batch, height, width), checker: &checker)
         } catch {
-            throw GraphError(path: path, message: "\(op.name) \(error.message)")
+            throw GraphError(path: path(name), message: "\(op.name) \(error.message)")
         }
         if shape.contains(where: \.overflowed) {
-            throw GraphError(path: path, message: "\(op.name) output size does not fit in a 64-bit integer", isOverflow: true)
+            throw GraphError(path: path(name), message: "\(op.name) output size does not fit in a 64-bit integer", isOverflow: true)
         }
         for (lhs, rhs, what) in checker.deferred {
-            constraints.append(Constraint(path: path, lhs: lhs, rhs: rhs, what: what))
+            constraints.append(Constraint(path: path(name), lhs: lhs, rhs: rhs, what: what))
         }
         var cost = op.cost(shapes, output: shape)
         if !countedByFvcore { cost.fvcoreExtra = .zero }
+        let index = nodeCount
+        nodeCount += 1
+        if let binding = totalsBinding {
+            stageCosts[stage] += cost
+            if firstNodeFailure == nil {
+                // The checks `Graph.summarize` makes of each node, in its order.
+                do {
+                    let sizes = try shape.map { dim throws(EvaluationError) in try dim.evaluate(binding) }
+                    if sizes.contains(where: { $0 < 1 }) {
+                        firstNodeFailure = .emptyTensor(path: path(name), shape: sizes)
+                    } else {
+                        _ = try CostValues(cost, binding)
+                    }
+                } catch {
+                    firstNodeFailure = .overflow(path: path(name), binding: binding)
+                }
+            }
+            return Value(node: index, shape: shape)
+        }
+        let path = path(name)
         let parameters = op.parameters(shapes)
         var named: (parameters: [ReferenceTensor], buffers: [ReferenceTensor]) = ([], [])
         if let reference {
@@ -156,7 +212,7 @@ public final class GraphBuilder {
             }
         }
         let node = Node(
-            index: nodes.count, path: path, op: op, inputs: inputs.map(\.node), shape: shape,
+            index: index, path: path, op: op, inputs: inputs.map(\.node), shape: shape,
             parameters: parameters, cost: cost, stage: stage, block: currentBlock,
             referenceParameters: named.parameters, referenceBuffers: named.buffers, form: form,
             dropout: dropout, scalesAfterProduct: scalesAfterProduct)
@@ -187,8 +243,45 @@ public final class GraphBuilder {
 
     /// The finished graph.
     public func finish(inputChannels: Int) -> Graph {
-        Graph(
+        precondition(totalsBinding == nil, "a builder made with init(totalsAt:) keeps no graph")
+        return Graph(
             nodes: nodes, stages: stages, blocks: blocks, constraints: constraints,
             batch: batch, height: height, width: width, inputChannels: inputChannels)
+    }
+
+    /// What a builder made with ``init(totalsAt:)`` found: the cost of each stage, the
+    /// constraints and the first node that fails.
+    public func finishTotals() -> GraphTotals {
+        guard let binding = totalsBinding else {
+            preconditionFailure("a builder made with init(batch:height:width:) keeps its nodes: use finish(inputChannels:)")
+        }
+        return GraphTotals(
+            binding: binding, stages: stages, stageCosts: stageCosts, constraints: constraints, firstNodeFailure: firstNodeFailure)
+    }
+}
+
+/// A concrete model's summed cost without its nodes, from ``GraphBuilder/init(totalsAt:)``.
+public struct GraphTotals: Sendable {
+    let binding: Binding
+    let stages: [StageInfo]
+    let stageCosts: [Cost]
+    let constraints: [Constraint]
+    let firstNodeFailure: SummaryError?
+
+    /// The totals ``Graph/summarize(at:)`` gives for the same model and size, or the error it
+    /// throws, checked in its order: constraints, then each node, each stage and the totals.
+    public func evaluate() throws(SummaryError) -> CostValues {
+        try Constraint.check(constraints, at: binding)
+        if let firstNodeFailure { throw firstNodeFailure }
+        for (info, cost) in zip(stages, stageCosts) {
+            do {
+                _ = try CostValues(cost, binding)
+                _ = try info.grid?.map { dim throws(EvaluationError) in try dim.evaluate(binding) }
+                _ = try info.spatialTokens?.evaluate(binding)
+            } catch {
+                throw .overflow(path: info.name, binding: binding)
+            }
+        }
+        do { return try CostValues(stageCosts.reduce(Cost.zero, +), binding) } catch { throw .overflow(path: "totals", binding: binding) }
     }
 }

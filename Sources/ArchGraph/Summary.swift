@@ -114,17 +114,7 @@ extension Graph {
     }
 
     private func checkConstraints(at binding: Binding) throws(SummaryError) {
-        for constraint in constraints {
-            guard let lhs = try? constraint.lhs.evaluate(binding), let rhs = try? constraint.rhs.evaluate(binding) else {
-                throw .overflow(path: constraint.path, binding: binding)
-            }
-            guard constraint.holds(lhs, rhs) else {
-                switch constraint.relation {
-                case .equal: throw .constraint(path: constraint.path, what: constraint.what, lhs: lhs, rhs: rhs)
-                case .atLeast: throw .bound(path: constraint.path, what: constraint.what, value: lhs, minimum: rhs)
-                }
-            }
-        }
+        try Constraint.check(constraints, at: binding)
     }
 
     /// Evaluates every node, stage and total at `binding`, checking the graph's constraints.
@@ -168,6 +158,23 @@ extension Graph {
         return Summary(
             binding: binding, inputChannels: inputChannels, totals: totals, elementwise: elementwise,
             stages: stageSummaries, layers: layers, outputShape: layers.last?.outputShape ?? [])
+    }
+}
+
+extension Constraint {
+    /// Throws for the first of `constraints` that fails at `binding`.
+    static func check(_ constraints: [Constraint], at binding: Binding) throws(SummaryError) {
+        for constraint in constraints {
+            guard let lhs = try? constraint.lhs.evaluate(binding), let rhs = try? constraint.rhs.evaluate(binding) else {
+                throw .overflow(path: constraint.path, binding: binding)
+            }
+            guard constraint.holds(lhs, rhs) else {
+                switch constraint.relation {
+                case .equal: throw .constraint(path: constraint.path, what: constraint.what, lhs: lhs, rhs: rhs)
+                case .atLeast: throw .bound(path: constraint.path, what: constraint.what, value: lhs, minimum: rhs)
+                }
+            }
+        }
     }
 }
 

@@ -66,32 +66,34 @@ extension ModelSpec {
 
     /// Builds and evaluates the model at `overrides`, or lists every problem found.
     public func analyze(_ overrides: Overrides = Overrides()) throws(SpecError) -> Analysis {
-        try evaluate(overrides) { spec, graph, binding throws(SummaryError) in
-            Analysis(spec: spec, batch: overrides.batch, graph: graph, summary: try graph.summarize(at: binding))
-        }
+        try evaluate(
+            overrides, build: { spec, batch in try spec.graph(batch: batch) },
+            then: { spec, graph, binding throws(SummaryError) in
+                Analysis(spec: spec, batch: overrides.batch, graph: graph, summary: try graph.summarize(at: binding))
+            })
     }
 
     /// The model's totals at `overrides` without a summary of every stage and layer (what `list`
-    /// prints): the same graph and checks as ``analyze(_:)``, the same errors.
+    /// prints): the same builder and checks as ``analyze(_:)``, the same errors, but no node is
+    /// kept (``ModelSpec/graphTotals(batch:)``).
     public func totals(_ overrides: Overrides = Overrides()) throws(SpecError) -> CostValues {
-        try evaluate(overrides) { _, graph, binding throws(SummaryError) in
-            try graph.check(at: binding)
-            do { return try CostValues(graph.totalCost, binding) } catch { throw .overflow(path: "totals", binding: binding) }
-        }
+        try evaluate(
+            overrides, build: { spec, batch in try spec.graphTotals(batch: batch) },
+            then: { _, totals, _ throws(SummaryError) in try totals.evaluate() })
     }
 
-    /// Builds the graph at `overrides` and hands it to `body` with the spec and the size, every
-    /// problem on the way (sizes, shapes, constraints, overflow) turned into a ``SpecError``.
-    private func evaluate<T>(
-        _ overrides: Overrides, _ body: (ModelSpec, Graph, Binding) throws(SummaryError) -> T
+    /// Builds the graph (or its totals) at `overrides` with `build` and hands it to `then` with the
+    /// spec and the size, every problem on the way (sizes, shapes, constraints, overflow) turned
+    /// into a ``SpecError``.
+    private func evaluate<Built, T>(
+        _ overrides: Overrides, build: (ModelSpec, Int) throws -> Built, then body: (ModelSpec, Built, Binding) throws(SummaryError) -> T
     ) throws(SpecError) -> T {
         let spec = applying(overrides)
         let problems = spec.sizeProblems(batch: overrides.batch)
         if !problems.isEmpty { throw SpecError(problems) }
         let binding = Binding(batch: overrides.batch, height: spec.imageSize.height, width: spec.imageSize.width)
         do {
-            let graph = try spec.graph(batch: overrides.batch)
-            return try body(spec, graph, binding)
+            return try body(spec, try build(spec, overrides.batch), binding)
         } catch let error as GraphError {
             throw SpecError([Problem(field: error.path, message: error.message, fix: error.isOverflow ? nil : spec.sizeFix())])
         } catch let error as SummaryError {

@@ -8,6 +8,19 @@ extension ModelSpec {
     /// - Throws: ``GraphError`` naming the node whose shapes do not fit.
     public func graph(batch: Expr, height: Expr, width: Expr) throws -> Graph {
         let builder = GraphBuilder(batch: batch, height: height, width: width)
+        try build(into: builder)
+        return builder.finish(inputChannels: inChannels)
+    }
+
+    /// The summed cost of the graph at the concrete size `batch × imageSize`, built by the same
+    /// code as ``graph(batch:)`` but keeping no node.
+    public func graphTotals(batch: Int) throws -> GraphTotals {
+        let builder = GraphBuilder(totalsAt: Binding(batch: batch, height: imageSize.height, width: imageSize.width))
+        try build(into: builder)
+        return builder.finishTotals()
+    }
+
+    private func build(into builder: GraphBuilder) throws {
         switch config {
         case .vit(let c): try builder.buildViT(c, inChannels: inChannels, numClasses: numClasses)
         case .pit(let c): try builder.buildPiT(c, inChannels: inChannels, numClasses: numClasses)
@@ -17,7 +30,6 @@ extension ModelSpec {
         case .swin(let c): try builder.buildSwin(c, inChannels: inChannels, numClasses: numClasses, ownSize: imageSize)
         case .vitPytorch(let c): try builder.buildVitPytorch(c, inChannels: inChannels, numClasses: numClasses)
         }
-        return builder.finish(inputChannels: inChannels)
     }
 
     /// The graph at the concrete size `batch × imageSize`.

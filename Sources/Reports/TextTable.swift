@@ -31,8 +31,9 @@ public struct TextTable: Sendable {
     public func text() -> String {
         let widths = headers.indices.map(width)
         func line(_ cells: [String]) -> String {
-            cells.indices.map { pad(cells[$0], widths[$0], alignments[$0]) }.joined(separator: "  ")
-                .replacing(/\s+$/, with: "")
+            var text = cells.indices.map { pad(cells[$0], widths[$0], alignments[$0]) }.joined(separator: "  ")
+            while let last = text.last, last.isWhitespace { text.removeLast() }
+            return text
         }
         let rule = widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")
         var lines = [line(headers), rule]

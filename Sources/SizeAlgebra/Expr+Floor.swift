@@ -12,6 +12,7 @@ extension Expr {
     public func floorDiv(_ divisor: Int) -> Expr {
         guard !overflowed, divisor > 0 else { return .overflow }
         if divisor == 1 { return self }
+        if variableTerms.isEmpty { return Expr(floorDivide(constantTerm, divisor).quotient) }
         var quotient: [Monomial: Int] = [:]
         var remainder: [Monomial: Int] = [:]
         for (monomial, coefficient) in terms {

@@ -125,9 +125,37 @@ struct ZooReferenceTests {
         #expect(totals.flops == 2 * row.macs)
         let reported = try fvcoreAsReported(analysis.graph, spec: spec, binding: analysis.summary.binding)
         #expect(reported == row.fvcore)
-        // What `list` prints, evaluated without the summary of every layer.
-        let listed = try spec.totals()
-        #expect(listed.params == row.params && listed.trainableParams == row.trainable && listed.macs == row.macs)
+        // What `list` prints, summed by a builder that keeps no node: every total alike.
+        #expect(try spec.totals() == totals)
+    }
+
+    /// `list`'s totals (no node kept) and `analyze` (the whole graph) agree on every count at
+    /// other sizes, and fail with the same error where the model does not build.
+    @Test func totalsWithoutNodesAgreeWithTheGraph() throws {
+        let builds: [(String, Overrides)] = [
+            ("vit_small_patch16_224", Overrides(imageSize: ImageSize(height: 200, width: 200), batch: 3)),
+            ("cvt_13", Overrides(imageSize: ImageSize(height: 3, width: 3))),
+            ("resnet50", Overrides(imageSize: ImageSize(height: 1, width: 1), batch: 2)),
+            ("swin_tiny_patch4_window7_224", Overrides(imageSize: ImageSize(height: 448, width: 448), numClasses: 0)),
+        ]
+        for (name, overrides) in builds {
+            let spec = try #require(Zoo.preset(name))
+            #expect(try spec.totals(overrides) == spec.analyze(overrides).summary.totals, "\(name)")
+        }
+        let fails: [(String, Overrides)] = [
+            ("pit_s_224", Overrides(imageSize: ImageSize(height: 10, width: 10))),
+            ("swin_tiny_patch4_window7_224", Overrides(imageSize: ImageSize(height: 100, width: 100))),
+            ("swin_tiny_patch4_window7_224", Overrides(imageSize: ImageSize(height: 30, width: 30))),
+            ("t2t_vit_14", Overrides(imageSize: ImageSize(height: 5, width: 5))),
+            ("vit_huge_patch14_224", Overrides(imageSize: ImageSize(height: 65536, width: 65536), batch: 1 << 20)),
+            ("vit_small_patch16_224", Overrides(batch: 0)),
+        ]
+        for (name, overrides) in fails {
+            let spec = try #require(Zoo.preset(name))
+            let analyzed = #expect(throws: SpecError.self) { try spec.analyze(overrides) }
+            let listed = #expect(throws: SpecError.self) { try spec.totals(overrides) }
+            #expect(analyzed != nil && listed == analyzed, "\(name)")
+        }
     }
 
     /// Exact fvcore-convention totals where fvcore's own count is rounded (einsum attention).
