@@ -150,6 +150,16 @@ extension Expr {
     /// The product of `factors`; `1` when empty. Not generic, so callers in other modules (every
     /// shape's element count) call a specialised loop, not `reduce` through witness tables.
     public static func product(_ factors: [Expr]) -> Expr {
+        // Constants (every size of a concrete graph) multiply as integers, with `*`'s flags.
+        if factors.allSatisfy({ $0.variableTerms.isEmpty }) {
+            var value = 1, overflowed = false
+            for factor in factors {
+                let (product, o) = value.multipliedReportingOverflow(by: factor.constantTerm)
+                value = product
+                overflowed = overflowed || o || factor.overflowed
+            }
+            return Expr(constant: value, overflowed: overflowed)
+        }
         var result = Expr.one
         for factor in factors { result = result * factor }
         return result

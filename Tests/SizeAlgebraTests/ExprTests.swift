@@ -66,4 +66,23 @@ struct ExprTests {
         }
         #expect(Expr.H.floorDiv(0).overflowed)
     }
+
+    /// `product` and `floorDiv` of constants take integer paths; they give what the general
+    /// arithmetic gives, overflow flags included.
+    @Test func constantProductsAndQuotientsMatchTheGeneralPath() {
+        let big = Expr(Int.max / 2)
+        let cases: [[Expr]] = [[], [7], [3, 5, -2], [big, 3], [big, 3, 0], [0, big, big], [big * 3, 0], [Expr(-9), 4]]
+        for factors in cases {
+            let folded = factors.reduce(Expr.one, *)
+            let product = Expr.product(factors)
+            #expect(product == folded && product.overflowed == folded.overflowed, "\(factors)")
+        }
+        #expect(Expr.product([2, 3, 7]).constant == 42)
+        #expect(Expr.product([big, 3]).overflowed)
+        #expect(Expr.product([Expr.H, 2, 3]) == Expr.H * 6)
+        for (value, divisor, quotient) in [(17, 5, 3), (-17, 5, -4), (-15, 5, -3), (0, 3, 0), (6, 1, 6)] {
+            #expect(Expr(value).floorDiv(divisor) == Expr(quotient), "\(value) / \(divisor)")
+        }
+        #expect(big.floorDiv(0).overflowed && (big * 3).floorDiv(2).overflowed)
+    }
 }
