@@ -90,7 +90,8 @@ extension Interpreter {
         }
     }
 
-    private func value(_ size: Expr, _ node: Node) throws(BackendError) -> Int {
+    /// A size of a graph built at a concrete size.
+    func value(_ size: Expr, _ node: Node) throws(BackendError) -> Int {
         guard let value = size.constant else {
             throw BackendError(path: node.path, message: "size \(size) is symbolic; build the graph at a concrete size")
         }

@@ -45,16 +45,21 @@ public struct Execution: Sendable {
 ///
 /// Softmax attention whose scores and probabilities nothing else reads runs as one fused
 /// kernel at its `attention_context` node, which never makes the N×N tensors; the scores and
-/// softmax nodes get the counts that kernel made for them. A linear layer whose output only an
-/// activation reads runs with that activation in its GEMM's store: one tensor for the two nodes.
+/// softmax nodes get the counts that kernel made for them; the kernel reads queries, keys and
+/// values that are slices of a fused qkv projection in place, so those slices make no tensor. A
+/// linear layer whose output only an activation reads runs with that activation in its GEMM's
+/// store: one tensor for the two nodes.
 public struct Interpreter: Sendable {
     public let graph: Graph
     public let weights: Weights
     /// For each node, the index of the last node that reads it (itself when none does), fused
-    /// attention's q and k read by its context node.
+    /// attention's q and k read by its context node, and a slice's source by the reader of a
+    /// slice read in place.
     let lastUse: [Int]
     /// Fused attention's nodes, each with its part.
     let fused: [Int: FusedRole]
+    /// Each slice that fused attention reads in place, mapped to the node it slices.
+    let slicesInPlace: [Int: Int]
     /// Each linear node whose activation runs in its store, mapped to the activation node.
     let fusedActivations: [Int: Int]
 
@@ -65,8 +70,30 @@ public struct Interpreter: Sendable {
         self.graph = graph
         self.weights = weights
         fused = FusedRole.groups(graph, .fused)
-        lastUse = Self.lastUse(graph, fused)
+        slicesInPlace = Self.slicesReadInPlace(graph, fused)
+        lastUse = Self.lastUse(graph, fused, slicesInPlace)
         fusedActivations = Self.activationsInStore(graph)
+    }
+
+    /// Each slice of a `(B, N, C)` tensor's channels (the last axis) that only fused attention
+    /// reads, as its queries, keys or values, mapped to the sliced node: the kernel reads those
+    /// columns where they lie.
+    static func slicesReadInPlace(_ graph: Graph, _ fused: [Int: FusedRole]) -> [Int: Int] {
+        var readers = [[Int]](repeating: [], count: graph.nodes.count)
+        for node in graph.nodes { for input in node.inputs { readers[input].append(node.index) } }
+        var slices: [Int: Int] = [:]
+        for node in graph.nodes where node.index != graph.nodes.count - 1 && !readers[node.index].isEmpty {
+            guard case .slice(axis: 2, _, _) = node.op, node.shape.count == 3 else { continue }
+            let inAttention = readers[node.index].allSatisfy { reader in
+                switch fused[reader] {
+                case .scores: true
+                case .context: graph.nodes[reader].inputs[0] != node.index
+                case .softmax, nil: false
+                }
+            }
+            if inAttention { slices[node.index] = node.inputs[0] }
+        }
+        return slices
     }
 
     /// Each linear node whose output only an activation reads (and is not the graph's output),
@@ -87,9 +114,11 @@ public struct Interpreter: Sendable {
     /// Per node, the name its time is reported under: the op's, `fused_attention` for a fused
     /// attention's context node, `linear+gelu` (and so on) for a linear layer running its
     /// activation; `nil` for the nodes whose work runs inside another's (fused attention's scores
-    /// and softmax, the activation in the store), whose records hold no time.
+    /// and softmax, the activation in the store) and for the slices fused attention reads in
+    /// place, whose records hold no time.
     func profileNames() -> [String?] {
         var names: [String?] = graph.nodes.map(\.op.name)
+        for slice in slicesInPlace.keys { names[slice] = nil }
         for (node, role) in fused {
             if case .context = role { names[node] = "fused_attention" } else { names[node] = nil }
         }
@@ -101,15 +130,25 @@ public struct Interpreter: Sendable {
     }
 
     /// For each node of `graph`, the last node that reads it, where fused attention's context
-    /// node reads the queries and keys its scores node takes.
-    static func lastUse(_ graph: Graph, _ fused: [Int: FusedRole]) -> [Int] {
+    /// node reads the queries and keys its scores node takes, and the reader of a slice read in
+    /// place (`slices`, slice to source) reads the slice's source.
+    static func lastUse(_ graph: Graph, _ fused: [Int: FusedRole], _ slices: [Int: Int]) -> [Int] {
         var lastUse = Array(graph.nodes.indices)
         for node in graph.nodes {
-            var inputs = node.inputs
-            if case .context(let scores, _) = fused[node.index] { inputs += graph.nodes[scores].inputs }
-            for input in inputs { lastUse[input] = max(lastUse[input], node.index) }
+            for input in reads(node, graph, fused, slices) where input != node.index {
+                lastUse[input] = max(lastUse[input], node.index)
+            }
         }
         return lastUse
+    }
+
+    /// The tensors a node's kernel reads, itself included: its inputs; for fused attention's
+    /// context node also its scores node's queries and keys; for each of those a slice read in
+    /// place, the slice's source. At the node, those whose last reader it is are freed.
+    static func reads(_ node: Node, _ graph: Graph, _ fused: [Int: FusedRole], _ slices: [Int: Int]) -> Set<Int> {
+        var read = node.inputs + [node.index]
+        if case .context(let scores, _) = fused[node.index] { read += graph.nodes[scores].inputs }
+        return Set(read + read.compactMap { slices[$0] })
     }
 
     /// Packs the linear layers' weights for the GEMM once, so repeated runs do not repack them.
@@ -145,10 +184,23 @@ public struct Interpreter: Sendable {
         var live = 0, peak = 0
         // The activation counts each linear-and-activation kernel made, by activation node.
         var activationCounts: [Int: (Counters, Tensor)] = [:]
+        // The slices fused attention reads in place, each until its last reader has run.
+        var views: [Int: TokenRows] = [:]
         for node in graph.nodes {
             var counters = Counters()
             let start = DispatchTime.now().uptimeNanoseconds
             let output: Tensor
+            if let source = slicesInPlace[node.index], case .slice(_, let first, let length) = node.op {
+                // No tensor and no work: the columns stay in the source, which lives on until the
+                // attention that reads them has run.
+                let view = TokenRows(values[source]!, columns: try value(first, node), count: try value(length, node))
+                views[node.index] = view
+                records.append(
+                    NodeExecution(
+                        shape: view.shape, parameterElements: weights.parameterElements(node.index), counters: counters,
+                        seconds: 0))
+                continue
+            }
             if let (counts, tensor) = activationCounts.removeValue(forKey: node.index) {
                 // Run, and recorded, by its linear node: the tensor is the linear node's, handed on.
                 values[node.index] = tensor
@@ -187,8 +239,10 @@ public struct Interpreter: Sendable {
                     let part: [Int: AttentionPart] = [scores: .scores, softmax: .softmax, node.index: .context]
                     let faultyPart = fault.flatMap { part[$0.node] }
                     let q = graph.nodes[scores].inputs[0], k = graph.nodes[scores].inputs[1]
+                    let v = node.inputs[1]
                     let result = (faultyPart != nil ? faulty ?? kernels : kernels).fusedAttention(
-                        q: values[q]!, k: values[k]!, v: values[node.inputs[1]]!, heads: heads, scale: Float(scale),
+                        q: views[q] ?? TokenRows(values[q]!), k: views[k] ?? TokenRows(values[k]!),
+                        v: views[v] ?? TokenRows(values[v]!), heads: heads, scale: Float(scale),
                         threads: threads, faulty: faultyPart)
                     output = result.output
                     counters = result.context
@@ -211,11 +265,10 @@ public struct Interpreter: Sendable {
                 NodeExecution(
                     shape: output.shape, parameterElements: weights.parameterElements(node.index),
                     counters: counters, seconds: seconds))
-            var read = node.inputs + [node.index]
-            if case .context(let scores, _) = fused[node.index] { read += graph.nodes[scores].inputs }
-            for i in Set(read) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
+            for i in Self.reads(node, graph, fused, slicesInPlace) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
                 live -= values[i]?.count ?? 0
                 values[i] = nil
+                views[i] = nil
             }
         }
         guard let output = values.last ?? nil else {

@@ -5,8 +5,9 @@ import Foundation
 /// the parameters and buffers plus the largest set of activations alive at once, counted the
 /// way ``Interpreter/run(_:kernels:threads:)`` frees them (a tensor lives until its last reader
 /// has run; fused attention makes no scores or probabilities, and its queries and keys live
-/// until its context node; an activation run in its linear layer's store shares that layer's
-/// tensor). `verify` and `bench` compare it with the memory the machine has left.
+/// until its context node; the slices of a qkv projection that it reads in place make no tensor
+/// and keep the projection alive until then; an activation run in its linear layer's store
+/// shares that layer's tensor). `verify` and `bench` compare it with the memory the machine has left.
 public struct MemoryEstimate: Equatable, Sendable {
     /// Bytes of every parameter and buffer (float32).
     public let parameterBytes: Int
@@ -45,24 +46,22 @@ public struct MemoryEstimate: Equatable, Sendable {
         // The interpreter's bookkeeping, replayed: add each output, then free every tensor whose
         // last reader this node is (the graph's output stays).
         let fused = FusedRole.groups(graph, .fused)
-        let lastUse = Interpreter.lastUse(graph, fused)
+        let slices = Interpreter.slicesReadInPlace(graph, fused)
+        let lastUse = Interpreter.lastUse(graph, fused, slices)
         let inStore = Set(Interpreter.activationsInStore(graph).values)
         var live = 0, peak = 0
         for node in graph.nodes {
-            var read = node.inputs + [node.index]
-            switch fused[node.index] {
-            case .scores, .softmax: continue
-            case .context(let scores, _): read += graph.nodes[scores].inputs
-            case nil: break
-            }
+            if case .scores = fused[node.index] { continue }
+            if case .softmax = fused[node.index] { continue }
+            if slices[node.index] != nil { continue }
             // An activation in its linear layer's store takes over that layer's tensor.
             let handedOver = inStore.contains(node.index)
             if !handedOver {
                 live = try add(live, outputs[node.index], node)
                 peak = max(peak, live)
             }
-            for i in Set(read) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
-                if handedOver && i == node.inputs[0] { continue }
+            for i in Interpreter.reads(node, graph, fused, slices) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
+                if (handedOver && i == node.inputs[0]) || slices[i] != nil { continue }
                 live -= fused[i].map { if case .context = $0 { outputs[i] } else { 0 } } ?? outputs[i]
             }
         }

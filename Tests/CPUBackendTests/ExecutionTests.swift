@@ -32,6 +32,9 @@ import Testing
         }
         #expect(fast.output.shape == naive.output.shape)
         #expect(Numerics.relativeError(fast.output, naive.output) < 1e-4, "\(spec.family) at \(batch)×\(side)×\(width)")
+        // The estimate made before running replays the interpreter's frees to the byte.
+        let estimate = try MemoryEstimate(graph: graph).peakActivationBytes
+        #expect(estimate == 4 * fast.peakActivationElements && estimate == 4 * naive.peakActivationElements, "\(spec.family)")
     }
 }
 

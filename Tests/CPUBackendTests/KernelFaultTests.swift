@@ -73,17 +73,40 @@ import Testing
     }
 
     /// What `bench --profile` times each node under: one block of the tiny ViT has its scores
-    /// and softmax inside `fused_attention` and its GELU inside `linear+gelu`, so three of its
-    /// nodes have no line of their own; every other node keeps its op's name.
+    /// and softmax inside `fused_attention`, its q, k and v slices read in place by it and its
+    /// GELU inside `linear+gelu`, so six of its nodes have no line of their own; every other node
+    /// keeps its op's name.
     @Test func profileNamesFollowTheFusions() throws {
         let graph = try Self.vit.graph(batch: 2)
         let names = Interpreter(graph: graph, weights: try Weights.random(for: graph, seed: 3)).profileNames()
         #expect(names.count == graph.nodes.count)
-        #expect(names.filter { $0 == nil }.count == 3)
+        #expect(names.filter { $0 == nil }.count == 6)
         #expect(names.filter { $0 == "fused_attention" }.count == 1 && names.filter { $0 == "linear+gelu" }.count == 1)
-        for absent in ["attention_scores", "softmax", "attention_context", "gelu"] { #expect(!names.contains(absent)) }
+        for absent in ["attention_scores", "softmax", "attention_context", "gelu", "slice"] { #expect(!names.contains(absent)) }
         for (node, name) in zip(graph.nodes, names) where name != nil && name != "fused_attention" && name != "linear+gelu" {
             #expect(name == node.op.name)
+        }
+    }
+
+    /// The slices fused attention reads in place, by path: the ViT block's q, k and v; of
+    /// T2T-ViT's token transformers only q and k, since their residual also adds v.
+    @Test func slicesReadInPlace() throws {
+        let t2t = ModelSpec(
+            name: "tiny_t2t_transformer", reference: "", imageSize: ImageSize(32), numClasses: 5,
+            config: .t2tViT(
+                T2TViTConfig(tokensType: .transformer, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2, tokenDim: 16)))
+        let block = ["stage1/block0/attn/q", "stage1/block0/attn/k", "stage1/block0/attn/v"]
+        let tokens = ["t2t1/attention1/attn/q", "t2t1/attention1/attn/k", "t2t2/attention2/attn/q", "t2t2/attention2/attn/k"]
+        for (spec, expected) in [(Self.vit, block), (t2t, tokens + block)] {
+            let graph = try spec.graph(batch: 2)
+            let interpreter = Interpreter(graph: graph, weights: try Weights.random(for: graph, seed: 3))
+            let slices = interpreter.slicesInPlace
+            #expect(slices.keys.sorted().map { graph.nodes[$0].path } == expected)
+            for (slice, source) in slices { #expect(graph.nodes[source].path == graph.nodes[slice].path.dropLast() + "qkv") }
+            // The views stand for the slices node by node, and the memory estimate counts them as the run does.
+            let execution = try interpreter.run(Tensor.random([2, 3, 32, 32], seed: 4), threads: 2)
+            #expect(Verification(graph: graph, execution: execution).mismatches == [], "\(spec.name)")
+            #expect(try MemoryEstimate(graph: graph).peakActivationBytes == 4 * execution.peakActivationElements)
         }
     }
 

@@ -122,12 +122,35 @@ import Testing
     func fusedAttention(_ nq: Int, _ nk: Int, _ heads: Int, _ width: Int, _ scale: Float) {
         let q = Self.random([2, nq, width], seed: 21, scale: 2), k = Self.random([2, nk, width], seed: 22, scale: 2)
         let v = Self.random([2, nk, width], seed: 23)
-        let a = Self.fast.fusedAttention(q: q, k: k, v: v, heads: heads, scale: scale, threads: 2, faulty: nil)
-        let b = Self.naive.fusedAttention(q: q, k: k, v: v, heads: heads, scale: scale, threads: 2, faulty: nil)
+        let (qs, ks, vs) = (TokenRows(q), TokenRows(k), TokenRows(v))
+        let a = Self.fast.fusedAttention(q: qs, k: ks, v: vs, heads: heads, scale: scale, threads: 2, faulty: nil)
+        let b = Self.naive.fusedAttention(q: qs, k: ks, v: vs, heads: heads, scale: scale, threads: 2, faulty: nil)
         #expect(a.output.shape == [2, nq, width] && a.weightsShape == [2, heads, nq, nk] && b.weightsShape == a.weightsShape)
         #expect(Numerics.relativeError(a.output, b.output) <= 1e-5)
         #expect(a.scores == b.scores && a.softmax == b.softmax && a.context == b.context)
         #expect(a.scores.macs == 2 * nq * nk * width && a.softmax.elementwise == 2 * heads * nq * nk)
+    }
+
+    /// Fused attention reading its queries, keys and values in place as columns of one
+    /// `(B, N, 3C)` projection (in the order q, k, v, and shuffled), against the plain kernels on
+    /// the three slices copied out: the same output and counts.
+    @Test(arguments: [(1, 1, 2), (197, 3, 24), (50, 2, 6)])
+    func fusedAttentionReadsSlicesInPlace(_ tokens: Int, _ heads: Int, _ width: Int) {
+        let qkv = Self.random([2, tokens, 3 * width], seed: 29, scale: 2)
+        for order in [[0, 1, 2], [2, 0, 1]] {
+            let views = order.map { TokenRows(qkv, columns: $0 * width, count: width) }
+            #expect(views.allSatisfy { $0.shape == [2, tokens, width] && $0.rowStride == 3 * width })
+            let copies = order.map { TokenRows(Layout.slice(qkv, axis: 2, start: $0 * width, length: width)) }
+            let a = Self.fast.fusedAttention(q: views[0], k: views[1], v: views[2], heads: heads, scale: 0.25, threads: 2, faulty: nil)
+            let b = Self.naive.fusedAttention(
+                q: copies[0], k: copies[1], v: copies[2], heads: heads, scale: 0.25, threads: 1, faulty: nil)
+            let c = Self.naive.fusedAttention(q: views[0], k: views[1], v: views[2], heads: heads, scale: 0.25, threads: 1, faulty: nil)
+            #expect(a.output.shape == [2, tokens, width])
+            #expect(Numerics.relativeError(a.output, b.output) <= 1e-5)
+            #expect(c.output.values == b.output.values)
+            #expect(a.scores == b.scores && a.softmax == b.softmax && a.context == b.context)
+            #expect(a.context.macs == 2 * tokens * tokens * width)
+        }
     }
 
     /// Swin's additions to window scores: the bias table and the shifted-window mask, on odd

@@ -175,18 +175,19 @@ struct VitScopeTestRun {
     }
 
     /// A run that cannot fit is refused before anything is allocated, for verify and bench.
-    /// With fused attention, and GELU in fc1's store, the largest set alive is in PiT-Ti's first
-    /// stage (730 tokens of 64 channels) as q, k and v are sliced: the residual stream, the qkv
-    /// output and the three slices, 4 × 730 × (64 + 192 + 3 · 64) = 1,308,160 bytes per image.
+    /// With fused attention reading q, k and v in place, and GELU in fc1's store, the largest
+    /// set alive is in PiT-Ti's first stage (730 tokens of 64 channels) at an MLP's first layer:
+    /// the residual stream, the LayerNorm's output it reads and its 256-wide output,
+    /// 4 × 730 × (64 + 64 + 256) = 1,121,280 bytes per image (1,308,160 while the slices were copied).
     @Test(arguments: ["verify", "bench"])
     func oversizedRunIsRefused(_ command: String) {
         let result = vitscope(command, "pit_ti_224", "--batch", "1048576")
         #expect(result.code == .failure)
-        let perImage: Int = 4 * 730 * (64 + 192 + 3 * 64)
-        #expect(1_048_576 * perImage == 1_371_705_180_160)
+        let perImage: Int = 4 * 730 * (64 + 64 + 256)
+        #expect(1_048_576 * perImage == 1_175_747_297_280)
         let prefix =
-            "error: pit_ti_224: at batch 1048576 and 224×224 the forward pass needs 1,371,724,569,248 bytes (1277.5 GiB): "
-            + "19,389,088 of parameters and 1,371,705,180,160 of activations alive at once; "
+            "error: pit_ti_224: at batch 1048576 and 224×224 the forward pass needs 1,175,766,686,368 bytes (1095.0 GiB): "
+            + "19,389,088 of parameters and 1,175,747,297,280 of activations alive at once; "
         #expect(result.err.hasPrefix(prefix))
         #expect(result.err.hasSuffix(" available; use a smaller batch or image size, or --no-memory-check to run anyway\n"))
         #expect(result.out == "")

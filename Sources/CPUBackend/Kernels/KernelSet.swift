@@ -48,9 +48,9 @@ protocol KernelSet {
     ) -> Tensor
     /// Scores, softmax and context in one kernel, with each node's counts from the loops that
     /// ran it. `faulty` is the node of the three whose first piece the set's fault (tests only)
-    /// breaks.
+    /// breaks. The operands may be columns of a wider tensor (a qkv projection's q, k and v).
     func fusedAttention(
-        q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, threads: Int, faulty: AttentionPart?
+        q: TokenRows, k: TokenRows, v: TokenRows, heads: Int, scale: Float, threads: Int, faulty: AttentionPart?
     ) -> FusedAttentionForward
     func relativePositionBias(_ scores: Tensor, table: Tensor, window: Int, _ counters: inout Counters) -> Tensor
     func windowMask(_ scores: Tensor, height: Int, width: Int, window: Int, shift: Int, _ counters: inout Counters) -> Tensor

@@ -79,13 +79,14 @@ extension NaiveKernels {
     }
 
     /// The plain reference of fused attention: the three kernels one after the other.
+    /// Operands read in place are copied out first, as the slices they stand for.
     func fusedAttention(
-        q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, threads: Int, faulty: AttentionPart?
+        q: TokenRows, k: TokenRows, v: TokenRows, heads: Int, scale: Float, threads: Int, faulty: AttentionPart?
     ) -> FusedAttentionForward {
         var counts = (Counters(), Counters(), Counters())
-        let scores = attentionScores(q: q, k: k, heads: heads, scale: scale, threads: threads, &counts.0)
+        let scores = attentionScores(q: q.contiguous(), k: k.contiguous(), heads: heads, scale: scale, threads: threads, &counts.0)
         let weights = softmax(scores, threads: threads, &counts.1)
-        let output = attentionContext(attention: weights, v: v, heads: heads, threads: threads, &counts.2)
+        let output = attentionContext(attention: weights, v: v.contiguous(), heads: heads, threads: threads, &counts.2)
         return FusedAttentionForward(
             output: output, weightsShape: weights.shape, scores: counts.0, softmax: counts.1, context: counts.2)
     }
@@ -96,11 +97,13 @@ extension OptimizedKernels {
     /// block's rows of scores (one GEMM into a scratch buffer of at most 64 Ki floats), their
     /// softmax in place, and one GEMM of those rows with the values into the head's columns of
     /// the output, each row then divided by its sum. The blocks run in parallel; each keeps
-    /// whole rows of scores, so the softmax is exact, not an online rescaling.
+    /// whole rows of scores, so the softmax is exact, not an online rescaling. The queries, keys
+    /// and values are read where they lie, a fused qkv projection's columns included.
     func fusedAttention(
-        q: Tensor, k: Tensor, v: Tensor, heads: Int, scale: Float, threads: Int, faulty: AttentionPart?
+        q: TokenRows, k: TokenRows, v: TokenRows, heads: Int, scale: Float, threads: Int, faulty: AttentionPart?
     ) -> FusedAttentionForward {
         let (batch, nq, width, nk) = (q.shape[0], q.shape[1], q.shape[2], k.shape[1])
+        let (qData, kData, vData) = (q.data, k.data, v.data)
         let d = width / heads
         let rows = Swift.min(Swift.max(nq, 1), Swift.max(12, (1 << 16) / Swift.max(nk, 1) / 12 * 12))
         let blocks = (nq + rows - 1) / rows
@@ -115,8 +118,8 @@ extension OptimizedKernels {
                 // (rows, d) · (d, Nk): k's rows read as columns.
                 scoreMacs.add(
                     GEMM.multiply(
-                        m: count, n: nk, k: d, a: q.data + (b * nq + start) * width + h * d, aRowStride: width, aColStride: 1,
-                        b: k.data + b * nk * width + h * d, bRowStride: 1, bColStride: width, c: scores, cRowStride: nk,
+                        m: count, n: nk, k: d, a: qData + (b * nq + start) * q.rowStride + h * d, aRowStride: q.rowStride, aColStride: 1,
+                        b: kData + b * nk * k.rowStride + h * d, bRowStride: 1, bColStride: k.rowStride, c: scores, cRowStride: nk,
                         fault: faulty == .scores ? fault : nil))
                 var sums = [Float](repeating: 0, count: count)
                 var elements = 0
@@ -128,8 +131,8 @@ extension OptimizedKernels {
                 // (rows, Nk) · (Nk, d) into the head's columns, then each row over its sum.
                 let target = out.data + (b * nq + start) * width + h * d
                 let macs = GEMM.multiply(
-                    m: count, n: d, k: nk, a: scores, aRowStride: nk, aColStride: 1, b: v.data + b * nk * width + h * d,
-                    bRowStride: width, bColStride: 1, c: target, cRowStride: width, fault: faulty == .context ? fault : nil)
+                    m: count, n: d, k: nk, a: scores, aRowStride: nk, aColStride: 1, b: vData + b * nk * v.rowStride + h * d,
+                    bRowStride: v.rowStride, bColStride: 1, c: target, cRowStride: width, fault: faulty == .context ? fault : nil)
                 for r in 0..<count {
                     let inverse = 1 / sums[r]
                     VectorMath.map(target + r * width, target + r * width, count: d) { $0 * inverse }
@@ -275,6 +278,42 @@ extension ScoreScaling {
         case .product: (scale, scale)
         case .both: (scale.squareRoot(), scale.squareRoot())
         }
+    }
+}
+
+/// A `(B, N, C)` operand of attention read in place: each token's `C` floats start `offset`
+/// floats into its row of `storage`, whose rows are `rowStride` floats apart. A whole tensor is
+/// the view with offset 0 and stride `C`; `C` columns from `offset` of a `(B, N, 3C)` qkv
+/// projection are its q, k or v slice, never copied out.
+struct TokenRows {
+    let storage: Tensor
+    let offset: Int
+    let rowStride: Int
+    /// `[B, N, C]`.
+    let shape: [Int]
+
+    /// The whole of a `(B, N, C)` tensor.
+    init(_ tensor: Tensor) {
+        precondition(tensor.shape.count == 3, "attention operand of shape \(tensor.shape)")
+        self.init(tensor, columns: 0, count: tensor.shape[2])
+    }
+
+    /// `count` columns of `tensor`'s last axis from `start`: the slice `tensor[:, :, start:start+count]`.
+    init(_ tensor: Tensor, columns start: Int, count: Int) {
+        precondition(tensor.shape.count == 3 && start >= 0 && count >= 0 && start + count <= tensor.shape[2])
+        storage = tensor
+        offset = start
+        rowStride = tensor.shape[2]
+        shape = [tensor.shape[0], tensor.shape[1], count]
+    }
+
+    /// The first token's first element.
+    var data: UnsafeMutablePointer<Float> { storage.data + offset }
+
+    /// The operand as a tensor of its own: `storage` itself when the view is all of it, a copy
+    /// of the columns otherwise.
+    func contiguous() -> Tensor {
+        rowStride == shape[2] ? storage : Layout.slice(storage, axis: 2, start: offset, length: shape[2])
     }
 }
 

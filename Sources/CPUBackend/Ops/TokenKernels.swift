@@ -1,9 +1,9 @@
 /// Layout-only ops: they move elements and do no arithmetic, so one implementation serves both
-/// kernel sets.
+/// kernel sets. Each writes every element of its output, so none fills it with zeros first.
 enum Layout {
     /// `tokens (1, n, C)` broadcast over the batch: `(B, n, C)`.
     static func broadcastTokens(_ tokens: Tensor, batch: Int) -> Tensor {
-        let out = Tensor(zeros: [batch] + tokens.shape.dropFirst())
+        let out = Tensor(uninitialized: [batch] + tokens.shape.dropFirst())
         for b in 0..<batch { (out.data + b * tokens.count).update(from: tokens.data, count: tokens.count) }
         return out
     }
@@ -12,7 +12,7 @@ enum Layout {
     static func concat(_ inputs: [Tensor], axis: Int) -> Tensor {
         var shape = inputs[0].shape
         shape[axis] = inputs.reduce(0) { $0 + $1.shape[axis] }
-        let out = Tensor(zeros: shape)
+        let out = Tensor(uninitialized: shape)
         let outer = shape[..<axis].reduce(1, *)
         let outRow = shape[axis...].reduce(1, *)
         var offset = 0
@@ -28,7 +28,7 @@ enum Layout {
     static func slice(_ x: Tensor, axis: Int, start: Int, length: Int) -> Tensor {
         var shape = x.shape
         shape[axis] = length
-        let out = Tensor(zeros: shape)
+        let out = Tensor(uninitialized: shape)
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)
         let inRow = x.shape[axis...].reduce(1, *), outRow = length * inner
@@ -39,7 +39,7 @@ enum Layout {
     /// `(B, h·w, C) → (B, C, h, w)`.
     static func tokensToImage(_ x: Tensor, height: Int, width: Int) -> Tensor {
         let (batch, tokens, channels) = (x.shape[0], x.shape[1], x.shape[2])
-        let out = Tensor(zeros: [batch, channels, height, width])
+        let out = Tensor(uninitialized: [batch, channels, height, width])
         transpose(x.data, out.data, batch: batch, rows: tokens, columns: channels)
         return out
     }
@@ -47,7 +47,7 @@ enum Layout {
     /// `(B, C, H, W) → (B, H·W, C)`.
     static func imageToTokens(_ x: Tensor) -> Tensor {
         let (batch, channels, pixels) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
-        let out = Tensor(zeros: [batch, pixels, channels])
+        let out = Tensor(uninitialized: [batch, pixels, channels])
         transpose(x.data, out.data, batch: batch, rows: channels, columns: pixels)
         return out
     }
@@ -55,7 +55,7 @@ enum Layout {
     /// Token `index` of every batch entry: `(B, N, C) → (B, C)`.
     static func selectToken(_ x: Tensor, index: Int) -> Tensor {
         let (batch, tokens, channels) = (x.shape[0], x.shape[1], x.shape[2])
-        let out = Tensor(zeros: [batch, channels])
+        let out = Tensor(uninitialized: [batch, channels])
         for b in 0..<batch { (out.data + b * channels).update(from: x.data + (b * tokens + index) * channels, count: channels) }
         return out
     }
