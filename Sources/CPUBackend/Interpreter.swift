@@ -75,12 +75,18 @@ public struct Interpreter: Sendable {
         fusedActivations = Self.activationsInStore(graph)
     }
 
+    /// For each node, the nodes that take it as an input, in graph order.
+    static func readers(_ graph: Graph) -> [[Int]] {
+        var readers = [[Int]](repeating: [], count: graph.nodes.count)
+        for node in graph.nodes { for input in node.inputs { readers[input].append(node.index) } }
+        return readers
+    }
+
     /// Each slice of a `(B, N, C)` tensor's channels (the last axis) that only fused attention
     /// reads, as its queries, keys or values, mapped to the sliced node: the kernel reads those
     /// columns where they lie.
     static func slicesReadInPlace(_ graph: Graph, _ fused: [Int: FusedRole]) -> [Int: Int] {
-        var readers = [[Int]](repeating: [], count: graph.nodes.count)
-        for node in graph.nodes { for input in node.inputs { readers[input].append(node.index) } }
+        let readers = Self.readers(graph)
         var slices: [Int: Int] = [:]
         for node in graph.nodes where node.index != graph.nodes.count - 1 && !readers[node.index].isEmpty {
             guard case .slice(axis: 2, _, _) = node.op, node.shape.count == 3 else { continue }
@@ -99,8 +105,7 @@ public struct Interpreter: Sendable {
     /// Each linear node whose output only an activation reads (and is not the graph's output),
     /// mapped to that activation.
     static func activationsInStore(_ graph: Graph) -> [Int: Int] {
-        var readers = [[Int]](repeating: [], count: graph.nodes.count)
-        for node in graph.nodes { for input in node.inputs { readers[input].append(node.index) } }
+        let readers = Self.readers(graph)
         var pairs: [Int: Int] = [:]
         for node in graph.nodes where node.op.kind == .linear && node.index != graph.nodes.count - 1 {
             guard readers[node.index].count == 1, let reader = readers[node.index].first,
