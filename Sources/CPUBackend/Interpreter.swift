@@ -47,8 +47,8 @@ public struct Execution: Sendable {
 /// kernel at its `attention_context` node, which never makes the N×N tensors; the scores and
 /// softmax nodes get the counts that kernel made for them; the kernel reads queries, keys and
 /// values that are slices of a fused qkv projection in place, so those slices make no tensor. A
-/// linear layer whose output only an activation reads runs with that activation in its GEMM's
-/// store: one tensor for the two nodes.
+/// linear layer whose output only an activation, or only a residual sum, reads runs with that
+/// node in its GEMM's store: one tensor for the two nodes.
 public struct Interpreter: Sendable {
     public let graph: Graph
     public let weights: Weights
@@ -60,8 +60,9 @@ public struct Interpreter: Sendable {
     let fused: [Int: FusedRole]
     /// Each slice that fused attention reads in place, mapped to the node it slices.
     let slicesInPlace: [Int: Int]
-    /// Each linear node whose activation runs in its store, mapped to the activation node.
-    let fusedActivations: [Int: Int]
+    /// Each linear node whose reader runs in its store, mapped to that reader (an activation or
+    /// a residual sum).
+    let storeEpilogues: [Int: Int]
 
     /// - Parameters:
     ///   - graph: a graph built at a concrete batch and image size.
@@ -72,7 +73,7 @@ public struct Interpreter: Sendable {
         fused = FusedRole.groups(graph, .fused)
         slicesInPlace = Self.slicesReadInPlace(graph, fused)
         lastUse = Self.lastUse(graph, fused, slicesInPlace)
-        fusedActivations = Self.activationsInStore(graph)
+        storeEpilogues = Self.epiloguesInStore(graph)
     }
 
     /// For each node, the nodes that take it as an input, in graph order.
@@ -102,34 +103,45 @@ public struct Interpreter: Sendable {
         return slices
     }
 
-    /// Each linear node whose output only an activation reads (and is not the graph's output),
-    /// mapped to that activation.
-    static func activationsInStore(_ graph: Graph) -> [Int: Int] {
+    /// Each linear node (not the graph's output) whose output only one node reads, mapped to
+    /// that node, where it is an activation of the linear output alone, or a sum of the linear
+    /// output and a tensor of an earlier node (so made before the linear layer runs).
+    static func epiloguesInStore(_ graph: Graph) -> [Int: Int] {
         let readers = Self.readers(graph)
         var pairs: [Int: Int] = [:]
         for node in graph.nodes where node.op.kind == .linear && node.index != graph.nodes.count - 1 {
-            guard readers[node.index].count == 1, let reader = readers[node.index].first,
-                case .activation = graph.nodes[reader].op, graph.nodes[reader].inputs == [node.index]
-            else { continue }
-            pairs[node.index] = reader
+            guard readers[node.index].count == 1, let reader = readers[node.index].first else { continue }
+            let inputs = graph.nodes[reader].inputs
+            switch graph.nodes[reader].op {
+            case .activation where inputs == [node.index]:
+                pairs[node.index] = reader
+            case .add where inputs.count == 2 && inputs.filter({ $0 == node.index }).count == 1:
+                if let other = inputs.first(where: { $0 != node.index }), other < node.index,
+                    graph.nodes[other].shape == node.shape
+                {
+                    pairs[node.index] = reader
+                }
+            default:
+                continue
+            }
         }
         return pairs
     }
 
     /// Per node, the name its time is reported under: the op's, `fused_attention` for a fused
-    /// attention's context node, `linear+gelu` (and so on) for a linear layer running its
-    /// activation; `nil` for the nodes whose work runs inside another's (fused attention's scores
-    /// and softmax, the activation in the store) and for the slices fused attention reads in
-    /// place, whose records hold no time.
+    /// attention's context node, `linear+gelu`, `linear+add` (and so on) for a linear layer
+    /// running its reader in its store; `nil` for the nodes whose work runs inside another's
+    /// (fused attention's scores and softmax, the node in the store) and for the slices fused
+    /// attention reads in place, whose records hold no time.
     func profileNames() -> [String?] {
         var names: [String?] = graph.nodes.map(\.op.name)
         for slice in slicesInPlace.keys { names[slice] = nil }
         for (node, role) in fused {
             if case .context = role { names[node] = "fused_attention" } else { names[node] = nil }
         }
-        for (linear, activation) in fusedActivations {
-            names[linear] = graph.nodes[linear].op.name + "+" + graph.nodes[activation].op.name
-            names[activation] = nil
+        for (linear, reader) in storeEpilogues {
+            names[linear] = graph.nodes[linear].op.name + "+" + graph.nodes[reader].op.name
+            names[reader] = nil
         }
         return names
     }
@@ -187,8 +199,9 @@ public struct Interpreter: Sendable {
         var records: [NodeExecution] = []
         records.reserveCapacity(graph.nodes.count)
         var live = 0, peak = 0
-        // The activation counts each linear-and-activation kernel made, by activation node.
-        var activationCounts: [Int: (Counters, Tensor)] = [:]
+        // What each fused linear kernel counted for the node in its store, by that node, with the
+        // tensor the two share and the linear node.
+        var storeCounts: [Int: (counters: Counters, tensor: Tensor, linear: Int)] = [:]
         // The slices fused attention reads in place, each until its last reader has run.
         var views: [Int: TokenRows] = [:]
         for node in graph.nodes {
@@ -206,31 +219,42 @@ public struct Interpreter: Sendable {
                         seconds: 0))
                 continue
             }
-            if let (counts, tensor) = activationCounts.removeValue(forKey: node.index) {
+            if let (counts, tensor, linear) = storeCounts.removeValue(forKey: node.index) {
                 // Run, and recorded, by its linear node: the tensor is the linear node's, handed on.
                 values[node.index] = tensor
-                values[node.inputs[0]] = nil
+                values[linear] = nil
                 records.append(
                     NodeExecution(
                         shape: tensor.shape, parameterElements: weights.parameterElements(node.index), counters: counts,
                         seconds: 0))
-                if lastUse[node.index] == node.index && node.index != graph.nodes.count - 1 {
-                    live -= tensor.count
-                    values[node.index] = nil
+                for i in Self.reads(node, graph, fused, slicesInPlace)
+                where lastUse[i] == node.index && i != graph.nodes.count - 1 && i != linear {
+                    live -= values[i]?.count ?? 0
+                    values[i] = nil
                 }
                 continue
             }
-            if let activation = fusedActivations[node.index], case .linear(let linear) = node.op,
-                case .activation(let kind) = graph.nodes[activation].op
-            {
-                // The activation's tensor is this one: it lives on past this node (its last reader
-                // is the activation), and the activation node records what the kernel counted for it.
-                var activationCounters = Counters()
+            if let reader = storeEpilogues[node.index], case .linear(let linear) = node.op {
+                // The reader's tensor is this one: it lives on past this node (its last reader is
+                // the reader), and the reader records what the kernel counted for it.
+                let epilogue: StoreEpilogue
+                switch graph.nodes[reader].op {
+                case .activation(let kind):
+                    epilogue = .activation(kind)
+                case .add:
+                    guard let residual = graph.nodes[reader].inputs.first(where: { $0 != node.index }), let tensor = values[residual]
+                    else { throw BackendError(path: graph.nodes[reader].path, message: "has no residual to add in the store") }
+                    epilogue = .add(tensor)
+                default:
+                    throw BackendError(path: graph.nodes[reader].path, message: "cannot run in a linear layer's store")
+                }
+                var storeCounters = Counters()
                 let p = NodeParameters(weights: weights, index: node.index)
-                output = (fault?.node == node.index ? faulty ?? kernels : kernels).linearActivation(
+                output = (fault?.node == node.index ? faulty ?? kernels : kernels).linearFused(
                     values[node.inputs[0]]!, weight: weights.linearWeight(node.index), bias: linear.bias ? p[1] : nil,
-                    activation: kind, threads: threads, &counters, &activationCounters)
-                activationCounts[activation] = (activationCounters, output)
+                    then: epilogue, threads: threads, storeFault: fault?.node == reader ? fault?.fault : nil,
+                    &counters, &storeCounters)
+                storeCounts[reader] = (storeCounters, output, node.index)
             } else {
                 switch fused[node.index] {
                 case .scores, .softmax:

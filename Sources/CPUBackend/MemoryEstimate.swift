@@ -6,8 +6,9 @@ import Foundation
 /// way ``Interpreter/run(_:kernels:threads:)`` frees them (a tensor lives until its last reader
 /// has run; fused attention makes no scores or probabilities, and its queries and keys live
 /// until its context node; the slices of a qkv projection that it reads in place make no tensor
-/// and keep the projection alive until then; an activation run in its linear layer's store
-/// shares that layer's tensor). `verify` and `bench` compare it with the memory the machine has left.
+/// and keep the projection alive until then; an activation or a residual sum run in its linear
+/// layer's store shares that layer's tensor). `verify` and `bench` compare it with the memory
+/// the machine has left.
 public struct MemoryEstimate: Equatable, Sendable {
     /// Bytes of every parameter and buffer (float32).
     public let parameterBytes: Int
@@ -48,20 +49,21 @@ public struct MemoryEstimate: Equatable, Sendable {
         let fused = FusedRole.groups(graph, .fused)
         let slices = Interpreter.slicesReadInPlace(graph, fused)
         let lastUse = Interpreter.lastUse(graph, fused, slices)
-        let inStore = Set(Interpreter.activationsInStore(graph).values)
+        // Each node run in a linear layer's store, mapped to that layer.
+        let inStore = Dictionary(uniqueKeysWithValues: Interpreter.epiloguesInStore(graph).map { ($0.value, $0.key) })
         var live = 0, peak = 0
         for node in graph.nodes {
             if case .scores = fused[node.index] { continue }
             if case .softmax = fused[node.index] { continue }
             if slices[node.index] != nil { continue }
-            // An activation in its linear layer's store takes over that layer's tensor.
-            let handedOver = inStore.contains(node.index)
-            if !handedOver {
+            // A node in its linear layer's store takes over that layer's tensor.
+            let linear = inStore[node.index]
+            if linear == nil {
                 live = try add(live, outputs[node.index], node)
                 peak = max(peak, live)
             }
             for i in Interpreter.reads(node, graph, fused, slices) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
-                if (handedOver && i == node.inputs[0]) || slices[i] != nil { continue }
+                if i == linear || slices[i] != nil { continue }
                 live -= fused[i].map { if case .context = $0 { outputs[i] } else { 0 } } ?? outputs[i]
             }
         }

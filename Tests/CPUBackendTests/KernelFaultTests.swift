@@ -72,18 +72,42 @@ import Testing
         try Self.expectCaught(Self.t2t) { $0.op.name == "performer_attention" }
     }
 
+    /// The work of a node run in its linear layer's GEMM store (GELU, the residual sums) is
+    /// counted by the loops of that epilogue: skipping or repeating its first piece is named at
+    /// that node, not at the linear layer.
+    @Test func epiloguesInTheStore() throws {
+        try Self.expectCaught(Self.vit, where: { $0.path == "stage1/block0/mlp/act" }, what: "elementwise")
+        try Self.expectCaught(Self.vit, where: { $0.path == "stage1/block0/residual1" }, what: "elementwise")
+        try Self.expectCaught(Self.vit, where: { $0.path == "stage1/block0/residual2" }, what: "elementwise")
+    }
+
+    /// Which nodes run in a linear layer's store: in a ViT block GELU in fc1's and the two
+    /// residual sums in the projection's and fc2's; not the qkv projection (three slices read
+    /// it) nor the head (the graph's output).
+    @Test func nodesInTheStore() throws {
+        let graph = try Self.vit.graph(batch: 2)
+        let pairs = Interpreter.epiloguesInStore(graph).map { (graph.nodes[$0.key].path, graph.nodes[$0.value].path) }
+        #expect(
+            pairs.sorted { $0.0 < $1.0 }.map { "\($0.0) → \($0.1)" } == [
+                "stage1/block0/attn/proj → stage1/block0/residual1",
+                "stage1/block0/mlp/fc1 → stage1/block0/mlp/act",
+                "stage1/block0/mlp/fc2 → stage1/block0/residual2",
+            ])
+    }
+
     /// What `bench --profile` times each node under: one block of the tiny ViT has its scores
-    /// and softmax inside `fused_attention`, its q, k and v slices read in place by it and its
-    /// GELU inside `linear+gelu`, so six of its nodes have no line of their own; every other node
-    /// keeps its op's name.
+    /// and softmax inside `fused_attention`, its q, k and v slices read in place by it, its GELU
+    /// inside `linear+gelu` and its two residual sums inside `linear+add`, so eight of its nodes
+    /// have no line of their own; every other node keeps its op's name.
     @Test func profileNamesFollowTheFusions() throws {
         let graph = try Self.vit.graph(batch: 2)
         let names = Interpreter(graph: graph, weights: try Weights.random(for: graph, seed: 3)).profileNames()
         #expect(names.count == graph.nodes.count)
-        #expect(names.filter { $0 == nil }.count == 6)
+        #expect(names.filter { $0 == nil }.count == 8)
         #expect(names.filter { $0 == "fused_attention" }.count == 1 && names.filter { $0 == "linear+gelu" }.count == 1)
-        for absent in ["attention_scores", "softmax", "attention_context", "gelu", "slice"] { #expect(!names.contains(absent)) }
-        for (node, name) in zip(graph.nodes, names) where name != nil && name != "fused_attention" && name != "linear+gelu" {
+        #expect(names.filter { $0 == "linear+add" }.count == 2)
+        for absent in ["attention_scores", "softmax", "attention_context", "gelu", "slice", "add"] { #expect(!names.contains(absent)) }
+        for (node, name) in zip(graph.nodes, names) where name != nil && !["fused_attention", "linear+gelu", "linear+add"].contains(name) {
             #expect(name == node.op.name)
         }
     }

@@ -55,23 +55,32 @@ import Testing
         Self.agree { $0.linear(x, weight: packed, bias: bias, threads: 2, &$1) }
     }
 
-    /// A linear layer with its activation in the GEMM's store, against the two plain kernels:
-    /// one row, rows split over threads, a ragged last sliver, every activation.
+    /// A linear layer with its activation, or a residual sum, in the GEMM's store, against the
+    /// two plain kernels: one row, rows split over threads, a ragged last sliver, every activation.
     @Test(arguments: [(1, 17, 33), (197, 64, 200), (3136, 17, 5)])
-    func linearWithActivation(_ rows: Int, _ inFeatures: Int, _ outFeatures: Int) {
+    func linearWithItsReaderInTheStore(_ rows: Int, _ inFeatures: Int, _ outFeatures: Int) {
         let x = Self.random([1, rows, inFeatures], seed: 24, scale: 3)
         let weight = Self.random([outFeatures, inFeatures], seed: 25), bias = Self.random([outFeatures], seed: 26)
+        let residual = Self.random([1, rows, outFeatures], seed: 27, scale: 2)
         let packed = LinearWeight.packed(LinearWeight.plain(weight).matrix)
-        for kind in [Activation.gelu, .quickGELU, .geluTanh, .relu] {
+        let epilogues: [StoreEpilogue] = [Activation.gelu, .quickGELU, .geluTanh, .relu].map { .activation($0) } + [.add(residual)]
+        for epilogue in epilogues {
             var fast = (Counters(), Counters()), naive = (Counters(), Counters())
-            let a = Self.fast.linearActivation(x, weight: packed, bias: bias, activation: kind, threads: 2, &fast.0, &fast.1)
-            let b = Self.naive.linearActivation(
-                x, weight: .plain(weight), bias: bias, activation: kind, threads: 1, &naive.0, &naive.1)
+            let a = Self.fast.linearFused(
+                x, weight: packed, bias: bias, then: epilogue, threads: 2, storeFault: nil, &fast.0, &fast.1)
+            let b = Self.naive.linearFused(
+                x, weight: .plain(weight), bias: bias, then: epilogue, threads: 1, storeFault: nil, &naive.0, &naive.1)
             #expect(a.shape == [1, rows, outFeatures])
-            #expect(Numerics.relativeError(a, b) <= 1e-5, "\(kind)")
+            #expect(Numerics.relativeError(a, b) <= 1e-5, "\(epilogue)")
             #expect(fast.0 == naive.0 && fast.1 == naive.1)
             #expect(fast.0.macs == rows * inFeatures * outFeatures && fast.1.elementwise == rows * outFeatures)
         }
+        // The residual sum is the plain sum of the linear output and the residual, element for element.
+        var counters = (Counters(), Counters())
+        let sum = Self.fast.linearFused(
+            x, weight: packed, bias: nil, then: .add(residual), threads: 2, storeFault: nil, &counters.0, &counters.1)
+        let plain = Self.fast.linear(x, weight: packed, bias: nil, threads: 2, &counters.0)
+        #expect((0..<sum.count).allSatisfy { sum.data[$0] == plain.data[$0] + residual.data[$0] })
     }
 
     @Test(arguments: [(1, 1), (3136, 17), (7, 33), (2, 384)])

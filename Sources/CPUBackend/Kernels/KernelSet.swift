@@ -40,11 +40,12 @@ protocol KernelSet {
     func attentionScores(q: Tensor, k: Tensor, heads: Int, scale: Float, threads: Int, _ counters: inout Counters) -> Tensor
     func softmax(_ x: Tensor, threads: Int, _ counters: inout Counters) -> Tensor
     func attentionContext(attention: Tensor, v: Tensor, heads: Int, threads: Int, _ counters: inout Counters) -> Tensor
-    /// A linear layer and the activation that alone reads it as one kernel, each node's counts
-    /// from the loops that ran its work.
-    func linearActivation(
-        _ x: Tensor, weight: LinearWeight, bias: Tensor?, activation kind: Activation, threads: Int,
-        _ linearCounters: inout Counters, _ activationCounters: inout Counters
+    /// A linear layer and the node that alone reads it (an activation, or a sum with a tensor
+    /// already made) as one kernel, each node's counts from the loops that ran its work.
+    /// `storeFault` breaks the first piece of the second node's work (tests only).
+    func linearFused(
+        _ x: Tensor, weight: LinearWeight, bias: Tensor?, then epilogue: StoreEpilogue, threads: Int,
+        storeFault: KernelFault?, _ linearCounters: inout Counters, _ storeCounters: inout Counters
     ) -> Tensor
     /// Scores, softmax and context in one kernel, with each node's counts from the loops that
     /// ran it. `faulty` is the node of the three whose first piece the set's fault (tests only)
@@ -72,6 +73,14 @@ struct NaiveKernels: KernelSet {}
 struct OptimizedKernels: KernelSet {
     /// A fault to inject into this node's kernel (tests only): see ``KernelFault``.
     var fault: KernelFault? = nil
+}
+
+/// What a linear layer's GEMM does to each part of its output once that part is finished.
+enum StoreEpilogue: Sendable {
+    /// The activation, in place.
+    case activation(Activation)
+    /// Adds the same elements of a tensor of the output's shape (a residual).
+    case add(Tensor)
 }
 
 /// Row-major shape helpers.

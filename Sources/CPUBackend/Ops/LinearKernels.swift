@@ -17,12 +17,16 @@ extension NaiveKernels {
         return out
     }
 
-    /// The plain reference of a linear layer with its activation fused: the two kernels in a row.
-    func linearActivation(
-        _ x: Tensor, weight: LinearWeight, bias: Tensor?, activation kind: Activation, threads: Int,
-        _ linearCounters: inout Counters, _ activationCounters: inout Counters
+    /// The plain reference of a linear layer with its reader fused: the two kernels in a row.
+    func linearFused(
+        _ x: Tensor, weight: LinearWeight, bias: Tensor?, then epilogue: StoreEpilogue, threads: Int,
+        storeFault: KernelFault?, _ linearCounters: inout Counters, _ storeCounters: inout Counters
     ) -> Tensor {
-        activation(linear(x, weight: weight, bias: bias, threads: threads, &linearCounters), kind, threads: threads, &activationCounters)
+        let y = linear(x, weight: weight, bias: bias, threads: threads, &linearCounters)
+        switch epilogue {
+        case .activation(let kind): return activation(y, kind, threads: threads, &storeCounters)
+        case .add(let residual): return add(y, residual, &storeCounters)
+        }
     }
 }
 
@@ -39,13 +43,14 @@ extension OptimizedKernels {
         return out
     }
 
-    /// ``linear(_:weight:bias:threads:_:)`` with the activation applied in place to each part
-    /// of the output as soon as the GEMM has finished it, on the thread that computed it: one
-    /// tensor, never a second pass over memory. The activation's count is the elements its loops
-    /// ran.
-    func linearActivation(
-        _ x: Tensor, weight: LinearWeight, bias: Tensor?, activation kind: Activation, threads: Int,
-        _ linearCounters: inout Counters, _ activationCounters: inout Counters
+    /// ``linear(_:weight:bias:threads:_:)`` with the epilogue (the activation, or the residual
+    /// sum) applied in place to each part of the output as soon as the GEMM has finished it, on
+    /// the thread that computed it: one tensor, never a second pass over memory. The second
+    /// node's count is the elements its loops ran; `storeFault` skips or repeats the epilogue
+    /// of the part that holds the first element.
+    func linearFused(
+        _ x: Tensor, weight: LinearWeight, bias: Tensor?, then epilogue: StoreEpilogue, threads: Int,
+        storeFault: KernelFault?, _ linearCounters: inout Counters, _ storeCounters: inout Counters
     ) -> Tensor {
         let (inFeatures, outFeatures) = (weight.inFeatures, weight.outFeatures)
         let out = Tensor(uninitialized: x.shape.dropLast() + [outFeatures])
@@ -56,13 +61,19 @@ extension OptimizedKernels {
             threads: threads, fault: fault
         ) { rows, columns in
             var count = 0
-            for r in rows {
-                let row = out.data + r * outFeatures + columns.lowerBound
-                count += Self.activate(kind, row, row, count: columns.count)
+            for _ in 0..<(rows.lowerBound == 0 && columns.lowerBound == 0 ? storeFault?.runs ?? 1 : 1) {
+                for r in rows {
+                    let offset = r * outFeatures + columns.lowerBound
+                    let row = out.data + offset
+                    switch epilogue {
+                    case .activation(let kind): count += Self.activate(kind, row, row, count: columns.count)
+                    case .add(let residual): count += Rows.zip(row, residual.data + offset, row, count: columns.count, +)
+                    }
+                }
             }
             elements.add(count)
         }
-        activationCounters.elementwise += elements.value
+        storeCounters.elementwise += elements.value
         return out
     }
 }
