@@ -85,7 +85,7 @@ public final class Weights: @unchecked Sendable {
             let shapes = try node.parameters.map { tensor throws(BackendError) in try concrete(tensor.shape, node) }
             let fanIn = shapes.first.map { $0.dropFirst().reduce(1, *) } ?? 1
             func filled(_ description: ParameterTensor, _ shape: [Int]) -> Tensor {
-                let tensor = Tensor(zeros: shape, pooled: false)
+                let tensor = Tensor(uninitialized: shape, pooled: false)
                 let (center, scale): (Float, Float) =
                     switch description.initialization {
                     case .fanIn: (0, 1 / Float(max(fanIn, 1)).squareRoot())
