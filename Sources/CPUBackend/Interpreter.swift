@@ -204,6 +204,16 @@ public struct Interpreter: Sendable {
         var storeCounts: [Int: (counters: Counters, tensor: Tensor, linear: Int)] = [:]
         // The slices fused attention reads in place, each until its last reader has run.
         var views: [Int: TokenRows] = [:]
+        // Frees every tensor (and view) whose last reader `node` is, but the graph's output and
+        // the tensor `node` took over from its linear layer.
+        func release(_ node: Node, handedOver: Int?) {
+            for i in Self.reads(node, graph, fused, slicesInPlace)
+            where lastUse[i] == node.index && i != graph.nodes.count - 1 && i != handedOver {
+                live -= values[i]?.count ?? 0
+                values[i] = nil
+                views[i] = nil
+            }
+        }
         for node in graph.nodes {
             var counters = Counters()
             let start = DispatchTime.now().uptimeNanoseconds
@@ -227,11 +237,7 @@ public struct Interpreter: Sendable {
                     NodeExecution(
                         shape: tensor.shape, parameterElements: weights.parameterElements(node.index), counters: counts,
                         seconds: 0))
-                for i in Self.reads(node, graph, fused, slicesInPlace)
-                where lastUse[i] == node.index && i != graph.nodes.count - 1 && i != linear {
-                    live -= values[i]?.count ?? 0
-                    values[i] = nil
-                }
+                release(node, handedOver: linear)
                 continue
             }
             if let reader = storeEpilogues[node.index], case .linear(let linear) = node.op {
@@ -294,11 +300,7 @@ public struct Interpreter: Sendable {
                 NodeExecution(
                     shape: output.shape, parameterElements: weights.parameterElements(node.index),
                     counters: counters, seconds: seconds))
-            for i in Self.reads(node, graph, fused, slicesInPlace) where lastUse[i] == node.index && i != graph.nodes.count - 1 {
-                live -= values[i]?.count ?? 0
-                values[i] = nil
-                views[i] = nil
-            }
+            release(node, handedOver: nil)
         }
         guard let output = values.last ?? nil else {
             throw BackendError(path: "graph", message: "has no nodes")
